@@ -1,0 +1,3 @@
+from kyros.cli import main
+
+main()

@@ -1,0 +1,106 @@
+"""Task commands: one handler per intent, each load → decide on the aggregate → save."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from kyros.domain.dependencies import check_no_cycle
+from kyros.domain.errors import DomainError, TaskNotFound
+from kyros.domain.task import Task
+from kyros.ids import parse_id, public_id
+from kyros.store.application import KyrosApplication
+
+
+class CreateTask(msgspec.Struct, frozen=True, kw_only=True):
+    task_id: UUID
+    actor: str
+    title: str
+    description: str
+    task_type: str
+    priority: str
+    assignee_role: str | None
+    files_to_modify: list[str]
+    acceptance_criteria: list[str]
+    dependencies: list[str]
+    tags: list[str]
+    deadline: datetime | None
+    metadata: dict[str, Any]
+
+
+class Progress(msgspec.Struct, frozen=True, kw_only=True):
+    completed_steps: int
+    total_steps: int
+    current_step: str | None = None
+
+
+class UpdateTask(msgspec.Struct, frozen=True, kw_only=True):
+    """A PUT: field edits, then at most one status change, with its payload."""
+
+    task_id: str
+    actor: str
+    fields: dict[str, Any] = {}
+    status: str | None = None
+    assigned_to: str | None = None
+    progress: Progress | None = None
+    results: dict[str, Any] | None = None
+    feedback: str | None = None
+    error: str | None = None
+
+
+class CancelTask(msgspec.Struct, frozen=True, kw_only=True):
+    task_id: str
+    actor: str
+    reason: str | None
+
+
+def load_task(app: KyrosApplication, task_id: str) -> Task:
+    uuid = parse_id("task", task_id)
+    if uuid is None:
+        raise TaskNotFound(task_id)
+    return app.load(uuid, lambda: TaskNotFound(task_id))
+
+
+def create_task(app: KyrosApplication, cmd: CreateTask) -> int:
+    own_id = public_id("task", cmd.task_id)
+    _check_dependencies(app, own_id, cmd.dependencies)
+    fields = msgspec.structs.asdict(cmd)
+    return app.save_all(Task(**fields))
+
+
+def update_task(app: KyrosApplication, cmd: UpdateTask) -> int:
+    task = load_task(app, cmd.task_id)
+    if "dependencies" in cmd.fields:
+        _check_dependencies(app, cmd.task_id, cmd.fields["dependencies"])
+    task.update(cmd.fields, actor=cmd.actor)
+    if cmd.status == "in_progress" and task.status != "in_progress":
+        task.assign(agent_id=cmd.assigned_to or cmd.actor, actor=cmd.actor)
+    if cmd.progress is not None:
+        task.report_progress(**msgspec.structs.asdict(cmd.progress), actor=cmd.actor)
+    if cmd.status == "completed":
+        task.complete(results=cmd.results or {}, feedback=cmd.feedback, usage=None, actor=cmd.actor)
+    elif cmd.status == "failed":
+        task.fail(error=cmd.error or cmd.feedback or "failed", actor=cmd.actor)
+    elif cmd.status == "cancelled":
+        task.cancel(reason=cmd.feedback, actor=cmd.actor)
+    return app.save_all(task)
+
+
+def cancel_task(app: KyrosApplication, cmd: CancelTask) -> int:
+    task = load_task(app, cmd.task_id)
+    task.cancel(reason=cmd.reason, actor=cmd.actor)
+    return app.save_all(task)
+
+
+def _check_dependencies(app: KyrosApplication, own_id: str, dependencies: list[str]) -> None:
+    for dependency in dependencies:
+        if dependency == own_id:
+            raise DomainError("a task cannot depend on itself", field="dependencies")
+        try:
+            load_task(app, dependency)
+        except TaskNotFound:
+            raise DomainError(f"{dependency} does not exist", field="dependencies") from None
+    check_no_cycle(own_id, dependencies, lambda t: list(load_task(app, t).dependencies))

@@ -1,0 +1,205 @@
+"""The Task aggregate: a unit of software work and every step of its life, as events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from kyros.domain.errors import DomainError, InvalidState
+from kyros.domain.task_status import TERMINAL, check_transition
+
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "task_type",
+    "priority",
+    "assignee_role",
+    "files_to_modify",
+    "acceptance_criteria",
+    "dependencies",
+    "tags",
+    "deadline",
+    "metadata",
+)
+
+
+class Task(Aggregate):
+    """Events carry the actor; the event machinery stamps the time."""
+
+    @staticmethod
+    def create_id(task_id: UUID) -> UUID:
+        """New ids arrive in the command, so creating a task is deterministic."""
+        return task_id
+
+    @event("Created")
+    def __init__(
+        self,
+        *,
+        task_id: UUID,
+        title: str,
+        description: str,
+        task_type: str,
+        priority: str,
+        assignee_role: str | None,
+        files_to_modify: list[str],
+        acceptance_criteria: list[str],
+        dependencies: list[str],
+        tags: list[str],
+        deadline: datetime | None,
+        metadata: dict[str, Any],
+        actor: str,
+    ) -> None:
+        self.title = title
+        self.description = description
+        self.task_type = task_type
+        self.priority = priority
+        self.assignee_role = assignee_role
+        self.files_to_modify = files_to_modify
+        self.acceptance_criteria = acceptance_criteria
+        self.dependencies = dependencies
+        self.tags = tags
+        self.deadline = deadline
+        self.metadata = metadata
+        self.created_by = actor
+        self.status = "pending"
+        self.assigned_to: str | None = None
+        self.submission: dict[str, Any] | None = None
+
+    def update(self, fields: dict[str, Any], *, actor: str) -> None:
+        """Records only what really changes; an update that changes nothing records nothing."""
+        self.check_not_finished("update")
+        unknown = set(fields) - set(EDITABLE_FIELDS)
+        if unknown:
+            raise DomainError(f"{sorted(unknown)[0]} cannot be updated", field=sorted(unknown)[0])
+        changes = {
+            name: {"old": getattr(self, name), "new": value}
+            for name, value in fields.items()
+            if getattr(self, name) != value
+        }
+        if changes:
+            self._updated(changes=changes, actor=actor)
+
+    @event("Updated")
+    def _updated(self, changes: dict[str, dict[str, Any]], actor: str) -> None:
+        for name, change in changes.items():
+            setattr(self, name, change["new"])
+
+    def submit(
+        self,
+        *,
+        submission_id: str,
+        role: str,
+        model: str,
+        premium: bool,
+        estimated_cost: Any,
+        estimated_duration: int,
+        waiting_on: list[str],
+        actor: str,
+    ) -> None:
+        target = "waiting" if waiting_on else "awaiting_approval" if premium else "queued"
+        check_transition(self.status, target)
+        self._submitted(
+            submission_id=submission_id,
+            role=role,
+            model=model,
+            premium=premium,
+            estimated_cost=estimated_cost,
+            estimated_duration=estimated_duration,
+            waiting_on=waiting_on,
+            status=target,
+            actor=actor,
+        )
+
+    @event("Submitted")
+    def _submitted(
+        self,
+        submission_id: str,
+        role: str,
+        model: str,
+        premium: bool,
+        estimated_cost: Any,
+        estimated_duration: int,
+        waiting_on: list[str],
+        status: str,
+        actor: str,
+    ) -> None:
+        self.submission = {"submission_id": submission_id, "role": role, "model": model}
+        self.status = status
+
+    def assign(self, *, agent_id: str, actor: str) -> None:
+        check_transition(self.status, "in_progress")
+        self._assigned(agent_id=agent_id, actor=actor)
+
+    @event("Assigned")
+    def _assigned(self, agent_id: str, actor: str) -> None:
+        self.assigned_to = agent_id
+        self.status = "in_progress"
+
+    def report_progress(
+        self, *, completed_steps: int, total_steps: int, current_step: str | None, actor: str
+    ) -> None:
+        if self.status != "in_progress":
+            raise InvalidState(
+                f"Progress can only be reported on a task in progress, not {self.status}",
+                field="progress",
+            )
+        if total_steps < 1:
+            raise DomainError("must be at least 1", field="progress.total_steps")
+        if not 0 <= completed_steps <= total_steps:
+            raise DomainError("must be between 0 and total_steps", field="progress.completed_steps")
+        self._progress_reported(
+            completed_steps=completed_steps,
+            total_steps=total_steps,
+            current_step=current_step,
+            actor=actor,
+        )
+
+    @event("ProgressReported")
+    def _progress_reported(
+        self, completed_steps: int, total_steps: int, current_step: str | None, actor: str
+    ) -> None:
+        pass
+
+    def complete(
+        self,
+        *,
+        results: dict[str, Any],
+        feedback: str | None,
+        usage: dict[str, Any] | None,
+        actor: str,
+    ) -> None:
+        check_transition(self.status, "completed")
+        self._completed(results=results, feedback=feedback, usage=usage, actor=actor)
+
+    @event("Completed")
+    def _completed(
+        self,
+        results: dict[str, Any],
+        feedback: str | None,
+        usage: dict[str, Any] | None,
+        actor: str,
+    ) -> None:
+        self.status = "completed"
+
+    def fail(self, *, error: str, actor: str) -> None:
+        check_transition(self.status, "failed")
+        self._failed(error=error, actor=actor)
+
+    @event("Failed")
+    def _failed(self, error: str, actor: str) -> None:
+        self.status = "failed"
+
+    def cancel(self, *, reason: str | None, actor: str) -> None:
+        check_transition(self.status, "cancelled")
+        self._cancelled(reason=reason, actor=actor)
+
+    @event("Cancelled")
+    def _cancelled(self, reason: str | None, actor: str) -> None:
+        self.status = "cancelled"
+
+    def check_not_finished(self, action: str) -> None:
+        if self.status in TERMINAL:
+            raise InvalidState(f"A {self.status} task cannot {action}", field="status")

@@ -1,0 +1,47 @@
+"""The Litestar application: controllers under /v1, the envelope, errors and background workers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from litestar import Litestar, Router
+from litestar.datastructures import State
+
+from kyros import __version__
+from kyros.bootstrap import Kyros
+from kyros.http.configuration import ConfigurationController
+from kyros.http.dependencies import DEPENDENCIES
+from kyros.http.docs import assets_router, openapi_config
+from kyros.http.errors import EXCEPTION_HANDLERS
+from kyros.http.request_id import request_id_middleware
+from kyros.http.tasks import TaskController
+
+
+def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
+    """`run_workers=False` serves requests only; read models then advance elsewhere."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with anyio.create_task_group() as tg:
+            if run_workers:
+                kyros.start_background(tg)
+            yield
+            tg.cancel_scope.cancel()
+
+    v1 = Router(
+        path="/v1",
+        route_handlers=[TaskController, ConfigurationController],
+        dependencies=DEPENDENCIES,
+    )
+    return Litestar(
+        route_handlers=[v1, assets_router()],
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[request_id_middleware],
+        openapi_config=openapi_config(__version__),
+        lifespan=[lifespan],
+        state=State({"kyros": kyros}),
+        request_max_body_size=kyros.settings.max_body_bytes,
+        debug=False,
+    )

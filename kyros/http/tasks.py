@@ -1,0 +1,165 @@
+"""The Task Management API: /v1/tasks."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.params import Body, Parameter
+from msgspec import UNSET
+from ulid import ULID
+
+from kyros.bootstrap import Kyros
+from kyros.commands.tasks import CancelTask, CreateTask, Progress, UpdateTask
+from kyros.commands.tasks import cancel_task as cancel_task_cmd
+from kyros.commands.tasks import create_task as create_task_cmd
+from kyros.commands.tasks import update_task as update_task_cmd
+from kyros.domain.errors import DomainError, TaskNotFound
+from kyros.domain.vocabulary import PRIORITIES, ROLES, TASK_STATUSES, TASK_TYPES
+from kyros.http.dependencies import in_thread
+from kyros.http.envelope import ok
+from kyros.http.schemas.tasks import TaskCancel, TaskCreate, TaskUpdate
+from kyros.ids import public_id
+from kyros.queries.tasks import TaskFilter, get_task, list_tasks
+
+_FIELD_NAMES = {"type": "task_type"}
+_EDITABLE = (
+    "title",
+    "description",
+    "type",
+    "priority",
+    "assignee_role",
+    "files_to_modify",
+    "acceptance_criteria",
+    "dependencies",
+    "tags",
+    "deadline",
+    "metadata",
+)
+
+
+class TaskController(Controller):
+    path = "/tasks"
+    tags = ["Tasks"]
+
+    @post("/", operation_id="CreateTask", status_code=201)
+    async def create_task(
+        self, request: Request[Any, Any, Any], data: TaskCreate, kyros: Kyros, actor: str
+    ) -> Response[bytes]:
+        task_id = ULID().to_uuid()
+        fields = msgspec.structs.asdict(data)
+        fields["task_type"] = fields.pop("type")
+        command = CreateTask(task_id=task_id, actor=actor, **fields)
+        await kyros.settle(await in_thread(create_task_cmd, kyros.app, command))
+        return ok(request, await _read(kyros, public_id("task", task_id)), status=201)
+
+    @get("/{task_id:str}", operation_id="GetTask")
+    async def get_task(
+        self, request: Request[Any, Any, Any], task_id: str, kyros: Kyros
+    ) -> Response[bytes]:
+        return ok(request, await _read(kyros, task_id))
+
+    @get("/", operation_id="ListTasks")
+    async def list_tasks(
+        self,
+        request: Request[Any, Any, Any],
+        kyros: Kyros,
+        status: str | None = Parameter(default=None, max_length=200),
+        task_type: str | None = Parameter(query="type", default=None, max_length=200),
+        priority: str | None = Parameter(default=None, max_length=200),
+        assignee_role: str | None = Parameter(default=None, max_length=200),
+        created_by: str | None = Parameter(default=None, max_length=200),
+        tags: str | None = Parameter(default=None, max_length=1_000),
+        limit: int = Parameter(default=50, ge=1, le=200),
+        offset: int = Parameter(default=0, ge=0, le=10_000_000),
+        sort_by: Literal["created_at", "updated_at", "priority", "deadline"] = "created_at",
+        sort_order: Literal["asc", "desc"] = "desc",
+    ) -> Response[bytes]:
+        query = TaskFilter(
+            status=_choices("status", status, TASK_STATUSES),
+            type=_choices("type", task_type, TASK_TYPES),
+            priority=_choices("priority", priority, PRIORITIES),
+            assignee_role=_choices("assignee_role", assignee_role, ROLES),
+            created_by=created_by,
+            tags=_choices("tags", tags, None),
+            limit=limit,
+            offset=offset,
+            sort_by=sort_by,
+            sort_order=sort_order,
+        )
+        items, total = await in_thread(list_tasks, kyros.db, query)
+        pagination = {
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "has_more": offset + len(items) < total,
+        }
+        return ok(request, {"tasks": items, "pagination": pagination})
+
+    @put("/{task_id:str}", operation_id="UpdateTask")
+    async def update_task(
+        self,
+        request: Request[Any, Any, Any],
+        task_id: str,
+        data: TaskUpdate,
+        kyros: Kyros,
+        actor: str,
+    ) -> Response[bytes]:
+        command = _update_command(task_id, actor, data)
+        await kyros.settle(await in_thread(update_task_cmd, kyros.app, command))
+        return ok(request, await _read(kyros, task_id))
+
+    @delete("/{task_id:str}", operation_id="CancelTask", status_code=200)
+    async def cancel_task(
+        self,
+        request: Request[Any, Any, Any],
+        task_id: str,
+        kyros: Kyros,
+        actor: str,
+        data: TaskCancel | None = Body(default=None),
+    ) -> Response[bytes]:
+        reason = data.reason if data is not None else None
+        command = CancelTask(task_id=task_id, actor=actor, reason=reason)
+        await kyros.settle(await in_thread(cancel_task_cmd, kyros.app, command))
+        return ok(request, await _read(kyros, task_id), message="Task cancelled")
+
+
+async def _read(kyros: Kyros, task_id: str) -> dict[str, Any]:
+    task = await in_thread(get_task, kyros.db, task_id)
+    if task is None:
+        raise TaskNotFound(task_id)
+    return task
+
+
+def _choices(field: str, raw: str | None, allowed: tuple[str, ...] | None) -> tuple[str, ...]:
+    """Comma-separated values; with `allowed`, each must be one of them."""
+    if raw is None:
+        return ()
+    values = tuple(v.strip() for v in raw.split(",") if v.strip())
+    if not values or len(values) > 20:
+        raise DomainError("Must list between 1 and 20 comma-separated values", field=field)
+    if allowed is not None:
+        for value in values:
+            if value not in allowed:
+                raise DomainError(f"Must be one of: {', '.join(allowed)}", field=field)
+    return values
+
+
+def _update_command(task_id: str, actor: str, data: TaskUpdate) -> UpdateTask:
+    given = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not UNSET}
+    if not given:
+        raise DomainError("Must change at least one field", field="body")
+    fields = {_FIELD_NAMES.get(k, k): given[k] for k in _EDITABLE if k in given}
+    progress = given.get("progress")
+    return UpdateTask(
+        task_id=task_id,
+        actor=actor,
+        fields=fields,
+        status=given.get("status"),
+        assigned_to=given.get("assigned_to"),
+        progress=Progress(**msgspec.structs.asdict(progress)) if progress else None,
+        results=given.get("results"),
+        feedback=given.get("feedback"),
+        error=given.get("error"),
+    )

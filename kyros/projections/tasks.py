@@ -1,0 +1,234 @@
+"""The tasks read model: one row per task with sortable columns and the full view as JSON."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from kyros.domain.vocabulary import PRIORITY_RANK
+from kyros.ids import public_id
+from kyros.projections.engine import Page
+from kyros.projections.jsondoc import dumps, loads
+from kyros.store.database import Cursor
+from kyros.timefmt import from_sortable, iso, sortable
+
+DDL = (
+    """
+    CREATE TABLE IF NOT EXISTS rm_tasks (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        status TEXT NOT NULL,
+        type TEXT NOT NULL,
+        priority TEXT NOT NULL,
+        priority_rank INTEGER NOT NULL,
+        assignee_role TEXT,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        deadline TEXT,
+        doc TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS rm_tasks_status ON rm_tasks (status, created_at)",
+    "CREATE INDEX IF NOT EXISTS rm_tasks_created ON rm_tasks (created_at, id)",
+    """
+    CREATE TABLE IF NOT EXISTS rm_task_tags (
+        task_id TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        PRIMARY KEY (task_id, tag)
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS rm_task_tags_tag ON rm_task_tags (tag, task_id)",
+)
+
+_RENAMED = {"task_type": "type"}
+_HOURS = Decimal("0.01")
+
+
+class TasksProjection:
+    """Loads each touched task once per page, applies its events in memory, writes it once."""
+
+    name = "tasks"
+
+    def create(self, tx: Cursor) -> None:
+        for statement in DDL:
+            tx.execute(statement)
+
+    def clear(self, tx: Cursor) -> None:
+        tx.execute("DELETE FROM rm_task_tags")
+        tx.execute("DELETE FROM rm_tasks")
+
+    def apply(self, tx: Cursor, page: Page) -> None:
+        docs: dict[str, dict[str, Any]] = {}
+        for _, event in page:
+            handler = _HANDLERS.get(type(event).__qualname__)
+            if handler is None:
+                continue
+            task_id = public_id("task", event.originator_id)
+            doc = docs.get(task_id) or _load(tx, task_id) or {}
+            handler(doc, event)
+            doc["updated_at"] = iso(event.timestamp)
+            doc["_updated_sort"] = sortable(event.timestamp)
+            doc["version"] = event.originator_version
+            docs[task_id] = doc
+        for task_id, doc in docs.items():
+            _save(tx, task_id, doc)
+
+
+def _load(tx: Cursor, task_id: str) -> dict[str, Any] | None:
+    row = tx.execute("SELECT doc FROM rm_tasks WHERE id = ?", (task_id,)).fetchone()
+    return loads(row["doc"]) if row else None
+
+
+def _save(tx: Cursor, task_id: str, doc: dict[str, Any]) -> None:
+    tx.execute("DELETE FROM rm_tasks WHERE id = ?", (task_id,))
+    tx.execute(
+        "INSERT INTO rm_tasks (id, title, status, type, priority, priority_rank, assignee_role,"
+        " created_by, created_at, updated_at, deadline, doc)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            task_id,
+            doc["title"],
+            doc["status"],
+            doc["type"],
+            doc["priority"],
+            PRIORITY_RANK[doc["priority"]],
+            doc["assignee_role"],
+            doc["created_by"],
+            doc["_created_sort"],
+            doc["_updated_sort"],
+            doc["_deadline_sort"],
+            dumps(doc),
+        ),
+    )
+    tx.execute("DELETE FROM rm_task_tags WHERE task_id = ?", (task_id,))
+    tx.executemany(
+        "INSERT INTO rm_task_tags (task_id, tag) VALUES (?, ?)",
+        [(task_id, tag) for tag in sorted(set(doc["tags"]))],
+    )
+
+
+def _created(doc: dict[str, Any], e: Any) -> None:
+    doc.update(
+        id=public_id("task", e.originator_id),
+        title=e.title,
+        description=e.description,
+        type=e.task_type,
+        status="pending",
+        priority=e.priority,
+        assignee_role=e.assignee_role,
+        created_at=iso(e.timestamp),
+        created_by=e.actor,
+        assigned_to=None,
+        files_to_modify=e.files_to_modify,
+        acceptance_criteria=e.acceptance_criteria,
+        dependencies=e.dependencies,
+        tags=e.tags,
+        deadline=iso(e.deadline),
+        metadata=dict(e.metadata),
+        progress=None,
+        results=None,
+        feedback=None,
+        error=None,
+        submission=None,
+        cancellation=None,
+        started_at=None,
+        completed_at=None,
+        _created_sort=sortable(e.timestamp),
+        _deadline_sort=sortable(e.deadline),
+    )
+    _estimated_hours(doc)
+
+
+def _updated(doc: dict[str, Any], e: Any) -> None:
+    for name, change in e.changes.items():
+        value = change["new"]
+        if name == "deadline":
+            doc["_deadline_sort"] = sortable(value)
+            value = iso(value)
+        if name == "metadata":
+            value = {**{k: doc["metadata"][k] for k in _DERIVED if k in doc["metadata"]}, **value}
+        doc[_RENAMED.get(name, name)] = value
+    _estimated_hours(doc)
+
+
+_DERIVED = ("model_used", "cost", "actual_hours")
+
+
+def _estimated_hours(doc: dict[str, Any]) -> None:
+    doc["estimated_hours"] = doc["metadata"].get("estimated_hours")
+
+
+def _submitted(doc: dict[str, Any], e: Any) -> None:
+    doc["status"] = e.status
+    doc["submission"] = {
+        "submission_id": e.submission_id,
+        "role": e.role,
+        "model": e.model,
+        "premium": e.premium,
+        "estimated_cost": e.estimated_cost,
+        "estimated_duration": e.estimated_duration,
+        "waiting_on": e.waiting_on,
+        "submitted_at": iso(e.timestamp),
+    }
+
+
+def _assigned(doc: dict[str, Any], e: Any) -> None:
+    doc["status"] = "in_progress"
+    doc["assigned_to"] = e.agent_id
+    doc["started_at"] = iso(e.timestamp)
+    doc["_started_sort"] = sortable(e.timestamp)
+
+
+def _progress(doc: dict[str, Any], e: Any) -> None:
+    doc["progress"] = {
+        "completed_steps": e.completed_steps,
+        "total_steps": e.total_steps,
+        "percentage": round(100 * e.completed_steps / e.total_steps),
+        "current_step": e.current_step,
+    }
+
+
+def _completed(doc: dict[str, Any], e: Any) -> None:
+    doc["status"] = "completed"
+    doc["results"] = e.results
+    doc["feedback"] = e.feedback
+    doc["completed_at"] = iso(e.timestamp)
+    if doc["progress"] is not None:
+        total = doc["progress"]["total_steps"]
+        doc["progress"].update(completed_steps=total, percentage=100, current_step=None)
+    usage = e.usage or {}
+    if "model" in usage:
+        doc["metadata"]["model_used"] = usage["model"]
+    if "cost" in usage:
+        doc["metadata"]["cost"] = usage["cost"]
+    if doc.get("started_at"):
+        elapsed = e.timestamp - from_sortable(doc["_started_sort"])
+        hours = Decimal(elapsed.total_seconds()) / 3600
+        doc["metadata"]["actual_hours"] = hours.quantize(_HOURS, rounding=ROUND_HALF_UP)
+
+
+def _failed(doc: dict[str, Any], e: Any) -> None:
+    doc["status"] = "failed"
+    doc["error"] = e.error
+
+
+def _cancelled(doc: dict[str, Any], e: Any) -> None:
+    doc["status"] = "cancelled"
+    doc["cancellation"] = {
+        "reason": e.reason,
+        "cancelled_by": e.actor,
+        "cancelled_at": iso(e.timestamp),
+    }
+
+
+_HANDLERS = {
+    "Task.Created": _created,
+    "Task.Updated": _updated,
+    "Task.Submitted": _submitted,
+    "Task.Assigned": _assigned,
+    "Task.ProgressReported": _progress,
+    "Task.Completed": _completed,
+    "Task.Failed": _failed,
+    "Task.Cancelled": _cancelled,
+}

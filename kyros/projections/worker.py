@@ -1,0 +1,111 @@
+"""Runs each projection in the background: catch up, then follow the log as it grows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import anyio
+from anyio.abc import TaskGroup
+
+from kyros.projections.engine import ProjectionEngine
+from kyros.store.leadership import Leadership
+from kyros.store.signals import Pulse
+from kyros.supervision import WorkerState, supervise
+
+
+class ProjectionWorker:
+    """Follows the log for one read model while it holds the cluster-wide lease for it."""
+
+    def __init__(
+        self,
+        engine: ProjectionEngine,
+        name: str,
+        *,
+        database_url: str | None,
+        appended: Pulse,
+        progressed: Pulse,
+        page_size: int,
+        poll_seconds: float,
+    ) -> None:
+        self.engine = engine
+        self.name = name
+        self.database_url = database_url
+        self.appended = appended
+        self.progressed = progressed
+        self.page_size = page_size
+        self.poll_seconds = poll_seconds
+        self.position = 0
+        self.state = WorkerState(name=f"projection:{name}")
+
+    async def follow(self) -> None:
+        with Leadership(self.database_url, f"projection:{self.name}") as lease:
+            while not await anyio.to_thread.run_sync(lease.try_acquire):
+                self.state.leader = False
+                await self.refresh()
+                await Pulse.wait(self.appended.ticket(), 1.0)
+            self.state.leader = True
+            while True:
+                ticket = self.appended.ticket()
+                applied, self.position = await anyio.to_thread.run_sync(
+                    self.engine.step, self.name, self.page_size
+                )
+                if applied:
+                    self.progressed.fire()
+                if applied < self.page_size:
+                    await Pulse.wait(ticket, self.poll_seconds)
+
+    async def refresh(self) -> None:
+        self.position = await anyio.to_thread.run_sync(self.engine.position, self.name)
+        self.progressed.fire()
+
+
+class ProjectionWorkers:
+    """The projection workers of this process, and read-your-writes waiting on them."""
+
+    def __init__(
+        self,
+        engine: ProjectionEngine,
+        *,
+        database_url: str | None,
+        appended: Pulse,
+        page_size: int,
+        poll_seconds: float,
+    ) -> None:
+        self.progressed = Pulse()
+        self.workers = [
+            ProjectionWorker(
+                engine,
+                name,
+                database_url=database_url,
+                appended=appended,
+                progressed=self.progressed,
+                page_size=page_size,
+                poll_seconds=poll_seconds,
+            )
+            for name in engine.projections
+        ]
+
+    @property
+    def states(self) -> Sequence[WorkerState]:
+        return [w.state for w in self.workers]
+
+    def start(self, tg: TaskGroup) -> None:
+        for worker in self.workers:
+            tg.start_soon(supervise, worker.state, worker.follow)
+
+    async def wait_for(self, position: int, timeout: float) -> bool:
+        """True once every read model has applied the log up to `position`."""
+        with anyio.move_on_after(timeout):
+            while True:
+                ticket = self.progressed.ticket()
+                lagging = [w for w in self.workers if w.position < position]
+                if not lagging:
+                    return True
+                if any(not w.state.leader for w in lagging):
+                    await anyio.sleep(0.02)
+                    for worker in lagging:
+                        if not worker.state.leader:
+                            await worker.refresh()
+                    continue
+                await Pulse.wait(ticket, 0.25)
+        return False

@@ -1,0 +1,91 @@
+"""Task queries over the tasks read model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from kyros.projections.jsondoc import loads
+from kyros.store.database import Database
+
+SUMMARY_FIELDS = (
+    "id",
+    "title",
+    "status",
+    "type",
+    "priority",
+    "assignee_role",
+    "created_by",
+    "assigned_to",
+    "tags",
+    "created_at",
+    "updated_at",
+    "deadline",
+)
+
+_SORT_COLUMNS = {
+    "created_at": "created_at",
+    "updated_at": "updated_at",
+    "priority": "priority_rank",
+    "deadline": "deadline",
+}
+
+
+class TaskFilter(msgspec.Struct, frozen=True, kw_only=True):
+    """Each list is OR within itself; tags must all be present; filters AND together."""
+
+    status: tuple[str, ...] = ()
+    type: tuple[str, ...] = ()
+    priority: tuple[str, ...] = ()
+    assignee_role: tuple[str, ...] = ()
+    created_by: str | None = None
+    tags: tuple[str, ...] = ()
+    limit: int = 50
+    offset: int = 0
+    sort_by: str = "created_at"
+    sort_order: str = "desc"
+
+
+def public_view(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if not k.startswith("_")}
+
+
+def get_task(db: Database, task_id: str) -> dict[str, Any] | None:
+    with db.transaction(write=False) as tx:
+        row = tx.execute("SELECT doc FROM rm_tasks WHERE id = ?", (task_id,)).fetchone()
+    return public_view(loads(row["doc"])) if row else None
+
+
+def list_tasks(db: Database, f: TaskFilter) -> tuple[list[dict[str, Any]], int]:
+    """One page of task summaries and the total matching count."""
+    where: list[str] = []
+    params: list[Any] = []
+    for column in ("status", "type", "priority", "assignee_role"):
+        values = getattr(f, column)
+        if values:
+            where.append(f"{column} IN ({', '.join('?' * len(values))})")
+            params.extend(values)
+    if f.created_by is not None:
+        where.append("created_by = ?")
+        params.append(f.created_by)
+    if f.tags:
+        where.append(
+            "id IN (SELECT task_id FROM rm_task_tags WHERE tag IN "
+            f"({', '.join('?' * len(f.tags))}) GROUP BY task_id HAVING COUNT(*) = ?)"
+        )
+        params.extend(f.tags)
+        params.append(len(set(f.tags)))
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    column = _SORT_COLUMNS[f.sort_by]
+    direction = "ASC" if f.sort_order == "asc" else "DESC"
+    nulls = f"CASE WHEN {column} IS NULL THEN 1 ELSE 0 END, "
+    order = f"ORDER BY {nulls}{column} {direction}, id {direction}"
+    with db.transaction(write=False) as tx:
+        total_row = tx.execute(f"SELECT COUNT(*) AS n FROM rm_tasks {clause}", params).fetchone()
+        rows = tx.execute(
+            f"SELECT doc FROM rm_tasks {clause} {order} LIMIT ? OFFSET ?",
+            [*params, f.limit, f.offset],
+        ).fetchall()
+    items = [{k: doc.get(k) for k in SUMMARY_FIELDS} for doc in (loads(r["doc"]) for r in rows)]
+    return items, int(total_row["n"]) if total_row else 0

@@ -1,0 +1,57 @@
+"""Process settings, read once from KYROS_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import msgspec
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything an operator can set; the defaults run on SQLite with nothing configured."""
+
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = 1_048_576
+    projection_page_size: int = 500
+    projection_poll_seconds: float = 0.5
+    read_your_writes_seconds: float = 5.0
+    postgres_pool_size: int = 10
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url is not None
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "kyros.sqlite3"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for field, convert in _ENV_FIELDS.items():
+            raw = env.get(f"KYROS_{field.upper()}")
+            if raw not in (None, ""):
+                values[field] = convert(raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        url = values.get("database_url")
+        if url is not None and not str(url).startswith(("postgresql://", "postgres://")):
+            raise ValueError("KYROS_DATABASE_URL must be a postgresql:// URL")
+        return cls(**values)  # type: ignore[arg-type]
+
+
+_ENV_FIELDS: dict[str, type] = {
+    "data_dir": Path,
+    "database_url": str,
+    "host": str,
+    "port": int,
+    "max_body_bytes": int,
+    "projection_page_size": int,
+    "projection_poll_seconds": float,
+    "read_your_writes_seconds": float,
+    "postgres_pool_size": int,
+}

@@ -1,0 +1,84 @@
+"""The one eventsourcing application that owns Kyros's append-only log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, Transcoder
+
+from kyros.domain.errors import Conflict
+from kyros.settings import Settings
+from kyros.store.transcoder import MsgpackTranscoder
+
+Listener = Callable[[int], None]
+
+
+class KyrosApplication(Application[UUID]):
+    """Saves aggregates and tells listeners the log's new head position."""
+
+    name = "Kyros"
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        self._listeners: list[Listener] = []
+
+    def construct_transcoder(self) -> Transcoder:
+        return MsgpackTranscoder()
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def save_all(self, *aggregates: Any) -> int:
+        """Saves atomically and returns the log position of the last event (0 if none)."""
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            raise Conflict(
+                "The resource was changed by another request; reload and retry"
+            ) from None
+        return max((r.notification.id for r in recordings), default=0)
+
+    def load(self, aggregate_id: UUID, missing: Callable[[], Exception]) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise missing() from None
+
+    def head(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def _notify(self, recordings: list[Any]) -> None:
+        if recordings:
+            position = max(r.notification.id for r in recordings)
+            for listener in self._listeners:
+                listener(position)
+
+
+def store_env(settings: Settings) -> dict[str, str]:
+    """Translates Kyros settings into the eventsourcing library's environment keys."""
+    if not settings.is_postgres:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(settings.sqlite_path),
+            "SQLITE_LOCK_TIMEOUT": "10",
+        }
+    url = urlsplit(settings.database_url or "")
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
+        "POSTGRES_HOST": url.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(url.port or 5432),
+        "POSTGRES_USER": unquote(url.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(url.password or ""),
+        "POSTGRES_POOL_SIZE": str(settings.postgres_pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(settings.postgres_pool_size),
+        "POSTGRES_LOCK_TIMEOUT": "10",
+        "POSTGRES_SCHEMA": "public",
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+        "CREATE_TABLE": "y",
+    }

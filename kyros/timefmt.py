@@ -1,0 +1,32 @@
+"""UTC timestamps in the spec's `2024-01-15T10:30:00Z` form, and a sortable fixed-width form."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+_SORTABLE = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def iso(moment: datetime | None) -> str | None:
+    """Whole seconds print as the spec shows them; sub-second times keep their microseconds."""
+    if moment is None:
+        return None
+    moment = moment.astimezone(UTC)
+    if moment.microsecond:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def sortable(moment: datetime | None) -> str | None:
+    """Fixed width, so text order in SQL equals time order on both stores."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime(_SORTABLE)
+
+
+def from_sortable(text: str) -> datetime:
+    return datetime.strptime(text, _SORTABLE).replace(tzinfo=UTC)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
