@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
-from litestar.params import Body, Parameter
+from litestar.params import Body, Parameter, QueryParameter
 from msgspec import UNSET
 from ulid import ULID
 
@@ -66,7 +66,7 @@ class TaskController(Controller):
         request: Request[Any, Any, Any],
         kyros: Kyros,
         status: str | None = Parameter(default=None, max_length=200),
-        task_type: str | None = Parameter(query="type", default=None, max_length=200),
+        task_type: str | None = QueryParameter(name="type", default=None, max_length=200),
         priority: str | None = Parameter(default=None, max_length=200),
         assignee_role: str | None = Parameter(default=None, max_length=200),
         created_by: str | None = Parameter(default=None, max_length=200),

@@ -1,0 +1,114 @@
+"""Shared fixtures: both stores (SQLite and PostgreSQL) and a real HTTP server on loopback."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+import uvicorn
+
+from kyros.bootstrap import Kyros
+from kyros.http.app import create_app
+from kyros.settings import Settings
+
+ADMIN_URL = os.environ.get(
+    "KYROS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+POSTGRES_REQUIRED = bool(os.environ.get("CI")) or os.environ.get("KYROS_REQUIRE_POSTGRES") == "1"
+
+
+def _postgres_reachable() -> str | None:
+    try:
+        with psycopg.connect(ADMIN_URL, connect_timeout=3):
+            return None
+    except psycopg.Error as exc:
+        return str(exc).strip().splitlines()[0]
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh database for this test run, dropped at the end."""
+    problem = _postgres_reachable()
+    if problem is not None:
+        message = f"PostgreSQL not reachable at {ADMIN_URL}: {problem}"
+        if POSTGRES_REQUIRED:
+            pytest.fail(message + " (CI requires it)", pytrace=False)
+        pytest.skip(message + " (set KYROS_TEST_POSTGRES_URL, or run .ci/run)")
+    name = f"kyros_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = ADMIN_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _empty_schema(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def settings(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """Settings for an empty store of the parametrised kind."""
+    if store == "postgres":
+        url = request.getfixturevalue("postgres_database")
+        _empty_schema(url)
+        return Settings(data_dir=tmp_path, database_url=url, projection_poll_seconds=0.1)
+    return Settings(data_dir=tmp_path, projection_poll_seconds=0.1)
+
+
+@pytest.fixture
+def kyros(settings: Settings) -> Iterator[Kyros]:
+    with Kyros(settings) as instance:
+        yield instance
+
+
+class LiveServer:
+    """Uvicorn serving the real app on a loopback port, in a background thread."""
+
+    def __init__(self, kyros: Kyros) -> None:
+        config = uvicorn.Config(
+            create_app(kyros), host="127.0.0.1", port=0, log_level="warning", lifespan="on"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("server did not start")
+            time.sleep(0.01)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def base_url(kyros: Kyros) -> Iterator[str]:
+    with LiveServer(kyros) as url:
+        yield url
+
+
+@pytest.fixture
+def client(base_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, timeout=10) as http:
+        yield http
