@@ -1,0 +1,1 @@
+"""Identity primitives: roles, password hashing, tokens, API keys and rate limits."""

@@ -1,0 +1,175 @@
+"""Per-group, per-client moving-window rate limits, in memory or shared through Redis."""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from limits import RateLimitItem, parse_many
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# The spec's "Rate Limit by Endpoint"; `default` covers every endpoint not listed there.
+DEFAULT_LIMITS: Mapping[str, str] = {
+    "auth": "5/minute",
+    "task_create": "100/hour",
+    "model_select": "200/hour",
+    "monitoring": "1000/hour",
+    "webhooks": "100/minute",
+    "default": "1000/hour",
+}
+
+# Group names become part of storage keys, so they must not contain the "/" separator.
+_GROUP_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+class UnknownRateLimitGroup(ValueError):
+    """A typo in a group name must not silently fall back to some other limit."""
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitResult:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_epoch_seconds: int  # Unix time at which the oldest hit in the window expires
+    reset_after_seconds: int  # the same moment, as seconds from the hit
+    retry_after_seconds: int  # 0 when allowed, at least 1 when refused
+    policy: str  # IETF draft form, e.g. "5;w=60"
+
+
+class RateLimiter:
+    """Counts hits per (group, identity) with the `limits` moving window.
+
+    With a Redis URL every instance sharing the URL and key prefix shares the counters; the
+    default in-memory storage is per instance. Storage failures raise
+    `limits.errors.StorageError`, leaving fail-open or fail-closed to the caller.
+    """
+
+    def __init__(
+        self,
+        storage_url: str | None = None,
+        overrides: Mapping[str, str] | None = None,
+        key_prefix: str = "kyros-ratelimit",
+    ) -> None:
+        specs = {**DEFAULT_LIMITS, **(overrides or {})}
+        self._items = {group: _parse_limit(group, spec) for group, spec in specs.items()}
+        storage = storage_from_string(
+            storage_url or "memory://", wrap_exceptions=True, key_prefix=key_prefix
+        )
+        self._strategy = MovingWindowRateLimiter(storage)
+
+    def limit_for(self, group: str) -> RateLimitItem:
+        try:
+            return self._items[group]
+        except KeyError:
+            raise UnknownRateLimitGroup(group) from None
+
+    def hit(self, group: str, identity: str) -> RateLimitResult:
+        """Record one request, or refuse it without recording when the window is full."""
+        item = self.limit_for(group)
+        if not identity:
+            raise ValueError("identity must be non-empty")
+        allowed = self._strategy.hit(item, group, identity)
+        reset_at, remaining = self._strategy.get_window_stats(item, group, identity)
+        reset_after = max(0, math.ceil(reset_at - time.time()))
+        return RateLimitResult(
+            allowed=allowed,
+            limit=item.amount,
+            remaining=max(0, remaining),
+            reset_epoch_seconds=math.ceil(reset_at),
+            reset_after_seconds=reset_after,
+            retry_after_seconds=0 if allowed else max(1, reset_after),
+            policy=f"{item.amount};w={item.get_expiry()}",
+        )
+
+
+def headers(result: RateLimitResult) -> dict[str, str]:
+    """The spec's X-RateLimit-* headers plus the IETF draft RateLimit and RateLimit-Policy."""
+    fields = {
+        "X-RateLimit-Limit": str(result.limit),
+        "X-RateLimit-Remaining": str(result.remaining),
+        "X-RateLimit-Reset": str(result.reset_epoch_seconds),
+        "RateLimit": (
+            f"limit={result.limit}, remaining={result.remaining}, "
+            f"reset={result.reset_after_seconds}"
+        ),
+        "RateLimit-Policy": result.policy,
+    }
+    if not result.allowed:
+        fields["Retry-After"] = str(result.retry_after_seconds)
+    return fields
+
+
+def client_identity(
+    peer_ip: str,
+    x_forwarded_for: str | None,
+    trusted_proxies: Sequence[str],
+    ipv6_prefix: int = 64,
+) -> str:
+    """The address to rate-limit: X-Forwarded-For is believed only as far as trusted hops.
+
+    Walks the chain from the right (the hop our own proxy appended) and stops at the first
+    address that is not a trusted proxy, so a client cannot pick its identity by sending a
+    forged header. Several X-Forwarded-For headers must be joined with "," in order. IPv6
+    clients are grouped by their /64 (`ipv6_prefix`), since one host can own a whole /64.
+    """
+    networks = _networks(tuple(trusted_proxies))
+    client = _parse_ip(peer_ip)
+    if client is None:
+        return peer_ip or "unknown"
+    if x_forwarded_for and _is_trusted(client, networks):
+        for hop in reversed(x_forwarded_for.split(",")):
+            address = _parse_ip(hop)
+            if address is None:
+                break
+            client = address
+            if not _is_trusted(address, networks):
+                break
+    if isinstance(client, ipaddress.IPv6Address) and ipv6_prefix < 128:
+        return str(ipaddress.ip_network(f"{client}/{ipv6_prefix}", strict=False))
+    return str(client)
+
+
+def _parse_limit(group: str, spec: str) -> RateLimitItem:
+    if not _GROUP_NAME.fullmatch(group):
+        raise ValueError(f"invalid rate limit group name: {group!r}")
+    items = parse_many(spec)
+    if len(items) != 1:
+        raise ValueError(f"rate limit for {group!r} must be a single limit such as '5/minute'")
+    return items[0]
+
+
+@lru_cache(maxsize=32)
+def _networks(cidrs: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Parsed once per distinct configuration; a bad CIDR is a configuration error."""
+    return tuple(ipaddress.ip_network(cidr.strip(), strict=False) for cidr in cidrs)
+
+
+def _is_trusted(
+    address: IPAddress, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+) -> bool:
+    return any(address in network for network in networks)
+
+
+def _parse_ip(value: str) -> IPAddress | None:
+    """Accepts "1.2.3.4", "1.2.3.4:5678", "::1" and "[::1]:443"; None for anything else."""
+    text = value.strip()
+    if text.startswith("["):
+        text = text[1 : text.find("]")] if "]" in text else ""
+    elif text.count(":") == 1:
+        text = text.split(":", 1)[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
