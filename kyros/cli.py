@@ -33,7 +33,14 @@ def serve(host: str | None, port: int | None) -> None:
     with Kyros(settings) as kyros:
         store = "PostgreSQL" if settings.is_postgres else f"SQLite at {settings.sqlite_path}"
         click.echo(f"Kyros on http://{settings.host}:{settings.port}/v1 ({store})", err=True)
-        uvicorn.run(create_app(kyros), host=settings.host, port=settings.port, log_level="info")
+        # Kyros decides which proxies to trust (KYROS_TRUSTED_PROXIES), not uvicorn.
+        uvicorn.run(
+            create_app(kyros),
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+            proxy_headers=False,
+        )
 
 
 @main.group()

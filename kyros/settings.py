@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
@@ -20,6 +21,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     projection_poll_seconds: float = 0.5
     read_your_writes_seconds: float = 5.0
     postgres_pool_size: int = 10
+    redis_url: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
+    rate_limits: dict[str, str] = {}
 
     @property
     def is_postgres(self) -> bool:
@@ -44,7 +48,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return cls(**values)  # type: ignore[arg-type]
 
 
-_ENV_FIELDS: dict[str, type] = {
+def _csv(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _limits(raw: str) -> dict[str, str]:
+    """`auth=5/minute,task_create=100/hour` → {"auth": "5/minute", ...}."""
+    pairs = (part.split("=", 1) for part in _csv(raw))
+    return {group.strip(): spec.strip() for group, spec in pairs}
+
+
+_ENV_FIELDS: dict[str, Callable[[str], object]] = {
     "data_dir": Path,
     "database_url": str,
     "host": str,
@@ -54,4 +68,7 @@ _ENV_FIELDS: dict[str, type] = {
     "projection_poll_seconds": float,
     "read_your_writes_seconds": float,
     "postgres_pool_size": int,
+    "redis_url": str,
+    "trusted_proxies": _csv,
+    "rate_limits": _limits,
 }

@@ -61,14 +61,22 @@ def store(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+# Functional tests make many calls from one address; the rate-limit tests set their own limits.
+GENEROUS_LIMITS = {
+    group: "100000/minute"
+    for group in ("auth", "task_create", "model_select", "monitoring", "webhooks", "default")
+}
+
+
 @pytest.fixture
 def settings(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
     """Settings for an empty store of the parametrised kind."""
+    common = {"data_dir": tmp_path, "projection_poll_seconds": 0.1, "rate_limits": GENEROUS_LIMITS}
     if store == "postgres":
         url = request.getfixturevalue("postgres_database")
         _empty_schema(url)
-        return Settings(data_dir=tmp_path, database_url=url, projection_poll_seconds=0.1)
-    return Settings(data_dir=tmp_path, projection_poll_seconds=0.1)
+        return Settings(database_url=url, **common)  # type: ignore[arg-type]
+    return Settings(**common)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -82,7 +90,12 @@ class LiveServer:
 
     def __init__(self, kyros: Kyros) -> None:
         config = uvicorn.Config(
-            create_app(kyros), host="127.0.0.1", port=0, log_level="warning", lifespan="on"
+            create_app(kyros),
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+            lifespan="on",
+            proxy_headers=False,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

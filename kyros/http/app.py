@@ -15,6 +15,7 @@ from kyros.http.configuration import ConfigurationController
 from kyros.http.dependencies import DEPENDENCIES
 from kyros.http.docs import assets_router, openapi_config
 from kyros.http.errors import EXCEPTION_HANDLERS
+from kyros.http.rate_limit import rate_limit_middleware_factory
 from kyros.http.request_id import request_id_middleware
 from kyros.http.tasks import TaskController
 
@@ -38,7 +39,7 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
     return Litestar(
         route_handlers=[v1, assets_router()],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[request_id_middleware],
+        middleware=[request_id_middleware, rate_limit_middleware_factory(kyros.settings)],
         openapi_config=openapi_config(__version__),
         lifespan=[lifespan],
         state=State({"kyros": kyros}),

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
-from litestar.params import Body, Parameter, QueryParameter
+from litestar.params import Parameter, QueryParameter
 from msgspec import UNSET
 from ulid import ULID
 
@@ -117,7 +117,7 @@ class TaskController(Controller):
         task_id: str,
         kyros: Kyros,
         actor: str,
-        data: TaskCancel | None = Body(default=None),
+        data: TaskCancel | None = None,
     ) -> Response[bytes]:
         reason = data.reason if data is not None else None
         command = CancelTask(task_id=task_id, actor=actor, reason=reason)

@@ -1,0 +1,108 @@
+"""Per-identity rate limits by endpoint group, with the spec's headers on every response."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import anyio
+from limits.errors import StorageError
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from kyros.http.envelope import error_body
+from kyros.identity.rate_limits import RateLimiter, RateLimitResult, client_identity, headers
+from kyros.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# (method or "*", path prefix, group): first match wins; the spec's "Rate Limit by Endpoint".
+_GROUPS: tuple[tuple[str, str, str], ...] = (
+    ("GET", "/v1/auth/me", "default"),
+    ("*", "/v1/auth/", "auth"),
+    ("POST", "/v1/tasks", "task_create"),
+    ("POST", "/v1/models/select", "model_select"),
+    ("*", "/v1/monitoring", "monitoring"),
+    ("*", "/v1/webhooks", "webhooks"),
+)
+_UNLIMITED = ("/v1/health/", "/v1/schema", "/v1/docs-assets")
+
+
+def group_for(method: str, path: str) -> str | None:
+    """The limit group of a request; None for liveness and docs, which are never limited."""
+    if path.startswith(_UNLIMITED):
+        return None
+    for wanted, prefix, group in _GROUPS:
+        exact = prefix == "/v1/tasks"
+        matches = path.rstrip("/") == prefix if exact else path.startswith(prefix)
+        if matches and wanted in ("*", method):
+            return group
+    return "default"
+
+
+def identity_of(scope: Scope, trusted_proxies: tuple[str, ...]) -> str:
+    """The authenticated principal when there is one, else the client address."""
+    principal = scope.get("state", {}).get("principal")
+    if principal is not None:
+        return f"{principal.kind}:{principal.subject}"
+    peer = (scope.get("client") or ("unknown", 0))[0]
+    forwarded = b",".join(v for k, v in scope["headers"] if k == b"x-forwarded-for")
+    return "ip:" + client_identity(peer, forwarded.decode("latin-1") or None, trusted_proxies)
+
+
+def rate_limit_middleware_factory(settings: Settings) -> Any:
+    limiter = RateLimiter(storage_url=settings.redis_url, overrides=settings.rate_limits)
+    remote = settings.redis_url is not None
+
+    def rate_limit_middleware(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            group = group_for(scope.get("method", "GET"), scope["path"])
+            if scope["type"] != "http" or group is None:
+                await app(scope, receive, send)
+                return
+            identity = identity_of(scope, settings.trusted_proxies)
+            try:
+                if remote:  # a network round trip: keep it off the event loop
+                    result = await anyio.to_thread.run_sync(limiter.hit, group, identity)
+                else:
+                    result = limiter.hit(group, identity)
+            except StorageError:
+                log.warning("rate-limit storage unavailable; request allowed")
+                await app(scope, receive, send)
+                return
+            if not result.allowed:
+                await _refuse(scope, send, result)
+                return
+            extra = headers(result)
+
+            async def send_with_headers(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    response_headers = MutableScopeHeaders.from_message(message)
+                    for name, value in extra.items():
+                        response_headers[name] = value
+                await send(message)
+
+            await app(scope, receive, send_with_headers)
+
+        return middleware
+
+    return rate_limit_middleware
+
+
+async def _refuse(scope: Scope, send: Send, result: RateLimitResult) -> None:
+    rid = str(scope.get("state", {}).get("request_id", ""))
+    body = error_body(
+        rid,
+        "RATE_LIMITED",
+        "Too many requests",
+        {"limit": result.limit, "retry_after": result.retry_after_seconds},
+    )
+    fields = {**headers(result), "Content-Type": "application/json"}
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 429,
+            "headers": [(k.lower().encode(), v.encode()) for k, v in fields.items()],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
