@@ -59,53 +59,68 @@ class TasksProjection:
         tx.execute("DELETE FROM rm_tasks")
 
     def apply(self, tx: Cursor, page: Page) -> None:
-        docs: dict[str, dict[str, Any]] = {}
-        for _, event in page:
-            handler = _HANDLERS.get(type(event).__qualname__)
-            if handler is None:
-                continue
+        touched = [e for _, e in page if type(e).__qualname__ in _HANDLERS]
+        if not touched:
+            return
+        ids = list(dict.fromkeys(public_id("task", e.originator_id) for e in touched))
+        docs = _load(tx, ids)
+        for event in touched:
             task_id = public_id("task", event.originator_id)
-            doc = docs.get(task_id) or _load(tx, task_id) or {}
-            handler(doc, event)
+            doc = docs.setdefault(task_id, {})
+            _HANDLERS[type(event).__qualname__](doc, event)
             doc["updated_at"] = iso(event.timestamp)
             doc["_updated_sort"] = sortable(event.timestamp)
             doc["version"] = event.originator_version
-            docs[task_id] = doc
-        for task_id, doc in docs.items():
-            _save(tx, task_id, doc)
+        _save(tx, docs)
 
 
-def _load(tx: Cursor, task_id: str) -> dict[str, Any] | None:
-    row = tx.execute("SELECT doc FROM rm_tasks WHERE id = ?", (task_id,)).fetchone()
-    return loads(row["doc"]) if row else None
+_CHUNK = 500  # keeps IN lists well under SQLite's bound-parameter limit
 
 
-def _save(tx: Cursor, task_id: str, doc: dict[str, Any]) -> None:
-    tx.execute("DELETE FROM rm_tasks WHERE id = ?", (task_id,))
-    tx.execute(
+def _chunks(ids: list[str]) -> list[list[str]]:
+    return [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+
+
+def _load(tx: Cursor, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """One query per chunk of the page's tasks, not one per task: rebuilds are round-trip bound."""
+    docs: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(ids):
+        marks = ", ".join("?" * len(chunk))
+        rows = tx.execute(f"SELECT id, doc FROM rm_tasks WHERE id IN ({marks})", chunk).fetchall()
+        docs.update((row["id"], loads(row["doc"])) for row in rows)
+    return docs
+
+
+def _save(tx: Cursor, docs: dict[str, dict[str, Any]]) -> None:
+    for chunk in _chunks(list(docs)):
+        marks = ", ".join("?" * len(chunk))
+        tx.execute(f"DELETE FROM rm_tasks WHERE id IN ({marks})", chunk)
+        tx.execute(f"DELETE FROM rm_task_tags WHERE task_id IN ({marks})", chunk)
+    tx.executemany(
         "INSERT INTO rm_tasks (id, title, status, type, priority, priority_rank, assignee_role,"
         " created_by, created_at, updated_at, deadline, doc)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            task_id,
-            doc["title"],
-            doc["status"],
-            doc["type"],
-            doc["priority"],
-            PRIORITY_RANK[doc["priority"]],
-            doc["assignee_role"],
-            doc["created_by"],
-            doc["_created_sort"],
-            doc["_updated_sort"],
-            doc["_deadline_sort"],
-            dumps(doc),
-        ),
+        [
+            (
+                task_id,
+                doc["title"],
+                doc["status"],
+                doc["type"],
+                doc["priority"],
+                PRIORITY_RANK[doc["priority"]],
+                doc["assignee_role"],
+                doc["created_by"],
+                doc["_created_sort"],
+                doc["_updated_sort"],
+                doc["_deadline_sort"],
+                dumps(doc),
+            )
+            for task_id, doc in docs.items()
+        ],
     )
-    tx.execute("DELETE FROM rm_task_tags WHERE task_id = ?", (task_id,))
-    tx.executemany(
-        "INSERT INTO rm_task_tags (task_id, tag) VALUES (?, ?)",
-        [(task_id, tag) for tag in sorted(set(doc["tags"]))],
-    )
+    tags = [(task_id, tag) for task_id, doc in docs.items() for tag in sorted(set(doc["tags"]))]
+    if tags:
+        tx.executemany("INSERT INTO rm_task_tags (task_id, tag) VALUES (?, ?)", tags)
 
 
 def _created(doc: dict[str, Any], e: Any) -> None:
