@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
 from types import TracebackType
 
 from anyio.abc import TaskGroup
+from ulid import ULID
 
+from kyros.commands.users import CreateUser, create_user
+from kyros.domain.configuration import DEFAULTS
+from kyros.domain.identity_errors import UsernameTaken
+from kyros.identity.tokens import MIN_SECRET_BYTES, TokenService
 from kyros.projections.engine import ProjectionEngine
 from kyros.projections.registry import all_projections
 from kyros.projections.worker import ProjectionWorkers
+from kyros.queries.identity import count_users
 from kyros.settings import Settings
 from kyros.store.application import KyrosApplication, store_env
 from kyros.store.database import Database, open_database
@@ -18,12 +28,21 @@ from kyros.supervision import WorkerState, supervise
 
 log = logging.getLogger(__name__)
 
+ISSUER = "kyros"
+AUDIENCE = "kyros-api"
+REFRESH_TTL = timedelta(days=14)
+FIRST_ADMIN = "admin"
+
 
 class Kyros:
     """Everything a process needs; HTTP, CLI and tests all start here."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        default_ttl = timedelta(hours=DEFAULTS["security"]["jwt_expiration_hours"])
+        self.tokens = TokenService(  # first: a bad secret fails before anything is opened
+            signing_secret(settings), ISSUER, AUDIENCE, default_ttl, REFRESH_TTL
+        )
         self.app = KyrosApplication(env=store_env(settings))
         self.db: Database = open_database(settings)
         self.engine = ProjectionEngine(self.app, self.db, all_projections())
@@ -38,6 +57,26 @@ class Kyros:
             poll_seconds=settings.projection_poll_seconds,
         )
         self.listener_state = WorkerState(name="log-listener")
+
+    def ensure_admin(self) -> str | None:
+        """With no user in the store, creates the first admin (KYROS_ADMIN_USERNAME/PASSWORD,
+        else `admin` and a generated password, which is returned so it can be shown once)."""
+        self.engine.catch_up("users", self.settings.projection_page_size)
+        if count_users(self.db):
+            return None
+        password = self.settings.admin_password or secrets.token_urlsafe(18)
+        command = CreateUser(
+            user_id=ULID().to_uuid(),
+            username=self.settings.admin_username or FIRST_ADMIN,
+            password=password,
+            roles=["admin"],
+            actor="system",
+        )
+        try:
+            create_user(self.app, command)
+        except UsernameTaken:  # another process, starting at the same time, made it first
+            return None
+        return None if self.settings.admin_password else password
 
     def start_background(self, tg: TaskGroup) -> None:
         """Starts projection workers and, on PostgreSQL, the cross-process append listener."""
@@ -73,3 +112,34 @@ class Kyros:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def signing_secret(settings: Settings) -> bytes:
+    """KYROS_JWT_SECRET, else `jwt.key` in the data directory, generated once with mode 0600.
+
+    The file appears atomically (written aside, then hard-linked into place), so processes
+    starting together all read the same complete key.
+    """
+    if settings.jwt_secret:
+        secret = settings.jwt_secret.encode()
+        if len(secret) < MIN_SECRET_BYTES:
+            raise ValueError(f"KYROS_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
+        return secret
+    path = settings.data_dir / "jwt.key"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        _create_key_file(path)
+    return path.read_bytes().strip()
+
+
+def _create_key_file(path: Path) -> None:
+    draft = path.with_name(f".jwt.key.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(secrets.token_urlsafe(48).encode())
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink(missing_ok=True)

@@ -1,16 +1,27 @@
-"""The `kyros` command line: serve the API, inspect and rebuild read models."""
+"""The `kyros` command line: serve the API, manage users and keys, rebuild read models."""
 
 from __future__ import annotations
 
+import getpass
 import logging
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from ulid import ULID
 
-from kyros.bootstrap import Kyros
+from kyros.bootstrap import FIRST_ADMIN, Kyros
+from kyros.commands import users as user_commands
+from kyros.commands.api_keys import CreateApiKey, RevokeApiKey, create_api_key, revoke_api_key
+from kyros.domain.errors import DomainError
+from kyros.domain.user import USER_ROLES, normalise_username
+from kyros.identity.api_keys import generate_api_key
+from kyros.ids import public_id
+from kyros.queries.identity import list_api_keys, list_users, user_id_by_username
 from kyros.settings import Settings
 
 
@@ -30,7 +41,12 @@ def serve(host: str | None, port: int | None) -> None:
 
     settings = Settings.from_env(host=host, port=port)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    with Kyros(settings) as kyros:
+    try:
+        kyros = Kyros(settings)
+    except ValueError as error:  # a misconfiguration: say what, without a traceback
+        raise click.ClickException(str(error)) from None
+    with kyros:
+        _ensure_admin(kyros)
         store = "PostgreSQL" if settings.is_postgres else f"SQLite at {settings.sqlite_path}"
         click.echo(f"Kyros on http://{settings.host}:{settings.port}/v1 ({store})", err=True)
         # Kyros decides which proxies to trust (KYROS_TRUSTED_PROXIES), not uvicorn.
@@ -41,6 +57,176 @@ def serve(host: str | None, port: int | None) -> None:
             log_level="info",
             proxy_headers=False,
         )
+
+
+def _ensure_admin(kyros: Kyros) -> None:
+    """The generated password goes to stderr once, never to the log."""
+    try:
+        password = kyros.ensure_admin()
+    except DomainError as error:
+        raise click.ClickException(f"KYROS_ADMIN_USERNAME/PASSWORD: {error.issue}") from None
+    if password:
+        username = kyros.settings.admin_username or FIRST_ADMIN
+        click.echo(
+            f"Created the first admin user {username!r} with the password {password}\n"
+            "It is shown only this once: log in and keep it safe.",
+            err=True,
+        )
+
+
+@main.group()
+def users() -> None:
+    """Manage users and their roles."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, type=click.Choice(USER_ROLES), default=["viewer"])
+@click.option("--email", default=None)
+@click.option("--name", default=None)
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin's first line.")
+def users_add(
+    username: str, roles: tuple[str, ...], email: str | None, name: str | None, password_stdin: bool
+) -> None:
+    """Create a user (the password is prompted for unless --password-stdin); prints its id."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user_id = ULID().to_uuid()
+    fields = {"username": username, "roles": list(roles), "email": email, "name": name}
+    command = user_commands.CreateUser(user_id=user_id, password=password, actor=_actor(), **fields)
+    with _kyros() as kyros:
+        _run(user_commands.create_user, kyros, command)
+    click.echo(public_id("user", user_id))
+
+
+@users.command("list")
+def users_list() -> None:
+    """Every user with roles, status and last login."""
+    with _kyros() as kyros:
+        kyros.engine.catch_up("users", kyros.settings.projection_page_size)
+        rows, _ = list_users(kyros.db, limit=1_000_000, offset=0)
+    table = Table("id", "username", "roles", "status", "locked", "last login")
+    for u in rows:
+        locked = "yes" if u["locked"] else ""
+        last = u["last_login"] or "never"
+        table.add_row(u["id"], u["username"], ",".join(u["roles"]), u["status"], locked, last)
+    Console(width=200).print(table)
+
+
+@users.command("grant")
+@click.argument("user")
+@click.argument("role", type=click.Choice(USER_ROLES))
+def users_grant(user: str, role: str) -> None:
+    """Give USER (a username or user id) ROLE."""
+    _change_user(user_commands.grant_role, user, role=role)
+
+
+@users.command("revoke")
+@click.argument("user")
+@click.argument("role", type=click.Choice(USER_ROLES))
+def users_revoke(user: str, role: str) -> None:
+    """Take ROLE away from USER (a username or user id)."""
+    _change_user(user_commands.revoke_role, user, role=role)
+
+
+@users.command("disable")
+@click.argument("user")
+def users_disable(user: str) -> None:
+    """Refuse USER's logins and end their sessions' access at once."""
+    _change_user(user_commands.disable_user, user)
+
+
+@users.command("enable")
+@click.argument("user")
+def users_enable(user: str) -> None:
+    """Let a disabled USER sign in again."""
+    _change_user(user_commands.enable_user, user)
+
+
+@users.command("unlock")
+@click.argument("user")
+def users_unlock(user: str) -> None:
+    """Lift a lockout after too many failed logins."""
+    _change_user(user_commands.unlock_user, user)
+
+
+@main.group()
+def keys() -> None:
+    """Manage API keys (service credentials, each scoped to one role)."""
+
+
+@keys.command("create")
+@click.option("--name", required=True, help="What the key is for, e.g. ci-runner.")
+@click.option("--role", required=True, type=click.Choice(USER_ROLES))
+def keys_create(name: str, role: str) -> None:
+    """Print a new key on stdout, once: only its digest is stored."""
+    key_id, key = ULID().to_uuid(), generate_api_key()
+    command = CreateApiKey(
+        key_id=key_id, name=name, role=role, prefix=key.prefix, key_hash=key.hash, actor=_actor()
+    )
+    with _kyros() as kyros:
+        _run(create_api_key, kyros, command)
+    click.echo(f"Created {public_id('key', key_id)} ({role}); store the key now:", err=True)
+    click.echo(key.plaintext)
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """Every key by id, name, prefix and role (never the key itself)."""
+    with _kyros() as kyros:
+        kyros.engine.catch_up("api_keys", kyros.settings.projection_page_size)
+        rows = list_api_keys(kyros.db)
+    table = Table("id", "name", "prefix", "role", "status", "created")
+    for k in rows:
+        table.add_row(k["id"], k["name"], k["prefix"], k["role"], k["status"], k["created_at"])
+    Console(width=200).print(table)
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+def keys_revoke(key_id: str) -> None:
+    """Revoke KEY_ID: requests with it are refused from now on."""
+    with _kyros() as kyros:
+        _run(revoke_api_key, kyros, RevokeApiKey(key_id=key_id, actor=_actor()))
+    click.echo(f"revoked {key_id}")
+
+
+def _kyros() -> Kyros:
+    return Kyros(Settings.from_env())
+
+
+def _actor() -> str:
+    """Events name who did it: from the command line, the operating-system user."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _run(handler: Callable[[Any, Any], int], kyros: Kyros, command: Any) -> None:
+    try:
+        handler(kyros.app, command)
+    except DomainError as error:
+        where = f"{error.field}: " if error.field else ""
+        raise click.ClickException(f"{where}{error.issue}") from None
+
+
+def _change_user(handler: Callable[[Any, Any], int], user: str, **fields: str) -> None:
+    with _kyros() as kyros:
+        user_id = user if user.startswith("user_") else _user_id(kyros, user)
+        command_type = user_commands.ChangeRole if fields else user_commands.UserAction
+        _run(handler, kyros, command_type(user_id=user_id, actor=_actor(), **fields))
+    click.echo(f"{handler.__name__.replace('_', ' ')}: {user}")
+
+
+def _user_id(kyros: Kyros, username: str) -> str:
+    kyros.engine.catch_up("users", kyros.settings.projection_page_size)
+    user_id = user_id_by_username(kyros.db, normalise_username(username))
+    if user_id is None:
+        raise click.ClickException(f"no user named {username!r}")
+    return user_id
 
 
 @main.group()

@@ -24,6 +24,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     redis_url: str | None = None
     trusted_proxies: tuple[str, ...] = ()
     rate_limits: dict[str, str] = {}
+    jwt_secret: str | None = None
+    admin_username: str | None = None
+    admin_password: str | None = None
+
+    def __repr__(self) -> str:
+        """Secrets never reach a log through a printed Settings."""
+        shown = {
+            f: "'***'" if f in _SECRET_FIELDS and getattr(self, f) else repr(getattr(self, f))
+            for f in self.__struct_fields__
+        }
+        return f"Settings({', '.join(f'{k}={v}' for k, v in shown.items())})"
 
     @property
     def is_postgres(self) -> bool:
@@ -71,4 +82,8 @@ _ENV_FIELDS: dict[str, Callable[[str], object]] = {
     "redis_url": str,
     "trusted_proxies": _csv,
     "rate_limits": _limits,
+    "jwt_secret": str,
+    "admin_username": str,
+    "admin_password": str,
 }
+_SECRET_FIELDS = frozenset({"jwt_secret", "admin_password"})

@@ -11,17 +11,16 @@ def iso(moment: datetime | None) -> str | None:
     """Whole seconds print as the spec shows them; sub-second times keep their microseconds."""
     if moment is None:
         return None
-    moment = moment.astimezone(UTC)
-    if moment.microsecond:
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    naive = moment.astimezone(UTC).replace(tzinfo=None)
+    return naive.isoformat(timespec="microseconds" if naive.microsecond else "seconds") + "Z"
 
 
 def sortable(moment: datetime | None) -> str | None:
     """Fixed width, so text order in SQL equals time order on both stores."""
     if moment is None:
         return None
-    return moment.astimezone(UTC).strftime(_SORTABLE)
+    # isoformat, not strftime: strftime("%Y") drops the leading zeros of years before 1000
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def from_sortable(text: str) -> datetime:

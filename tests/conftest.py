@@ -8,14 +8,19 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 import psycopg
 import pytest
 import uvicorn
+from ulid import ULID
 
 from kyros.bootstrap import Kyros
+from kyros.commands.api_keys import CreateApiKey, create_api_key
 from kyros.http.app import create_app
+from kyros.identity.api_keys import generate_api_key
+from kyros.ids import public_id
 from kyros.settings import Settings
 
 ADMIN_URL = os.environ.get(
@@ -121,7 +126,39 @@ def base_url(kyros: Kyros) -> Iterator[str]:
         yield url
 
 
+class Credential(NamedTuple):
+    """An API key made through the command layer: its plaintext and its `key_…` id."""
+
+    key: str
+    id: str
+
+
+def make_api_key(kyros: Kyros, role: str, name: str = "test") -> Credential:
+    """Creates a key and waits until the read model that authenticates it has it."""
+    key_id, key = ULID().to_uuid(), generate_api_key()
+    command = CreateApiKey(
+        key_id=key_id, name=name, role=role, prefix=key.prefix, key_hash=key.hash, actor="test"
+    )
+    create_api_key(kyros.app, command)
+    kyros.engine.catch_up("api_keys", 500)
+    return Credential(key.plaintext, public_id("key", key_id))
+
+
 @pytest.fixture
-def client(base_url: str) -> Iterator[httpx.Client]:
+def admin(kyros: Kyros) -> Credential:
+    """The identity the `client` fixture acts as: an API key with the admin role."""
+    return make_api_key(kyros, "admin", name="test-admin")
+
+
+@pytest.fixture
+def client(base_url: str, admin: Credential) -> Iterator[httpx.Client]:
+    """Authenticated as an admin, as the spec's client examples do (`Bearer <api key>`)."""
+    headers = {"Authorization": f"Bearer {admin.key}"}
+    with httpx.Client(base_url=base_url, timeout=10, headers=headers) as http:
+        yield http
+
+
+@pytest.fixture
+def anonymous(base_url: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=base_url, timeout=10) as http:
         yield http

@@ -80,14 +80,15 @@ class Rule:
         if isinstance(value, str):
             raise DomainError(f"Must be a {_KIND_NAMES[self.kind]}", field=path)
         number = Decimal(str(value))
-        if self.kind == "int":
-            if number != number.to_integral_value():
-                raise DomainError("Must be a whole number", field=path)
-            number = Decimal(int(number))
+        # Range first: int(Decimal("1e999999999")) would build a billion-digit integer.
         if (self.low is not None and number < self.low) or (
             self.high is not None and number > self.high
         ):
             raise DomainError(f"Must be between {self.low} and {self.high}", field=path)
+        if self.kind == "int":
+            if number != number.to_integral_value():
+                raise DomainError("Must be a whole number", field=path)
+            number = Decimal(int(number))
         return int(number) if self.kind == "int" else number
 
 

@@ -11,13 +11,18 @@ from litestar.datastructures import State
 
 from kyros import __version__
 from kyros.bootstrap import Kyros
+from kyros.http.api_keys import ApiKeyController
+from kyros.http.auth import authenticated, authentication_middleware
+from kyros.http.auth_routes import AuthController
 from kyros.http.configuration import ConfigurationController
 from kyros.http.dependencies import DEPENDENCIES
 from kyros.http.docs import assets_router, openapi_config
 from kyros.http.errors import EXCEPTION_HANDLERS
+from kyros.http.health import HealthController
 from kyros.http.rate_limit import rate_limit_middleware_factory
 from kyros.http.request_id import request_id_middleware
 from kyros.http.tasks import TaskController
+from kyros.http.users import UserController
 
 
 def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
@@ -33,13 +38,25 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
 
     v1 = Router(
         path="/v1",
-        route_handlers=[TaskController, ConfigurationController],
+        route_handlers=[
+            TaskController,
+            ConfigurationController,
+            AuthController,
+            UserController,
+            ApiKeyController,
+            HealthController,
+        ],
         dependencies=DEPENDENCIES,
+        guards=[authenticated],  # fail closed: a new route needs a caller unless marked public
     )
     return Litestar(
         route_handlers=[v1, assets_router()],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[request_id_middleware, rate_limit_middleware_factory(kyros.settings)],
+        middleware=[
+            request_id_middleware,
+            authentication_middleware(kyros),
+            rate_limit_middleware_factory(kyros.settings),
+        ],
         openapi_config=openapi_config(__version__),
         lifespan=[lifespan],
         state=State({"kyros": kyros}),

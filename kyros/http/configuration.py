@@ -11,6 +11,7 @@ from litestar import Controller, Request, Response, get, put
 from kyros.bootstrap import Kyros
 from kyros.commands.configuration import ChangeConfiguration, change_configuration
 from kyros.domain.errors import DomainError
+from kyros.http.auth import requires
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
 from kyros.queries.configuration import get_configuration
@@ -22,13 +23,13 @@ class ConfigurationController(Controller):
     path = "/configuration"
     tags = ["Configuration"]
 
-    @get("/", operation_id="GetConfiguration")
+    @get("/", operation_id="GetConfiguration", guards=[requires("read_configuration")])
     async def get_configuration(
         self, request: Request[Any, Any, Any], kyros: Kyros
     ) -> Response[bytes]:
         return ok(request, await in_thread(get_configuration, kyros.db))
 
-    @put("/", operation_id="UpdateConfiguration")
+    @put("/", operation_id="UpdateConfiguration", guards=[requires("manage_configuration")])
     async def update_configuration(
         self, request: Request[Any, Any, Any], kyros: Kyros, actor: str
     ) -> Response[bytes]:
@@ -44,6 +45,8 @@ def _decode(body: bytes) -> dict[str, Any]:
         patch = _decoder.decode(body)
     except msgspec.DecodeError:
         raise DomainError("Malformed JSON", field="body") from None
+    except RecursionError:
+        raise DomainError("Nested too deeply", field="body") from None
     if not isinstance(patch, dict):
         raise DomainError("Must be a JSON object", field="body")
     return patch

@@ -6,10 +6,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import anyio
+from litestar import Request
 from litestar.datastructures import State
 from litestar.di import Provide
 
 from kyros.bootstrap import Kyros
+from kyros.http.auth import Principal, principal_of
 
 T = TypeVar("T")
 
@@ -18,9 +20,13 @@ def provide_kyros(state: State) -> Kyros:
     return state.kyros  # type: ignore[no-any-return]
 
 
-def provide_actor() -> str:
-    """Who is acting; a placeholder until the identity layer supplies the caller."""
-    return "anonymous"
+def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    return principal_of(request)
+
+
+def provide_actor(request: Request[Any, Any, Any]) -> str:
+    """Who is acting, as events record it: the caller's `user_…` or `key_…` id."""
+    return principal_of(request).subject
 
 
 async def in_thread(fn: Callable[..., T], *args: Any) -> T:
@@ -31,4 +37,5 @@ async def in_thread(fn: Callable[..., T], *args: Any) -> T:
 DEPENDENCIES = {
     "kyros": Provide(provide_kyros, sync_to_thread=False),
     "actor": Provide(provide_actor, sync_to_thread=False),
+    "principal": Provide(provide_principal, sync_to_thread=False),
 }

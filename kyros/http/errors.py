@@ -10,8 +10,9 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from kyros.domain.errors import DomainError
-from kyros.domain.vocabulary import PRIORITIES, ROLES, TASK_STATUSES, TASK_TYPES
+from kyros.domain.vocabulary import PRIORITIES, ROLES, TASK_TYPES
 from kyros.http.envelope import fail
+from kyros.http.schemas.tasks import SETTABLE_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +35,15 @@ _ENUMS = {
     "type": TASK_TYPES,
     "priority": PRIORITIES,
     "assignee_role": ROLES,
-    "status": TASK_STATUSES,
+    "status": SETTABLE_STATUSES,  # only PUT bodies carry a status; list filters parse their own
 }
 
 
 def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[bytes]:
     details = {"field": exc.field, "issue": exc.issue} if exc.field else {"issue": exc.issue}
-    return fail(request, exc.status, exc.code, _MESSAGES.get(exc.code, exc.issue), details)
+    headers = _CHALLENGE if exc.status == 401 else None
+    message = _MESSAGES.get(exc.code, exc.issue)
+    return fail(request, exc.status, exc.code, message, details, headers=headers)
 
 
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
@@ -54,6 +57,8 @@ def _describe(exc: ValidationException) -> tuple[str, str]:
     extra = exc.extra if isinstance(exc.extra, list) else []
     first: dict[str, Any] = extra[0] if extra and isinstance(extra[0], dict) else {}
     message = str(first.get("message") or exc.detail)
+    if message == "'data'":  # Litestar's KeyError text when the body is missing
+        return "body", "A JSON request body is required"
     match = _AT_PATH.search(message)
     path, issue = (match.group(1), message[: match.start()]) if match else ("", message)
     key = str(first.get("key") or "")
@@ -70,6 +75,11 @@ def _describe(exc: ValidationException) -> tuple[str, str]:
     if "JSON" in message or "decode" in message.lower():
         return "body", "Malformed JSON"
     return "body", message
+
+
+def _too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[bytes]:
+    details = {"field": "body", "issue": "Nested too deeply"}
+    return fail(request, 422, "VALIDATION_ERROR", "Request validation failed", details)
 
 
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
@@ -94,7 +104,10 @@ def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes
     return fail(request, 500, "INTERNAL_ERROR", "Internal server error")
 
 
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="kyros"'}  # RFC 6750 §3
 _MESSAGES = {
+    "UNAUTHORIZED": "Authentication required or failed",
+    "FORBIDDEN": "Insufficient permissions",
     "VALIDATION_ERROR": "Request validation failed",
     "CONFLICT": "The resource was changed concurrently",
 }
@@ -102,6 +115,7 @@ _MESSAGES = {
 EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
     DomainError: _domain,
     ValidationException: _validation,
+    RecursionError: _too_deep,
     HTTPException: _http,
     Exception: _internal,
 }

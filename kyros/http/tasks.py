@@ -17,8 +17,10 @@ from kyros.commands.tasks import create_task as create_task_cmd
 from kyros.commands.tasks import update_task as update_task_cmd
 from kyros.domain.errors import DomainError, TaskNotFound
 from kyros.domain.vocabulary import PRIORITIES, ROLES, TASK_STATUSES, TASK_TYPES
+from kyros.http.auth import requires
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
+from kyros.http.schemas.bounds import check_json
 from kyros.http.schemas.tasks import TaskCancel, TaskCreate, TaskUpdate
 from kyros.ids import public_id
 from kyros.queries.tasks import TaskFilter, get_task, list_tasks
@@ -43,24 +45,25 @@ class TaskController(Controller):
     path = "/tasks"
     tags = ["Tasks"]
 
-    @post("/", operation_id="CreateTask", status_code=201)
+    @post("/", operation_id="CreateTask", status_code=201, guards=[requires("create_task")])
     async def create_task(
         self, request: Request[Any, Any, Any], data: TaskCreate, kyros: Kyros, actor: str
     ) -> Response[bytes]:
         task_id = ULID().to_uuid()
         fields = msgspec.structs.asdict(data)
+        check_json(fields, "")
         fields["task_type"] = fields.pop("type")
         command = CreateTask(task_id=task_id, actor=actor, **fields)
         await kyros.settle(await in_thread(create_task_cmd, kyros.app, command))
         return ok(request, await _read(kyros, public_id("task", task_id)), status=201)
 
-    @get("/{task_id:str}", operation_id="GetTask")
+    @get("/{task_id:str}", operation_id="GetTask", guards=[requires("read_tasks")])
     async def get_task(
         self, request: Request[Any, Any, Any], task_id: str, kyros: Kyros
     ) -> Response[bytes]:
         return ok(request, await _read(kyros, task_id))
 
-    @get("/", operation_id="ListTasks")
+    @get("/", operation_id="ListTasks", guards=[requires("read_tasks")])
     async def list_tasks(
         self,
         request: Request[Any, Any, Any],
@@ -97,7 +100,7 @@ class TaskController(Controller):
         }
         return ok(request, {"tasks": items, "pagination": pagination})
 
-    @put("/{task_id:str}", operation_id="UpdateTask")
+    @put("/{task_id:str}", operation_id="UpdateTask", guards=[requires("update_task")])
     async def update_task(
         self,
         request: Request[Any, Any, Any],
@@ -110,7 +113,12 @@ class TaskController(Controller):
         await kyros.settle(await in_thread(update_task_cmd, kyros.app, command))
         return ok(request, await _read(kyros, task_id))
 
-    @delete("/{task_id:str}", operation_id="CancelTask", status_code=200)
+    @delete(
+        "/{task_id:str}",
+        operation_id="CancelTask",
+        status_code=200,
+        guards=[requires("cancel_task")],
+    )
     async def cancel_task(
         self,
         request: Request[Any, Any, Any],
@@ -150,6 +158,7 @@ def _update_command(task_id: str, actor: str, data: TaskUpdate) -> UpdateTask:
     given = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not UNSET}
     if not given:
         raise DomainError("Must change at least one field", field="body")
+    check_json({k: v for k, v in given.items() if k != "progress"}, "")
     fields = {_FIELD_NAMES.get(k, k): given[k] for k in _EDITABLE if k in given}
     progress = given.get("progress")
     return UpdateTask(

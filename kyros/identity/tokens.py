@@ -44,6 +44,7 @@ class TokenClaims:
     expires_at: datetime
     roles: frozenset[str] = frozenset()
     family_id: str | None = None  # refresh tokens only: the rotation chain to revoke on reuse
+    session_id: str | None = None  # access tokens only, when issued: the family they belong to
 
 
 class TokenService:
@@ -75,12 +76,25 @@ class TokenService:
         return f"TokenService(issuer={self._issuer!r}, audience={self._audience!r})"
 
     def issue_access(
-        self, subject: str, roles: Iterable[str], now: datetime, token_id: str | None = None
+        self,
+        subject: str,
+        roles: Iterable[str],
+        now: datetime,
+        token_id: str | None = None,
+        *,
+        session_id: str | None = None,
+        ttl: timedelta | None = None,
     ) -> str:
+        """`session_id` becomes the `sid` claim (revocable with its family); `ttl` overrides
+        the default lifetime, for lifetimes that are configured at run time."""
         if isinstance(roles, str):
             raise TypeError("roles must be an iterable of role names, not a single string")
-        extra = {"roles": sorted(set(roles))}
-        return self._issue("access", subject, token_id, now, self._access_ttl, extra)
+        if ttl is not None and ttl <= timedelta(0):
+            raise ValueError("token lifetimes must be positive")
+        extra: dict[str, Any] = {"roles": sorted(set(roles))}
+        if session_id is not None:
+            extra["sid"] = session_id
+        return self._issue("access", subject, token_id, now, ttl or self._access_ttl, extra)
 
     def issue_refresh(self, subject: str, family_id: str, token_id: str, now: datetime) -> str:
         """Refresh tokens carry no roles: they are re-read at refresh so revocations bite."""
@@ -175,7 +189,9 @@ def _claims(
 ) -> TokenClaims:
     """Type-check what pyjwt leaves alone; a signed but odd payload is still refused."""
     family = payload.get("fam")  # present on every refresh token (checked by decode)
-    strings = [payload["sub"], payload["jti"]] + ([] if family is None else [family])
+    session = payload.get("sid")
+    optional = [v for v in (family, session) if v is not None]
+    strings = [payload["sub"], payload["jti"], *optional]
     roles = payload.get("roles", [])
     if not all(isinstance(v, str) and v for v in strings) or not (
         isinstance(roles, list) and all(isinstance(r, str) for r in roles)
@@ -193,4 +209,5 @@ def _claims(
         expires_at=expiry,
         roles=frozenset(roles),
         family_id=family,
+        session_id=session,
     )

@@ -14,16 +14,21 @@ import redis
 from kyros.bootstrap import Kyros
 from kyros.http.rate_limit import group_for
 from kyros.settings import Settings
-from tests.conftest import GENEROUS_LIMITS, LiveServer
+from tests.conftest import GENEROUS_LIMITS, LiveServer, make_api_key
 
 REDIS_URL = os.environ.get("KYROS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-def serve(tmp_path: Path, **overrides: object) -> Iterator[httpx.Client]:
+def serve(
+    tmp_path: Path, *, anonymous: bool = False, **overrides: object
+) -> Iterator[httpx.Client]:
+    """A server with its own limits; anonymous callers are limited by address (and get 401)."""
     limits = {**GENEROUS_LIMITS, **overrides.pop("limits", {})}  # type: ignore[dict-item]
     settings = Settings(data_dir=tmp_path, rate_limits=limits, **overrides)  # type: ignore[arg-type]
-    with Kyros(settings) as kyros, LiveServer(kyros) as url, httpx.Client(base_url=url) as http:
-        yield http
+    with Kyros(settings) as kyros, LiveServer(kyros) as url:
+        auth = {} if anonymous else {"Authorization": f"Bearer {make_api_key(kyros, 'admin').key}"}
+        with httpx.Client(base_url=url, headers=auth) as http:
+            yield http
 
 
 @pytest.fixture
@@ -79,13 +84,16 @@ def test_forwarded_addresses_count_only_behind_a_trusted_proxy(tmp_path: Path) -
             http.get("/v1/tasks", headers={"X-Forwarded-For": "203.0.113.1"})
         return http.get("/v1/tasks", headers={"X-Forwarded-For": "203.0.113.2"}).status_code
 
-    untrusted = serve(tmp_path / "a", limits={"default": "5/minute"})
+    untrusted = serve(tmp_path / "a", anonymous=True, limits={"default": "5/minute"})
     assert exhaust_then_switch(next(untrusted)) == 429  # the header is a forgery here
     untrusted.close()
     trusted = serve(
-        tmp_path / "b", limits={"default": "5/minute"}, trusted_proxies=("127.0.0.1/32",)
+        tmp_path / "b",
+        anonymous=True,
+        limits={"default": "5/minute"},
+        trusted_proxies=("127.0.0.1/32",),
     )
-    assert exhaust_then_switch(next(trusted)) == 200
+    assert exhaust_then_switch(next(trusted)) == 401  # a new address: not limited, just unknown
     trusted.close()
 
 
@@ -98,12 +106,12 @@ def test_servers_sharing_redis_share_one_counter(tmp_path: Path) -> None:
         pytest.skip(f"Redis unreachable at {REDIS_URL}")
     # A fresh per-test limit string keeps this run's counters apart from earlier runs.
     limit = f"{4 + uuid.uuid4().int % 1000}/hour"
-    first = serve(tmp_path / "a", limits={"default": limit}, redis_url=REDIS_URL)
-    second = serve(tmp_path / "b", limits={"default": limit}, redis_url=REDIS_URL)
+    first = serve(tmp_path / "a", anonymous=True, limits={"default": limit}, redis_url=REDIS_URL)
+    second = serve(tmp_path / "b", anonymous=True, limits={"default": limit}, redis_url=REDIS_URL)
     one, two = next(first), next(second)
     amount = int(limit.split("/")[0])
     statuses = [(one if n % 2 else two).get("/v1/tasks").status_code for n in range(amount + 1)]
-    assert statuses == [200] * amount + [429]
+    assert statuses == [401] * amount + [429]  # one address, one counter across both servers
     first.close()
     second.close()
 

@@ -266,3 +266,20 @@ def test_a_naive_now_is_rejected_because_it_would_be_read_as_local_time(
 def test_roles_given_as_a_single_string_are_rejected(service: TokenService) -> None:
     with pytest.raises(TypeError):
         service.issue_access("user_123", "admin", NOW)
+
+
+def test_an_access_token_can_name_its_session_and_round_trips_it(service: TokenService) -> None:
+    token = service.issue_access("user_123", ["viewer"], NOW, session_id="fam_7")
+    assert jwt.decode(token, options={"verify_signature": False})["sid"] == "fam_7"
+    assert service.decode(token, "access", NOW).session_id == "fam_7"
+
+
+def test_a_lifetime_given_at_issue_overrides_the_default(service: TokenService) -> None:
+    token = service.issue_access("user_123", [], NOW, ttl=timedelta(hours=2))
+    assert service.decode(token, "access", NOW).expires_at == NOW + timedelta(hours=2)
+    with pytest.raises(ValueError, match="positive"):
+        service.issue_access("user_123", [], NOW, ttl=timedelta(0))
+
+
+def test_a_signed_token_with_an_ill_typed_session_is_refused(service: TokenService) -> None:
+    assert _reason(service, _forge({"alg": "HS256"}, _valid_claims(sid=42))) == "malformed"

@@ -47,6 +47,7 @@ def test_the_defaults_are_not_shared_with_the_aggregate() -> None:
         ({"models": {"timeout": True}}, "models.timeout"),
         ({"models": {"timeout": 1.5}}, "models.timeout"),
         ({"models": {"timeout": 0}}, "models.timeout"),
+        ({"models": {"timeout": Decimal("1e999999999")}}, "models.timeout"),  # no huge int built
         ({"escalation": {"auto_approve_threshold": 1.5}}, "escalation.auto_approve_threshold"),
         ({"escalation": {"approval_required": "yes"}}, "escalation.approval_required"),
         ({"system": {"version": "2.0.0"}}, "system.version"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
@@ -24,6 +24,8 @@ Tags = Annotated[list[Tag], Meta(max_length=20)]
 Text = Annotated[str, Meta(max_length=10_000)]
 AgentId = Annotated[str, Meta(min_length=1, max_length=100)]
 Results = Annotated[dict[str, Any], Meta(max_length=100)]
+SettableStatus = Literal["in_progress", "completed", "failed", "cancelled"]
+SETTABLE_STATUSES: tuple[str, ...] = get_args(SettableStatus)
 
 
 class TaskCreate(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -60,7 +62,7 @@ class TaskUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
     tags: Tags | UnsetType = UNSET
     deadline: Deadline | UnsetType | None = UNSET
     metadata: Metadata | UnsetType = UNSET
-    status: Literal["in_progress", "completed", "failed", "cancelled"] | UnsetType = UNSET
+    status: SettableStatus | UnsetType = UNSET
     assigned_to: AgentId | UnsetType = UNSET
     progress: ProgressIn | UnsetType = UNSET
     results: Results | UnsetType = UNSET

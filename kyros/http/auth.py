@@ -1,0 +1,166 @@
+"""Who is calling: a middleware that resolves the credential, and guards that demand one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import anyio
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from kyros.bootstrap import Kyros
+from kyros.domain.identity_errors import Forbidden, Unauthorized
+from kyros.identity.api_keys import api_key_prefix, looks_like_api_key, verify_api_key
+from kyros.identity.roles import Permission, permissions_for
+from kyros.identity.tokens import InvalidToken, TokenClaims
+from kyros.projections.jsondoc import loads
+from kyros.queries.identity import api_keys_with_prefix, get_api_key, session_user
+from kyros.timefmt import now
+
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+
+_MISSING = "Authentication required: send Authorization: Bearer <access token or API key>"
+_BAD_KEY = "Invalid or revoked API key"
+_BAD_TOKEN = "Invalid access token"  # noqa: S105 (a message, not a secret)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller. `kind` and `subject` are a contract: rate limits key on them."""
+
+    subject: str  # user_… or key_…
+    username: str  # a user's username, or an API key's name
+    roles: frozenset[str]
+    permissions: frozenset[str]
+    kind: Literal["user", "api_key"]
+    family_id: str | None = None  # the login session a user's access token belongs to
+
+
+def authentication_middleware(kyros: Kyros) -> Callable[[ASGIApp], ASGIApp]:
+    """Sets `state["principal"]` (None when anonymous) and, for a bad credential,
+    `state["auth_error"]`; it never refuses a request itself: the guards do."""
+
+    def wrap(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] in ("http", "websocket"):
+                state = scope.setdefault("state", {})  # type: ignore[typeddict-item]
+                try:
+                    state["principal"] = await _resolve(kyros, scope["headers"])
+                except Unauthorized as refused:
+                    state["principal"] = None
+                    state["auth_error"] = refused.issue
+            await app(scope, receive, send)
+
+        return middleware
+
+    return wrap
+
+
+async def _resolve(kyros: Kyros, headers: Sequence[tuple[bytes, bytes]]) -> Principal | None:
+    authorization = _single(headers, b"authorization")
+    api_key = _single(headers, b"x-api-key")
+    if authorization is None and api_key is None:
+        return None
+    if authorization is not None and api_key is not None:
+        raise Unauthorized("Send either Authorization or X-API-Key, not both")
+    if api_key is not None:
+        return await anyio.to_thread.run_sync(by_api_key, kyros, api_key.strip())
+    scheme, _, credential = authorization.partition(" ")  # type: ignore[union-attr]
+    credential = credential.strip()
+    if scheme.lower() != "bearer" or not credential:
+        raise Unauthorized("Use Authorization: Bearer <access token or API key>")
+    if looks_like_api_key(credential):
+        return await anyio.to_thread.run_sync(by_api_key, kyros, credential)
+    return await anyio.to_thread.run_sync(_by_token, kyros, credential)
+
+
+def _single(headers: Sequence[tuple[bytes, bytes]], name: bytes) -> str | None:
+    values = [value for key, value in headers if key == name]
+    if len(values) > 1:
+        raise Unauthorized(f"The {name.decode()} header was sent more than once")
+    return values[0].decode("latin-1") if values else None
+
+
+def by_api_key(kyros: Kyros, plaintext: str) -> Principal:
+    """Constant-time digest comparison against every key that shares the prefix."""
+    prefix = api_key_prefix(plaintext)
+    rows = api_keys_with_prefix(kyros.db, prefix) if prefix else []
+    row = next((r for r in rows if verify_api_key(plaintext, r["key_hash"])), None)
+    if row is None or row["revoked_at"]:
+        raise Unauthorized(_BAD_KEY)
+    return _key_principal(row["id"], row["name"], row["role"])
+
+
+def _by_token(kyros: Kyros, token: str) -> Principal:
+    try:
+        claims = kyros.tokens.decode(token, "access", now())
+    except InvalidToken as invalid:
+        expired = invalid.reason == "expired"
+        raise Unauthorized("The access token has expired" if expired else _BAD_TOKEN) from None
+    if claims.subject.startswith("key_"):
+        key = get_api_key(kyros.db, claims.subject)
+        if key is None or key["status"] != "active":
+            raise Unauthorized(_BAD_KEY)
+        return _key_principal(key["id"], key["name"], key["role"])
+    return _session_principal(kyros, claims)
+
+
+def _session_principal(kyros: Kyros, claims: TokenClaims) -> Principal:
+    """Roles come from the read model, not the token, so a revoked role stops working at once."""
+    row = session_user(kyros.db, claims.session_id, claims.subject) if claims.session_id else None
+    if row is None:
+        raise Unauthorized("This session has ended; log in again")
+    if row["disabled"]:
+        raise Unauthorized("This account is disabled")
+    roles = frozenset(loads(row["roles"]))
+    return Principal(
+        subject=row["id"],
+        username=row["username"],
+        roles=roles,
+        permissions=permissions_for(roles),
+        kind="user",
+        family_id=claims.session_id,
+    )
+
+
+def _key_principal(key_id: str, name: str, role: str) -> Principal:
+    return Principal(
+        subject=key_id,
+        username=name,
+        roles=frozenset({role}),
+        permissions=permissions_for([role]),
+        kind="api_key",
+    )
+
+
+def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The caller, or 401 with the reason their credential was refused."""
+    state = connection.scope.get("state", {})
+    principal: Principal | None = state.get("principal")
+    if principal is None:
+        raise Unauthorized(state.get("auth_error") or _MISSING)
+    return principal
+
+
+Connection = ASGIConnection[Any, Any, Any, Any]
+
+
+def authenticated(connection: Connection, handler: BaseRouteHandler) -> None:
+    """The default on every /v1 route: a caller is required unless the handler is `public`
+    (or the request is an OPTIONS discovery, which never carries credentials)."""
+    if not handler.opt.get("public") and connection.scope.get("method") != "OPTIONS":
+        principal_of(connection)
+
+
+def requires(permission: str) -> Guard:
+    """401 without a caller, 403 when the caller's roles do not grant `permission`."""
+    wanted = Permission(permission)  # a typo fails at import time, not as a silent 403
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+        if wanted not in principal_of(connection).permissions:
+            raise Forbidden(f"Requires the {wanted} permission")
+
+    return guard

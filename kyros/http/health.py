@@ -1,0 +1,41 @@
+"""Liveness and readiness probes: /v1/health/live and /v1/health/ready, unauthenticated."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+
+from kyros.bootstrap import Kyros
+from kyros.http.dependencies import in_thread
+from kyros.http.envelope import fail, ok
+from kyros.store.database import Database
+
+log = logging.getLogger(__name__)
+
+
+class HealthController(Controller):
+    path = "/health"
+    tags = ["Health"]
+    opt = {"public": True}
+
+    @get("/live", operation_id="GetLiveness")
+    async def live(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        """The process is up and serving HTTP."""
+        return ok(request, {"status": "ok"})
+
+    @get("/ready", operation_id="GetReadiness")
+    async def ready(self, request: Request[Any, Any, Any], kyros: Kyros) -> Response[bytes]:
+        """The database answers; 503 otherwise, so a load balancer stops sending traffic."""
+        try:
+            await in_thread(_ping, kyros.db)
+        except Exception:
+            log.exception("readiness check failed")
+            return fail(request, 503, "SERVICE_UNAVAILABLE", "The database is not reachable")
+        return ok(request, {"status": "ready"})
+
+
+def _ping(db: Database) -> None:
+    with db.transaction(write=False) as tx:
+        tx.execute("SELECT 1")

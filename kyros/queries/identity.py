@@ -1,0 +1,115 @@
+"""Identity queries over the users, API keys and token families read models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kyros.identity.roles import permissions_for
+from kyros.projections.jsondoc import loads
+from kyros.store.database import Database, Row
+
+_USER_COLUMNS = (
+    "id, username, email, name, roles, disabled, locked, failed_logins,"
+    " created_at, updated_at, password_changed_at, last_login"
+)
+_KEY_COLUMNS = "id, name, prefix, role, created_by, created_at, revoked_by, revoked_at"
+
+
+def user_view(row: Row) -> dict[str, Any]:
+    roles = loads(row["roles"])
+    return {
+        "id": row["id"],
+        "username": row["username"],
+        "email": row["email"],
+        "name": row["name"],
+        "roles": roles,
+        "permissions": sorted(permissions_for(roles)),
+        "status": "disabled" if row["disabled"] else "active",
+        "locked": bool(row["locked"]),
+        "failed_login_attempts": row["failed_logins"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "password_changed_at": row["password_changed_at"],
+        "last_login": row["last_login"],
+    }
+
+
+def api_key_view(row: Row) -> dict[str, Any]:
+    """Never the digest: after creation a key is only recognisable by its prefix."""
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "prefix": row["prefix"],
+        "role": row["role"],
+        "status": "revoked" if row["revoked_at"] else "active",
+        "created_by": row["created_by"],
+        "created_at": row["created_at"],
+        "revoked_by": row["revoked_by"],
+        "revoked_at": row["revoked_at"],
+    }
+
+
+def get_user(db: Database, user_id: str) -> dict[str, Any] | None:
+    with db.transaction(write=False) as tx:
+        row = tx.execute(
+            f"SELECT {_USER_COLUMNS} FROM rm_users WHERE id = ?", (user_id,)
+        ).fetchone()
+    return user_view(row) if row else None
+
+
+def list_users(db: Database, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    with db.transaction(write=False) as tx:
+        total = tx.execute("SELECT COUNT(*) AS n FROM rm_users").fetchone()
+        rows = tx.execute(
+            f"SELECT {_USER_COLUMNS} FROM rm_users ORDER BY username, id LIMIT ? OFFSET ?",
+            (limit, offset),
+        ).fetchall()
+    return [user_view(r) for r in rows], int(total["n"]) if total else 0
+
+
+def user_id_by_username(db: Database, username: str) -> str | None:
+    with db.transaction(write=False) as tx:
+        row = tx.execute("SELECT id FROM rm_users WHERE username = ?", (username,)).fetchone()
+    return str(row["id"]) if row else None
+
+
+def session_user(db: Database, family_id: str, user_id: str) -> Row | None:
+    """The user behind a live session; None when the family is revoked, unknown or not theirs."""
+    with db.transaction(write=False) as tx:
+        return tx.execute(
+            "SELECT u.id, u.username, u.roles, u.disabled FROM rm_token_families f"
+            " JOIN rm_users u ON u.id = f.user_id"
+            " WHERE f.id = ? AND f.user_id = ? AND f.revoked_at IS NULL",
+            (family_id, user_id),
+        ).fetchone()
+
+
+def api_keys_with_prefix(db: Database, prefix: str) -> list[Row]:
+    """Every key sharing the prefix (collisions are possible), digest included for checking."""
+    with db.transaction(write=False) as tx:
+        return tx.execute(
+            "SELECT id, name, role, key_hash, revoked_at FROM rm_api_keys WHERE prefix = ?",
+            (prefix,),
+        ).fetchall()
+
+
+def get_api_key(db: Database, key_id: str) -> dict[str, Any] | None:
+    with db.transaction(write=False) as tx:
+        row = tx.execute(
+            f"SELECT {_KEY_COLUMNS} FROM rm_api_keys WHERE id = ?", (key_id,)
+        ).fetchone()
+    return api_key_view(row) if row else None
+
+
+def list_api_keys(db: Database) -> list[dict[str, Any]]:
+    with db.transaction(write=False) as tx:
+        rows = tx.execute(
+            f"SELECT {_KEY_COLUMNS} FROM rm_api_keys ORDER BY created_at, id"
+        ).fetchall()
+    return [api_key_view(r) for r in rows]
+
+
+def count_users(db: Database) -> int:
+    with db.transaction(write=False) as tx:
+        row = tx.execute("SELECT COUNT(*) AS n FROM rm_users").fetchone()
+    return int(row["n"]) if row else 0
