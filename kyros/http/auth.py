@@ -21,6 +21,7 @@ from kyros.queries.identity import api_keys_with_prefix, get_api_key, session_us
 from kyros.timefmt import now
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+PUBLIC = {"public": True}  # `opt=PUBLIC` on a handler or controller: no credential needed
 
 _MISSING = "Authentication required: send Authorization: Bearer <access token or API key>"
 _BAD_KEY = "Invalid or revoked API key"

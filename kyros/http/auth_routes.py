@@ -13,7 +13,7 @@ from kyros.bootstrap import Kyros
 from kyros.commands.sessions import LogIn, LogOut, Refresh, Session, log_in, log_out, refresh
 from kyros.domain.errors import DomainError, InvalidState
 from kyros.domain.identity_errors import Unauthorized
-from kyros.http.auth import Principal, by_api_key
+from kyros.http.auth import PUBLIC, Principal, by_api_key
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
 from kyros.http.forms import read_form, required
@@ -24,7 +24,6 @@ from kyros.queries.configuration import get_configuration
 from kyros.queries.identity import get_api_key, get_user
 from kyros.timefmt import now
 
-PUBLIC = {"public": True}
 GRANT_TYPES = ("password", "refresh_token", "client_credentials")
 _TOKEN_FIELDS = {
     "grant_type": 50,

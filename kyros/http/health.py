@@ -8,6 +8,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 
 from kyros.bootstrap import Kyros
+from kyros.http.auth import PUBLIC
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import fail, ok
 from kyros.store.database import Database
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 class HealthController(Controller):
     path = "/health"
     tags = ["Health"]
-    opt = {"public": True}
+    opt = PUBLIC
 
     @get("/live", operation_id="GetLiveness")
     async def live(self, request: Request[Any, Any, Any]) -> Response[bytes]:

@@ -75,7 +75,7 @@ PUBLIC = {
     ("POST", "/v1/auth/refresh"),
     ("POST", "/v1/auth/token"),
 }
-PUBLIC_PREFIXES = ("/v1/schema", "/v1/docs-assets")
+PUBLIC_PREFIXES = ("/v1/schema", "/v1/docs-assets", "/v1/auth/oauth2/")
 BAD_CREDENTIALS = ("anonymous", "malformed", "expired", "wrong key", "alg none")
 KEY_ROLE = "developer"
 
