@@ -1,0 +1,21 @@
+"""Model provider adapters behind one `Provider` protocol, and the factory that picks one."""
+
+from __future__ import annotations
+
+from kyros.providers.base import (
+    Completion,
+    CompletionRequest,
+    Provider,
+    ProviderError,
+    ProviderTimeout,
+)
+from kyros.providers.factory import provider_for
+
+__all__ = [
+    "Completion",
+    "CompletionRequest",
+    "Provider",
+    "ProviderError",
+    "ProviderTimeout",
+    "provider_for",
+]
