@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import json
-import os
-import queue
-import re
-import shutil
-import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl, urljoin, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import httpx2
 import msgspec
@@ -35,82 +26,19 @@ from kyros.identity.oauth2_providers import (
 from kyros.identity.oauth2_states import MemoryStateStore, SqlStateStore, StateStore
 from kyros.settings import Settings
 from kyros.store.database import open_database
-
-PROVIDER_DIR = Path(__file__).resolve().parents[1] / "oauth2_provider"
-REDIRECT_URI = "http://127.0.0.1:8765/login/callback"
-CLIENT_ID, CLIENT_SECRET = "kyros-test", "a-client-secret-that-must-never-leak"
-ALICE = {"email": "alice@example.test", "email_verified": True, "name": "Alice Example"}
-OP_CONFIG = {
-    "clients": [
-        {
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-            "redirect_uris": [REDIRECT_URI],
-            "grant_types": ["authorization_code"],
-            "response_types": ["code"],
-        }
-    ],
-    "accounts": {"alice": ALICE},
-}
-
-
-def _node_modules() -> None:
-    """Installs the pinned provider with `npm ci` when missing; skips only off CI without npm."""
-    if (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
-        return
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        message = "Node.js and npm are needed to run the OpenID provider for OAuth2 tests"
-        if os.environ.get("CI"):
-            pytest.fail(message + " (CI requires them)", pytrace=False)
-        pytest.skip(message)
-    command = [npm, "ci", "--prefix", str(PROVIDER_DIR), "--no-audit", "--no-fund"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
-    if done.returncode != 0:
-        pytest.fail(f"npm ci failed:\n{done.stderr[-2000:]}", pytrace=False)
+from tests.oauth2_provider.fixture import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    REDIRECT_URI,
+    running_provider,
+    sign_in,
+)
 
 
 @pytest.fixture(scope="module")
 def issuer() -> Iterator[str]:
-    """The provider's issuer URL; the process is stopped whatever the tests do."""
-    _node_modules()
-    env = {**os.environ, "KYROS_TEST_OP_CONFIG": json.dumps(OP_CONFIG)}
-    node = shutil.which("node") or "node"
-    with subprocess.Popen(
-        [node, "provider.js"],
-        cwd=PROVIDER_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    ) as process:
-        try:
-            yield _wait_until_ready(process)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def _wait_until_ready(process: subprocess.Popen[str]) -> str:
-    lines: queue.Queue[str] = queue.Queue()
-    assert process.stdout is not None
-    threading.Thread(target=lambda: lines.put(process.stdout.readline()), daemon=True).start()
-    try:
-        url = json.loads(lines.get(timeout=30))["issuer"]
-    except (queue.Empty, ValueError, KeyError):
-        raise RuntimeError(f"the OpenID provider did not start (exit {process.poll()})") from None
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            if httpx2.get(f"{url}/.well-known/openid-configuration", timeout=2).is_success:
-                return str(url)
-        except httpx2.TransportError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError("the OpenID provider never answered discovery")
+    with running_provider() as url:
+        yield url
 
 
 class Recorder(httpx2.BaseTransport):
@@ -160,33 +88,6 @@ def login_service(
         allow_insecure_loopback=True,
         transport=transport,
     )
-
-
-def sign_in(authorization_url: str, account: str = "alice") -> dict[str, str]:
-    """A browser without a screen: follows redirects and submits the provider's dev forms."""
-    with httpx2.Client(timeout=10) as browser:
-        response = browser.get(authorization_url)
-        for _ in range(12):
-            if response.is_redirect:
-                location = urljoin(str(response.url), response.headers["location"])
-                if location.startswith(REDIRECT_URI):
-                    return dict(parse_qsl(urlsplit(location).query))
-                response = browser.get(location)
-            elif response.status_code == 200:
-                action, fields = _form(response.text)
-                if fields.get("prompt") == "login":
-                    fields.update(login=account, password="any password")
-                response = browser.post(urljoin(str(response.url), action), data=fields)
-            else:
-                raise AssertionError(f"provider answered {response.status_code}")
-    raise AssertionError("the provider never redirected back to the client")
-
-
-def _form(page: str) -> tuple[str, dict[str, str]]:
-    action = re.search(r'<form[^>]*action="([^"]+)"', page)
-    assert action is not None, page[:500]
-    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)
-    return html.unescape(action.group(1)), {k: html.unescape(v) for k, v in hidden}
 
 
 def swap(states: MemoryStateStore, state: str, **changes: str) -> None:
