@@ -1,0 +1,1 @@
+"""The scheduler: a background process manager over the queue (lease expiry, dependencies)."""

@@ -1,0 +1,83 @@
+"""Requeues work of agents that stopped heartbeating; queues tasks whose dependencies completed.
+
+Runs once across the cluster (an advisory lock on PostgreSQL). It reads read models to find
+candidates and acts only through commands, which re-check everything against the log, so a
+lagging read model or a second runner can cause no wrong transition.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import anyio
+
+from kyros.commands.reports import ExpireLease, expire_lease
+from kyros.commands.submissions import release_waiting_task
+from kyros.domain.errors import DomainError
+from kyros.queries.queue import expired_leases, ready_to_release
+from kyros.store.application import KyrosApplication
+from kyros.store.database import Database
+from kyros.store.leadership import Leadership
+from kyros.store.signals import Pulse
+from kyros.supervision import WorkerState
+from kyros.timefmt import now, sortable
+
+log = logging.getLogger(__name__)
+MIN_INTERVAL = 0.1  # seconds between sweeps, however often the log moves
+
+
+class Scheduler:
+    def __init__(
+        self,
+        app: KyrosApplication,
+        db: Database,
+        *,
+        database_url: str | None,
+        progressed: Pulse,
+        lease: timedelta,
+    ) -> None:
+        self.app = app
+        self.db = db
+        self.database_url = database_url
+        self.progressed = progressed
+        self.lease = lease
+        # A lease is noticed within a quarter of its length (and at least every second).
+        self.interval = max(MIN_INTERVAL, min(1.0, lease.total_seconds() / 4))
+        self.state = WorkerState(name="scheduler")
+
+    def sweep(self, at: datetime) -> int:
+        """One pass; returns how many transitions it made."""
+        changed = 0
+        for row in expired_leases(self.db, sortable(at - self.lease) or ""):
+            command = ExpireLease(
+                submission_id=row["submission_id"],
+                task_id=row["task_id"],
+                agent_id=row["agent_id"],
+                now=at,
+                lease=self.lease,
+            )
+            changed += self._attempt(expire_lease, self.app, command)
+        for task_id in ready_to_release(self.db):
+            changed += self._attempt(release_waiting_task, self.app, task_id)
+        return changed
+
+    @staticmethod
+    def _attempt(command: object, *args: object) -> int:
+        try:
+            return 1 if command(*args) else 0  # type: ignore[operator]
+        except DomainError as refused:  # a racing writer won; the next pass sees its result
+            log.debug("scheduler: %s skipped: %s", getattr(command, "__name__", command), refused)
+            return 0
+
+    async def run(self) -> None:
+        with Leadership(self.database_url, "scheduler") as leadership:
+            while not await anyio.to_thread.run_sync(leadership.try_acquire):
+                self.state.leader = False
+                await anyio.sleep(1.0)
+            self.state.leader = True
+            while True:
+                ticket = self.progressed.ticket()
+                await anyio.to_thread.run_sync(self.sweep, now())
+                await Pulse.wait(ticket, self.interval)
+                await anyio.sleep(MIN_INTERVAL)

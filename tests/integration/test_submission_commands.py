@@ -1,0 +1,120 @@
+"""Submission commands on both stores, below HTTP: the approval seam and the scheduler's
+guarantees when the read models it acts on are stale."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+
+from kyros.bootstrap import Kyros
+from kyros.commands.agents import ClaimWork, RegisterAgent, claim_work, register_agent
+from kyros.commands.reports import ExpireLease, expire_lease
+from kyros.commands.submissions import (
+    QueueApprovedTask,
+    SubmitTask,
+    queue_approved_task,
+    release_waiting_task,
+    submit_task,
+)
+from kyros.commands.tasks import load_task
+from kyros.domain.errors import InvalidState
+from kyros.domain.routing_errors import ModelNotFound
+from kyros.ids import new_id, public_id
+from tests.integration.helpers import create
+
+NOW = datetime.now(UTC)
+LEASE = timedelta(seconds=60)
+
+
+def _submit(kyros: Kyros, task_id: str, **options: object) -> str:
+    submission_id = new_id("sub")
+    command = SubmitTask(
+        submission_id=submission_id,
+        task_id=task_id,
+        role="implementer",
+        actor="user_1",
+        now=NOW,
+        **options,
+    )
+    submit_task(kyros.app, kyros.catalog, command)
+    return submission_id
+
+
+def _agent(kyros: Kyros, at: datetime = NOW) -> str:
+    uuid = uuid4()
+    command = RegisterAgent(
+        agent_id=uuid, role="implementer", capacity=2, name="w", at=at, actor="key_a"
+    )
+    register_agent(kyros.app, command)
+    return public_id("agent", uuid)
+
+
+def test_an_approval_queues_a_task_awaiting_it_on_the_approved_model(kyros: Kyros) -> None:
+    task_id = create(kyros.app, title="Typo", files_to_modify=["README.md"])
+    _submit(kyros, task_id, model="claude-4.1-opus")
+    assert load_task(kyros.app, task_id).status == "awaiting_approval"
+    with pytest.raises(ModelNotFound):
+        queue_approved_task(
+            kyros.app, kyros.catalog, QueueApprovedTask(task_id=task_id, model="x", actor="u")
+        )
+    approve = QueueApprovedTask(task_id=task_id, model="claude-4.1-opus", actor="user_2")
+    queue_approved_task(kyros.app, kyros.catalog, approve)
+    task = load_task(kyros.app, task_id)
+    assert (task.status, task.submission["model"]) == ("queued", "claude-4.1-opus")  # type: ignore[index]
+    with pytest.raises(InvalidState):
+        queue_approved_task(kyros.app, kyros.catalog, approve)
+
+
+def test_a_waiting_task_is_not_released_while_a_dependency_is_unfinished(kyros: Kyros) -> None:
+    dependency = create(kyros.app, title="First")
+    task_id = create(kyros.app, title="Second", dependencies=[dependency])
+    _submit(kyros, task_id)
+    assert release_waiting_task(kyros.app, task_id) == 0  # the log says: not yet
+    assert load_task(kyros.app, task_id).status == "waiting"
+    assert release_waiting_task(kyros.app, dependency) == 0  # not waiting at all
+
+
+def test_a_lease_is_not_expired_for_an_agent_seen_within_it(kyros: Kyros) -> None:
+    task_id = create(kyros.app, title="Typo", files_to_modify=["README.md"])
+    submission_id = _submit(kyros, task_id)
+    agent_id = _agent(kyros)
+    claim = ClaimWork(
+        agent_id=agent_id, at=NOW, actor="key_a", lease=LEASE, candidates=[(submission_id, task_id)]
+    )
+    assert claim_work(kyros.app, claim) is not None
+    early = ExpireLease(
+        submission_id=submission_id,
+        task_id=task_id,
+        agent_id=agent_id,
+        now=NOW + LEASE,
+        lease=LEASE,
+    )
+    assert expire_lease(kyros.app, early) == 0
+    assert load_task(kyros.app, task_id).status == "in_progress"
+    late = ExpireLease(
+        submission_id=submission_id,
+        task_id=task_id,
+        agent_id=agent_id,
+        now=NOW + 2 * LEASE,
+        lease=LEASE,
+    )
+    assert expire_lease(kyros.app, late) > 0
+    assert load_task(kyros.app, task_id).status == "queued"
+
+
+def test_a_claim_skips_candidates_that_are_gone_and_takes_the_next(kyros: Kyros) -> None:
+    taken, free = create(kyros.app, title="A"), create(kyros.app, title="B")
+    taken_sub, free_sub = _submit(kyros, taken), _submit(kyros, free)
+    first, second = _agent(kyros), _agent(kyros)
+    candidates = [(taken_sub, taken), (free_sub, free)]
+    won = claim_work(
+        kyros.app,
+        ClaimWork(agent_id=first, at=NOW, actor="key_a", lease=LEASE, candidates=candidates),
+    )
+    assert won is not None and won.submission_id == taken_sub
+    stale = ClaimWork(agent_id=second, at=NOW, actor="key_a", lease=LEASE, candidates=candidates)
+    next_won = claim_work(kyros.app, stale)
+    assert next_won is not None and next_won.submission_id == free_sub
+    assert claim_work(kyros.app, stale) is None
