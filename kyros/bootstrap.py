@@ -12,19 +12,27 @@ from types import TracebackType
 from anyio.abc import TaskGroup
 from ulid import ULID
 
+from kyros.catalog import load_catalog
 from kyros.commands.users import CreateUser, create_user
 from kyros.domain.configuration import DEFAULTS
 from kyros.domain.identity_errors import UsernameTaken
+from kyros.domain.user import USER_ROLES
+from kyros.fanout.hub import Hub
+from kyros.identity.oauth2 import OAuth2Login
+from kyros.identity.oauth2_states import SqlStateStore
 from kyros.identity.tokens import MIN_SECRET_BYTES, TokenService
 from kyros.projections.engine import ProjectionEngine
 from kyros.projections.registry import all_projections
 from kyros.projections.worker import ProjectionWorkers
 from kyros.queries.identity import count_users
+from kyros.scheduler.worker import Scheduler
 from kyros.settings import Settings
 from kyros.store.application import KyrosApplication, store_env
 from kyros.store.database import Database, open_database
 from kyros.store.signals import Pulse, listen_for_appends
 from kyros.supervision import WorkerState, supervise
+from kyros.webhooks.dispatcher import WebhookDispatcher
+from kyros.webhooks.signing import SecretBox
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +47,8 @@ class Kyros:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        check_oauth2_settings(settings)
+        self.catalog = load_catalog(settings.models_file)  # a bad models file fails first too
         default_ttl = timedelta(hours=DEFAULTS["security"]["jwt_expiration_hours"])
         self.tokens = TokenService(  # first: a bad secret fails before anything is opened
             signing_secret(settings), ISSUER, AUDIENCE, default_ttl, REFRESH_TTL
@@ -47,6 +57,7 @@ class Kyros:
         self.db: Database = open_database(settings)
         self.engine = ProjectionEngine(self.app, self.db, all_projections())
         self.engine.setup()
+        self.oauth2 = oauth2_login(settings, self.db)
         self.appended = Pulse()
         self.app.add_listener(self.appended.fire_threadsafe)
         self.projections = ProjectionWorkers(
@@ -57,6 +68,23 @@ class Kyros:
             poll_seconds=settings.projection_poll_seconds,
         )
         self.listener_state = WorkerState(name="log-listener")
+        self.scheduler = Scheduler(
+            self.app,
+            self.db,
+            database_url=settings.database_url,
+            progressed=self.projections.progressed,
+            lease=timedelta(seconds=settings.agent_lease_seconds),
+        )
+        self.hub = Hub(
+            self.app,
+            self.appended,
+            retention=settings.ws_resume_events,
+            poll_seconds=settings.projection_poll_seconds,
+        )
+        self.webhook_secrets = SecretBox(signing_secret(settings))
+        self.webhooks = WebhookDispatcher(
+            self.app, self.db, settings, self.webhook_secrets, self.projections.progressed
+        )
 
     def ensure_admin(self) -> str | None:
         """With no user in the store, creates the first admin (KYROS_ADMIN_USERNAME/PASSWORD,
@@ -82,6 +110,9 @@ class Kyros:
         """Starts projection workers and, on PostgreSQL, the cross-process append listener."""
         self.appended.bind()
         self.projections.start(tg)
+        tg.start_soon(supervise, self.scheduler.state, self.scheduler.run)
+        self.hub.start(tg)
+        self.webhooks.start(tg)
         if self.settings.database_url:
             channel = self.app.recorder.channel_name  # type: ignore[attr-defined]
             url = self.settings.database_url
@@ -112,6 +143,23 @@ class Kyros:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def check_oauth2_settings(settings: Settings) -> None:
+    """A typo in the default role fails at start-up, not at someone's first login."""
+    if settings.oauth2_default_role not in USER_ROLES:
+        raise ValueError(f"KYROS_OAUTH2_DEFAULT_ROLE must be one of: {', '.join(USER_ROLES)}")
+
+
+def oauth2_login(settings: Settings, db: Database) -> OAuth2Login:
+    """Login states live in the read-model database, so any process can finish a login."""
+    states = SqlStateStore(db)
+    states.create()
+    return OAuth2Login(
+        settings.oauth2_providers,
+        states,
+        allow_insecure_loopback=settings.oauth2_allow_insecure_loopback,
+    )
 
 
 def signing_secret(settings: Settings) -> bytes:

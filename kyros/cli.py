@@ -19,6 +19,7 @@ from kyros.commands import users as user_commands
 from kyros.commands.api_keys import CreateApiKey, RevokeApiKey, create_api_key, revoke_api_key
 from kyros.domain.errors import DomainError
 from kyros.domain.user import USER_ROLES, normalise_username
+from kyros.domain.vocabulary import ROLES
 from kyros.identity.api_keys import generate_api_key
 from kyros.ids import public_id
 from kyros.queries.identity import list_api_keys, list_users, user_id_by_username
@@ -270,6 +271,34 @@ def projections_rebuild(name: str | None, rebuild_all: bool, page_size: int) -> 
                 )
                 bar.update(job, completed=head)
         click.echo(f"rebuilt {', '.join(names)} up to position {head}")
+
+
+@main.group()
+def agents() -> None:
+    """Run built-in agents that claim work and call its model."""
+
+
+@agents.command("run")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--concurrency", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--url", default="http://127.0.0.1:8000", show_default=True, help="Kyros's URL.")
+@click.option(
+    "--api-key-env",
+    default="KYROS_AGENT_KEY",
+    show_default=True,
+    help="Environment variable holding an API key with the agent role.",
+)
+@click.option("--name", default=None, help="Agent name (default: HOSTNAME-ROLE).")
+def agents_run(role: str, concurrency: int, url: str, api_key_env: str, name: str | None) -> None:
+    """Claim ROLE work until SIGINT/SIGTERM; models without a provider key run simulated."""
+    from kyros.runner.service import RunnerError, run_from_cli
+
+    try:
+        run_from_cli(
+            role=role, concurrency=concurrency, url=url, api_key_env=api_key_env, name=name
+        )
+    except RunnerError as error:
+        raise click.ClickException(str(error)) from None
 
 
 if __name__ == "__main__":

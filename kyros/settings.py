@@ -8,6 +8,8 @@ from pathlib import Path
 
 import msgspec
 
+from kyros.identity.oauth2_providers import ProviderConfig, providers_from_env
+
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Everything an operator can set; the defaults run on SQLite with nothing configured."""
@@ -27,6 +29,24 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     jwt_secret: str | None = None
     admin_username: str | None = None
     admin_password: str | None = None
+    models_file: Path | None = None  # JSON models added to (or overriding) the built-in catalog
+    agent_lease_seconds: float = 60.0  # a claimed submission returns to the queue this long
+    agent_max_retries: int = 1  # after the agent's last heartbeat; retries on the fallback model
+    webhook_allow_private: bool = False
+    webhook_allowed_networks: tuple[str, ...] = ()
+    webhook_timeout_seconds: float = 10.0
+    webhook_retry_base_seconds: float = 5.0
+    webhook_retry_max_seconds: float = 4 * 3600.0
+    webhook_retry_window_seconds: float = 24 * 3600.0
+    webhook_rate_per_minute: int = 50
+    webhook_poll_seconds: float = 0.5
+    ws_resume_events: int = 10_000
+    ws_queue_size: int = 1_000
+    ws_heartbeat_seconds: float = 15.0
+    ws_auth_timeout_seconds: float = 10.0
+    oauth2_default_role: str = "viewer"  # the role of a user first seen through a provider
+    oauth2_allow_insecure_loopback: bool = False  # plain http to 127.0.0.1: tests, local IdPs
+    oauth2_providers: dict[str, ProviderConfig] = {}  # from KYROS_OAUTH2_<NAME>_* variables
 
     def __repr__(self) -> str:
         """Secrets never reach a log through a printed Settings."""
@@ -52,10 +72,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             raw = env.get(f"KYROS_{field.upper()}")
             if raw not in (None, ""):
                 values[field] = convert(raw)
+        if providers := providers_from_env(env):
+            values["oauth2_providers"] = providers
         values.update({k: v for k, v in overrides.items() if v is not None})
         url = values.get("database_url")
         if url is not None and not str(url).startswith(("postgresql://", "postgres://")):
             raise ValueError("KYROS_DATABASE_URL must be a postgresql:// URL")
+        if not 0 < float(str(values.get("agent_lease_seconds", 60))) <= 86_400:
+            raise ValueError("KYROS_AGENT_LEASE_SECONDS must be above 0 and at most 86400")
+        if not 0 <= int(str(values.get("agent_max_retries", 1))) <= 10:
+            raise ValueError("KYROS_AGENT_MAX_RETRIES must be between 0 and 10")
         return cls(**values)  # type: ignore[arg-type]
 
 
@@ -85,5 +111,22 @@ _ENV_FIELDS: dict[str, Callable[[str], object]] = {
     "jwt_secret": str,
     "admin_username": str,
     "admin_password": str,
+    "models_file": Path,
+    "agent_lease_seconds": float,
+    "agent_max_retries": int,
+    "webhook_allow_private": lambda raw: raw.strip().lower() in ("1", "true", "yes", "on"),
+    "webhook_allowed_networks": _csv,
+    "webhook_timeout_seconds": float,
+    "webhook_retry_base_seconds": float,
+    "webhook_retry_max_seconds": float,
+    "webhook_retry_window_seconds": float,
+    "webhook_rate_per_minute": int,
+    "webhook_poll_seconds": float,
+    "ws_resume_events": int,
+    "ws_queue_size": int,
+    "ws_heartbeat_seconds": float,
+    "ws_auth_timeout_seconds": float,
+    "oauth2_default_role": str,
+    "oauth2_allow_insecure_loopback": lambda raw: raw.strip().lower() in ("1", "true", "yes", "on"),
 }
 _SECRET_FIELDS = frozenset({"jwt_secret", "admin_password"})

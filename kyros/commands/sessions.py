@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 import msgspec
+from eventsourcing.domain import Aggregate
 
 from kyros.commands.users import find_user, load_user
 from kyros.domain.errors import Conflict
@@ -62,11 +63,18 @@ class Session(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def log_in(app: KyrosApplication, cmd: LogIn) -> Session:
-    user = _verified_user(app, cmd)
-    family_id = public_id("fam", cmd.family_id)
-    family = TokenFamily(family_id=cmd.family_id, user_id=user.public_id, token_id=cmd.token_id)
+    return open_session(app, _verified_user(app, cmd), cmd.family_id, cmd.token_id)
+
+
+def open_session(
+    app: KyrosApplication, user: User, family_uuid: UUID, token_id: str, *others: Aggregate
+) -> Session:
+    """Records the login and saves it, the new token family and `others` in one atomic save
+    (a lost race raises Conflict and saves nothing)."""
+    family_id = public_id("fam", family_uuid)
+    family = TokenFamily(family_id=family_uuid, user_id=user.public_id, token_id=token_id)
     user.record_login(family_id=family_id)
-    return _session(user, family_id, cmd.token_id, app.save_all(user, family))
+    return _session(user, family_id, token_id, app.save_all(user, *others, family))
 
 
 def refresh(app: KyrosApplication, cmd: Refresh) -> Session:

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import msgspec
 
+from kyros.commands.holds import check_agent_update, holding_agent, released
 from kyros.domain.dependencies import check_no_cycle
 from kyros.domain.errors import DomainError, TaskNotFound
 from kyros.domain.task import Task
@@ -49,6 +50,7 @@ class UpdateTask(msgspec.Struct, frozen=True, kw_only=True):
     results: dict[str, Any] | None = None
     feedback: str | None = None
     error: str | None = None
+    as_agent: bool = False  # the caller may only report on work its agent holds
 
 
 class CancelTask(msgspec.Struct, frozen=True, kw_only=True):
@@ -73,6 +75,9 @@ def create_task(app: KyrosApplication, cmd: CreateTask) -> int:
 
 def update_task(app: KyrosApplication, cmd: UpdateTask) -> int:
     task = load_task(app, cmd.task_id)
+    hold = holding_agent(app, task)
+    if cmd.as_agent:
+        check_agent_update(hold, cmd.actor, cmd.fields, cmd.status)
     if "dependencies" in cmd.fields:
         _check_dependencies(app, cmd.task_id, cmd.fields["dependencies"])
     task.update(cmd.fields, actor=cmd.actor)
@@ -86,13 +91,14 @@ def update_task(app: KyrosApplication, cmd: UpdateTask) -> int:
         task.fail(error=cmd.error or cmd.feedback or "failed", actor=cmd.actor)
     elif cmd.status == "cancelled":
         task.cancel(reason=cmd.feedback, actor=cmd.actor)
-    return app.save_all(task)
+    return app.save_all(task, *released(task, hold, cmd.actor))
 
 
 def cancel_task(app: KyrosApplication, cmd: CancelTask) -> int:
     task = load_task(app, cmd.task_id)
+    hold = holding_agent(app, task)
     task.cancel(reason=cmd.reason, actor=cmd.actor)
-    return app.save_all(task)
+    return app.save_all(task, *released(task, hold, cmd.actor))
 
 
 def _check_dependencies(app: KyrosApplication, own_id: str, dependencies: list[str]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kyros.domain.errors import Conflict, DomainError, NotFound
+from kyros.domain.errors import Conflict, DomainError, InvalidState, NotFound
 
 
 class Unauthorized(DomainError):
@@ -54,3 +54,20 @@ class ApiKeyNotFound(NotFound):
 class UsernameTaken(Conflict):
     def __init__(self, username: str) -> None:
         super().__init__(f"The username {username} is already taken", field="username")
+
+
+class AmbiguousEmail(InvalidState):
+    def __init__(self) -> None:
+        super().__init__(
+            "Several users have this e-mail address; ask an administrator to link the account",
+            field="email",
+        )
+
+
+class ProviderAlreadyLinked(InvalidState):
+    """A recycled or moved e-mail address must not take over an account through a new subject."""
+
+    def __init__(self, provider: str) -> None:
+        super().__init__(
+            f"This user is already linked to another {provider} account", field="provider"
+        )

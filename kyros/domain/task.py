@@ -11,6 +11,12 @@ from eventsourcing.domain import Aggregate, event
 from kyros.domain.errors import DomainError, InvalidState
 from kyros.domain.task_status import TERMINAL, check_transition
 
+_REQUEUED_FROM = {
+    "approved": "awaiting_approval",
+    "lease_expired": "in_progress",
+    "retry": "failed",
+}
+
 EDITABLE_FIELDS = (
     "title",
     "description",
@@ -98,7 +104,10 @@ class Task(Aggregate):
         estimated_duration: int,
         waiting_on: list[str],
         actor: str,
+        context: dict[str, Any] | None = None,
+        preferences: dict[str, Any] | None = None,
     ) -> None:
+        """`context` and `preferences` are the submitter's, handed to the claiming agent."""
         target = "waiting" if waiting_on else "awaiting_approval" if premium else "queued"
         check_transition(self.status, target)
         self._submitted(
@@ -111,6 +120,8 @@ class Task(Aggregate):
             waiting_on=waiting_on,
             status=target,
             actor=actor,
+            context=context,
+            preferences=preferences,
         )
 
     @event("Submitted")
@@ -125,9 +136,66 @@ class Task(Aggregate):
         waiting_on: list[str],
         status: str,
         actor: str,
+        context: dict[str, Any] | None = None,
+        preferences: dict[str, Any] | None = None,
     ) -> None:
-        self.submission = {"submission_id": submission_id, "role": role, "model": model}
+        self.submission = {
+            "submission_id": submission_id,
+            "role": role,
+            "model": model,
+            "premium": premium,
+            "retries": 0,
+            "context": context or {},
+            "preferences": preferences or {},
+        }
         self.status = status
+        self.assigned_to = None
+
+    def release_waiting(self, *, actor: str) -> None:
+        """Its dependencies are complete: on to approval (premium) or to the role's queue."""
+        if self.status != "waiting" or self.submission is None:
+            raise InvalidState(f"A {self.status} task is not waiting", field="status")
+        target = "awaiting_approval" if self.submission["premium"] else "queued"
+        self._dependencies_met(status=target, actor=actor)
+
+    @event("DependenciesMet")
+    def _dependencies_met(self, status: str, actor: str) -> None:
+        self.status = status
+
+    def requeue(self, *, model: str, reason: str, actor: str) -> None:
+        """Back to the role's queue, on `model`: `approved` (from awaiting_approval),
+        `lease_expired` (from in_progress) or `retry` (from failed, counted)."""
+        source = _REQUEUED_FROM.get(reason)
+        if source is None:
+            allowed = ", ".join(_REQUEUED_FROM)
+            raise DomainError(f"Unknown reason; one of: {allowed}", field="reason")
+        if self.status != source or self.submission is None:
+            issue = f"A {self.status} task cannot be requeued ({reason})"
+            raise InvalidState(issue, field="status")
+        self._requeued(model=model, reason=reason, actor=actor)
+
+    @event("Requeued")
+    def _requeued(self, model: str, reason: str, actor: str) -> None:
+        retries = self.submission["retries"] + (reason == "retry")  # type: ignore[index]
+        self.submission = {**(self.submission or {}), "model": model, "retries": retries}
+        self.status = "queued"
+        self.assigned_to = None
+
+    def claim(self, *, submission_id: str, agent_id: str, actor: str) -> None:
+        """The one transition that hands queued work to an agent; the version decides races."""
+        if self.status != "queued" or self.held_submission() != submission_id:
+            raise InvalidState("The submission is no longer queued", field="submission_id")
+        self._assigned(agent_id=agent_id, actor=actor)
+
+    def held_submission(self) -> str | None:
+        return None if self.submission is None else self.submission["submission_id"]
+
+    def is_held_by(self, submission_id: str, agent_id: str) -> bool:
+        return (
+            self.status == "in_progress"
+            and self.held_submission() == submission_id
+            and self.assigned_to == agent_id
+        )
 
     def assign(self, *, agent_id: str, actor: str) -> None:
         check_transition(self.status, "in_progress")

@@ -8,7 +8,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from kyros.domain.errors import DomainError, InvalidState
-from kyros.domain.identity_errors import AccountDisabled, AccountLocked
+from kyros.domain.identity_errors import AccountDisabled, AccountLocked, ProviderAlreadyLinked
 from kyros.identity.roles import Role
 from kyros.ids import public_id
 
@@ -84,6 +84,7 @@ class User(Aggregate):
         self.disabled = False
         self.locked = False
         self.failed_logins = 0
+        self.external_identities: list[tuple[str, str]] = []  # (provider, subject)
 
     def grant(self, role: str, *, actor: str) -> None:
         check_role(role)
@@ -154,6 +155,34 @@ class User(Aggregate):
     def record_login(self, family_id: str) -> None:
         """A successful login also ends the run of failures."""
         self.failed_logins = 0
+
+    def link_external_identity(
+        self, *, provider: str, subject: str, email: str | None, email_verified: bool, actor: str
+    ) -> None:
+        """Idempotent; at most one account per provider (see `ProviderAlreadyLinked`)."""
+        if (provider, subject) in self.external_identities:
+            return
+        if any(linked == provider for linked, _ in self.external_identities):
+            raise ProviderAlreadyLinked(provider)
+        self._external_identity_linked(
+            provider=provider,
+            subject=subject,
+            email=email,
+            email_verified=email_verified,
+            actor=actor,
+        )
+
+    @event("ExternalIdentityLinked")
+    def _external_identity_linked(
+        self, provider: str, subject: str, email: str | None, email_verified: bool, actor: str
+    ) -> None:
+        self.external_identities = [*self.external_identities, (provider, subject)]
+
+    def check_can_sign_in_externally(self) -> None:
+        """The provider vouches for the person, so the password lockout does not apply here
+        (it guards the password, and would let anyone lock a password-less user out)."""
+        if self.disabled:
+            raise AccountDisabled()
 
     def check_can_sign_in(self) -> None:
         if self.locked:

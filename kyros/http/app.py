@@ -11,6 +11,7 @@ from litestar.datastructures import State
 
 from kyros import __version__
 from kyros.bootstrap import Kyros
+from kyros.http.agents import AgentController, AgentRoleConfigurationController
 from kyros.http.api_keys import ApiKeyController
 from kyros.http.auth import authenticated, authentication_middleware
 from kyros.http.auth_routes import AuthController
@@ -19,10 +20,16 @@ from kyros.http.dependencies import DEPENDENCIES
 from kyros.http.docs import assets_router, openapi_config
 from kyros.http.errors import EXCEPTION_HANDLERS
 from kyros.http.health import HealthController
+from kyros.http.models import ModelController
+from kyros.http.oauth2_routes import OAuth2Controller
 from kyros.http.rate_limit import rate_limit_middleware_factory
 from kyros.http.request_id import request_id_middleware
+from kyros.http.submissions import SubmissionController
 from kyros.http.tasks import TaskController
 from kyros.http.users import UserController
+from kyros.http.webhooks import WebhookController
+from kyros.http.websocket import redact_tokens_in_server_logs, root_socket, v1_socket
+from kyros.http.workers import WorkerController
 
 
 def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
@@ -36,21 +43,30 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
             yield
             tg.cancel_scope.cancel()
 
+    redact_tokens_in_server_logs()  # `?token=` on a WebSocket URL must not reach a log
     v1 = Router(
         path="/v1",
         route_handlers=[
             TaskController,
             ConfigurationController,
             AuthController,
+            OAuth2Controller,
             UserController,
             ApiKeyController,
             HealthController,
+            WebhookController,
+            ModelController,
+            AgentController,
+            AgentRoleConfigurationController,
+            WorkerController,
+            SubmissionController,
+            v1_socket,
         ],
         dependencies=DEPENDENCIES,
         guards=[authenticated],  # fail closed: a new route needs a caller unless marked public
     )
     return Litestar(
-        route_handlers=[v1, assets_router()],
+        route_handlers=[v1, assets_router(), root_socket],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
             request_id_middleware,

@@ -165,3 +165,15 @@ def requires(permission: str) -> Guard:
             raise Forbidden(f"Requires the {wanted} permission")
 
     return guard
+
+
+def requires_any(*permissions: str) -> Guard:
+    """Like `requires`, for a route that several permissions open (the handler then decides
+    what each may do, e.g. PUT /tasks for `update_task` or an agent's `report_work`)."""
+    wanted = frozenset(Permission(p) for p in permissions)
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+        if not wanted & principal_of(connection).permissions:
+            raise Forbidden(f"Requires one of the {', '.join(sorted(wanted))} permissions")
+
+    return guard

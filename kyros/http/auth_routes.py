@@ -15,6 +15,7 @@ from kyros.domain.errors import DomainError, InvalidState
 from kyros.domain.identity_errors import Unauthorized
 from kyros.http.auth import PUBLIC, Principal, by_api_key
 from kyros.http.dependencies import in_thread
+from kyros.http.docs import ANONYMOUS
 from kyros.http.envelope import ok
 from kyros.http.forms import read_form, required
 from kyros.http.schemas.identity import RefreshRequest
@@ -39,21 +40,21 @@ class AuthController(Controller):
     path = "/auth"
     tags = ["Authentication"]
 
-    @post("/login", operation_id="Login", status_code=200, opt=PUBLIC)
+    @post("/login", operation_id="Login", status_code=200, opt=PUBLIC, security=ANONYMOUS)
     async def login(self, request: Request[Any, Any, Any], kyros: Kyros) -> Response[bytes]:
         """Form-encoded `username` and `password`; the same refusal for any wrong pair."""
         form = await read_form(request, {"username": 254, "password": 1024})
         username, password = required(form, "username"), required(form, "password")
         return ok(request, await _password_grant(kyros, username, password))
 
-    @post("/refresh", operation_id="RefreshToken", status_code=200, opt=PUBLIC)
+    @post("/refresh", operation_id="RefreshToken", status_code=200, opt=PUBLIC, security=ANONYMOUS)
     async def refresh(
         self, request: Request[Any, Any, Any], data: RefreshRequest, kyros: Kyros
     ) -> Response[bytes]:
         """Rotates: the refresh token sent is spent; sending it again ends its session."""
         return ok(request, await _refresh_grant(kyros, data.refresh_token))
 
-    @post("/token", operation_id="IssueToken", status_code=200, opt=PUBLIC)
+    @post("/token", operation_id="IssueToken", status_code=200, opt=PUBLIC, security=ANONYMOUS)
     async def token(self, request: Request[Any, Any, Any], kyros: Kyros) -> Response[bytes]:
         """OAuth2 token endpoint (RFC 6749): password, refresh_token or client_credentials
         (client_id = the API key's prefix, client_secret = the whole key)."""
@@ -99,7 +100,7 @@ async def _password_grant(kyros: Kyros, username: str, password: str) -> dict[st
     )
     session = await in_thread(log_in, kyros.app, command)
     await kyros.settle(session.position)
-    return _grant(kyros, session, security["jwt_expiration_hours"])
+    return login_response(kyros, session, security["jwt_expiration_hours"])
 
 
 async def _refresh_grant(kyros: Kyros, token: str) -> dict[str, Any]:
@@ -121,7 +122,7 @@ async def _refresh_grant(kyros: Kyros, token: str) -> dict[str, Any]:
         raise
     await kyros.settle(session.position)
     hours = (await in_thread(get_configuration, kyros.db))["security"]["jwt_expiration_hours"]
-    return _grant(kyros, session, hours)
+    return login_response(kyros, session, hours)
 
 
 async def _client_grant(kyros: Kyros, client_id: str, client_secret: str) -> dict[str, Any]:
@@ -138,8 +139,8 @@ async def _client_grant(kyros: Kyros, client_id: str, client_secret: str) -> dic
     return {"access_token": token, "token_type": "bearer", "expires_in": int(ttl.total_seconds())}
 
 
-def _grant(kyros: Kyros, session: Session, hours: int) -> dict[str, Any]:
-    """The spec's login response, exactly."""
+def login_response(kyros: Kyros, session: Session, hours: int) -> dict[str, Any]:
+    """The spec's login response, exactly (password and OAuth2 provider logins alike)."""
     at, ttl = now(), timedelta(hours=hours)
     user, family = session.user_id, session.family_id
     return {

@@ -10,6 +10,7 @@ from litestar import Controller, Request, Response, get
 from kyros.bootstrap import Kyros
 from kyros.http.auth import PUBLIC
 from kyros.http.dependencies import in_thread
+from kyros.http.docs import ANONYMOUS
 from kyros.http.envelope import fail, ok
 from kyros.store.database import Database
 
@@ -20,6 +21,7 @@ class HealthController(Controller):
     path = "/health"
     tags = ["Health"]
     opt = PUBLIC
+    security = ANONYMOUS
 
     @get("/live", operation_id="GetLiveness")
     async def live(self, request: Request[Any, Any, Any]) -> Response[bytes]:

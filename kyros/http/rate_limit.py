@@ -24,6 +24,9 @@ _GROUPS: tuple[tuple[str, str, str], ...] = (
     ("POST", "/v1/models/select", "model_select"),
     ("*", "/v1/monitoring", "monitoring"),
     ("*", "/v1/webhooks", "webhooks"),
+    ("POST", "/v1/agents/register", "agent_work"),
+    ("POST", "/v1/agents/agent_", "agent_work"),  # heartbeat and claim; roles never start so
+    ("POST", "/v1/submissions/", "agent_work"),
 )
 _UNLIMITED = ("/v1/health/", "/v1/schema", "/v1/docs-assets")
 

@@ -17,7 +17,7 @@ from kyros.commands.tasks import create_task as create_task_cmd
 from kyros.commands.tasks import update_task as update_task_cmd
 from kyros.domain.errors import DomainError, TaskNotFound
 from kyros.domain.vocabulary import PRIORITIES, ROLES, TASK_STATUSES, TASK_TYPES
-from kyros.http.auth import requires
+from kyros.http.auth import Principal, requires, requires_any
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
 from kyros.http.schemas.bounds import check_json
@@ -100,7 +100,11 @@ class TaskController(Controller):
         }
         return ok(request, {"tasks": items, "pagination": pagination})
 
-    @put("/{task_id:str}", operation_id="UpdateTask", guards=[requires("update_task")])
+    @put(
+        "/{task_id:str}",
+        operation_id="UpdateTask",
+        guards=[requires_any("update_task", "report_work")],
+    )
     async def update_task(
         self,
         request: Request[Any, Any, Any],
@@ -108,8 +112,13 @@ class TaskController(Controller):
         data: TaskUpdate,
         kyros: Kyros,
         actor: str,
+        principal: Principal,
     ) -> Response[bytes]:
-        command = _update_command(task_id, actor, data)
+        """Agents (`report_work` without `update_task`) may only report on work they hold."""
+        command = msgspec.structs.replace(
+            _update_command(task_id, actor, data),
+            as_agent="update_task" not in principal.permissions,
+        )
         await kyros.settle(await in_thread(update_task_cmd, kyros.app, command))
         return ok(request, await _read(kyros, task_id))
 

@@ -23,6 +23,8 @@ DEFAULT_LIMITS: Mapping[str, str] = {
     "model_select": "200/hour",
     "monitoring": "1000/hour",
     "webhooks": "100/minute",
+    # Not in the spec: agents heartbeat, long-poll and report all day (a Kyros extension).
+    "agent_work": "20000/hour",
     "default": "1000/hour",
 }
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from kyros.projections.agent_roles import AgentRolesProjection
+from kyros.projections.agents import AgentsProjection
 from kyros.projections.api_keys import ApiKeysProjection
 from kyros.projections.configuration import ConfigurationProjection
 from kyros.projections.engine import Projection
+from kyros.projections.model_performance import ModelPerformanceProjection
+from kyros.projections.queue import QueueProjection
 from kyros.projections.tasks import TasksProjection
 from kyros.projections.token_families import TokenFamiliesProjection
 from kyros.projections.users import UsersProjection
+from kyros.projections.webhooks import WebhooksProjection
+from kyros.webhooks.outbox import WebhookOutboxProjection
 
 
 def all_projections() -> list[Projection]:
@@ -17,4 +23,10 @@ def all_projections() -> list[Projection]:
         UsersProjection(),
         ApiKeysProjection(),
         TokenFamiliesProjection(),
+        QueueProjection(),
+        AgentsProjection(),
+        ModelPerformanceProjection(),
+        AgentRolesProjection(),
+        WebhooksProjection(),
+        WebhookOutboxProjection(),
     ]

@@ -185,7 +185,24 @@ def _submitted(doc: dict[str, Any], e: Any) -> None:
         "estimated_duration": e.estimated_duration,
         "waiting_on": e.waiting_on,
         "submitted_at": iso(e.timestamp),
+        "retries": 0,
+        "context": getattr(e, "context", None) or {},
+        "preferences": getattr(e, "preferences", None) or {},
     }
+    doc["assigned_to"] = None
+
+
+def _dependencies_met(doc: dict[str, Any], e: Any) -> None:
+    doc["status"] = e.status
+    doc["submission"]["waiting_on"] = []
+
+
+def _requeued(doc: dict[str, Any], e: Any) -> None:
+    """Approved, retried on another model, or back from an agent whose lease expired."""
+    doc["status"] = "queued"
+    doc["assigned_to"] = None
+    retries = doc["submission"].get("retries", 0) + (e.reason == "retry")
+    doc["submission"].update(model=e.model, retries=retries, requeued_because=e.reason)
 
 
 def _assigned(doc: dict[str, Any], e: Any) -> None:
@@ -246,4 +263,6 @@ _HANDLERS = {
     "Task.Completed": _completed,
     "Task.Failed": _failed,
     "Task.Cancelled": _cancelled,
+    "Task.DependenciesMet": _dependencies_met,
+    "Task.Requeued": _requeued,
 }

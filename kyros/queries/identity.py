@@ -73,6 +73,15 @@ def user_id_by_username(db: Database, username: str) -> str | None:
     return str(row["id"]) if row else None
 
 
+def user_ids_with_email(db: Database, email: str) -> list[str]:
+    """Every user with this e-mail address, compared case-insensitively (it is not unique)."""
+    with db.transaction(write=False) as tx:
+        rows = tx.execute(
+            "SELECT id FROM rm_users WHERE lower(email) = lower(?) ORDER BY id", (email,)
+        ).fetchall()
+    return [str(row["id"]) for row in rows]
+
+
 def session_user(db: Database, family_id: str, user_id: str) -> Row | None:
     """The user behind a live session; None when the family is revoked, unknown or not theirs."""
     with db.transaction(write=False) as tx:

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.http.app import create_app
 from kyros.identity.roles import Role, permissions_for
+from kyros.settings import Settings
 from tests.conftest import make_api_key
 from tests.e2e.auth_helpers import (
     PASSWORD,
@@ -65,7 +67,63 @@ ROUTES = (
     Route("POST", "/v1/api-keys", "manage_users", lambda: {"name": "k", "role": "viewer"}),
     Route("GET", "/v1/api-keys", "manage_users"),
     Route("DELETE", "/v1/api-keys/{key_id:str}", "manage_users"),
+    Route("GET", "/v1/models", "read_models"),
+    Route("GET", "/v1/models/{model_name:str}", "read_models"),
+    Route("POST", "/v1/models/select", "select_model", lambda: {"task_description": "Fix a typo"}),
+    Route("GET", "/v1/agents/{role:str}/status", "read_agents"),
+    Route("GET", "/v1/agents/{role:str}/configuration", "read_agents"),
+    Route(
+        "PUT",
+        "/v1/agents/{role:str}/configuration",
+        "manage_agents",
+        lambda: {"preferences": {"temperature": 0.7}},
+    ),
+    Route("GET", "/v1/configuration/agents/{role:str}", "read_configuration"),
+    Route("POST", "/v1/agents/{role:str}/submit", "submit_task"),  # body: a fresh task per call
+    Route(
+        "POST", "/v1/agents/register", "claim_work", lambda: {"role": "critic", "name": "matrix"}
+    ),
+    Route("POST", "/v1/agents/{agent_id:str}/heartbeat", "claim_work"),
+    Route("POST", "/v1/agents/{agent_id:str}/claim", "claim_work"),
+    Route(
+        "POST",
+        "/v1/submissions/{submission_id:str}/progress",
+        "report_work",
+        lambda: {"completed_steps": 1, "total_steps": 2},
+    ),
+    Route(
+        "POST",
+        "/v1/submissions/{submission_id:str}/complete",
+        "report_work",
+        lambda: {
+            "results": {},
+            "usage": {"model": "glm-4.5", "input_tokens": 1, "output_tokens": 1},
+        },
+    ),
+    Route(
+        "POST", "/v1/submissions/{submission_id:str}/fail", "report_work", lambda: {"error": "x"}
+    ),
+    Route(
+        "POST",
+        "/v1/webhooks",
+        "manage_webhooks",
+        lambda: {"url": "http://127.0.0.1:9/matrix", "events": ["escalation.approved"]},
+    ),
+    Route("GET", "/v1/webhooks", "manage_webhooks"),
+    Route("GET", "/v1/webhooks/{webhook_id:str}", "manage_webhooks"),
+    Route("PUT", "/v1/webhooks/{webhook_id:str}", "manage_webhooks", lambda: {"status": "paused"}),
+    Route("DELETE", "/v1/webhooks/{webhook_id:str}", "manage_webhooks"),
+    Route("POST", "/v1/webhooks/{webhook_id:str}/test", "manage_webhooks"),
+    Route("POST", "/v1/webhooks/{webhook_id:str}/rotate-secret", "manage_webhooks"),
+    Route("GET", "/v1/webhooks/{webhook_id:str}/deliveries", "manage_webhooks"),
+    Route(
+        "POST",
+        "/v1/webhooks/{webhook_id:str}/deliveries/{delivery_id:str}/redeliver",
+        "manage_webhooks",
+    ),
 )
+# Stand-ins where the guard refuses before the handler could look the id up.
+NO_AGENT, NO_SUBMISSION = "agent_01ARZ3NDEKTSV4RRFFQ69G5FAV", "sub_01ARZ3NDEKTSV4RRFFQ69G5FAV"
 
 # Reachable with no credential at all (and unaffected by a bad one).
 PUBLIC = {
@@ -117,15 +175,61 @@ class World:
             name = credential.removeprefix("role ")
             headers = bearer(tokens(self.http, f"as-{name}")["access_token"])  # a spare session
         path = route.path.replace("{task_id:str}", self._task())
+        path = path.replace("/agents/{role:str}", "/agents/implementer")
+        path = path.replace("{model_name:str}", "glm-4.5")
         path = path.replace("{user_id:str}", self.victim).replace("{role:str}", "viewer")
         if "{key_id:str}" in path:
             path = path.replace("{key_id:str}", make_api_key(self.kyros, "viewer").id)
+        path = self._agent_work(route, credential, path, headers)
+        if "{webhook_id:str}" in path:
+            path = self._webhook(path)
         body = route.body() if route.body else None
+        if path.endswith("/submit"):
+            body = {"task_id": self._task()}
         return self.http.request(route.method, path, json=body, headers=headers)
+
+    def _agent_work(self, route: Route, credential: str, path: str, headers: Any) -> str:
+        """A registered agent (and a submission it holds) of the caller, when it may have one."""
+        allowed = self.expected(route, credential) == "2xx"
+        if path.endswith("/claim"):
+            path += "?wait=0"
+        if "{agent_id:str}" in path:
+            path = path.replace("{agent_id:str}", self._agent(headers) if allowed else NO_AGENT)
+        if "{submission_id:str}" in path:
+            held = self._held_submission(headers) if allowed else NO_SUBMISSION
+            path = path.replace("{submission_id:str}", held)
+        return path
+
+    def _agent(self, headers: Any) -> str:
+        body = {"role": "architect", "name": "matrix", "capacity": 1}
+        registered = self.http.post("/v1/agents/register", json=body, headers=headers)
+        return str(registered.json()["data"]["agent_id"])
+
+    def _held_submission(self, headers: Any) -> str:
+        task = self._task()
+        self.admin.post("/v1/agents/architect/submit", json={"task_id": task})
+        agent = self._agent(headers)
+        claimed = self.http.post(f"/v1/agents/{agent}/claim?wait=5", headers=headers)
+        return str(claimed.json()["data"]["submission"]["submission_id"])
+
+    def _webhook(self, path: str) -> str:
+        """A fresh loopback webhook (and, for redelivery, a delivery of it) made by the admin."""
+        body = {"url": "http://127.0.0.1:9/matrix", "events": ["escalation.approved"]}
+        webhook = str(self.admin.post("/v1/webhooks", json=body).json()["data"]["id"])
+        if "{delivery_id:str}" in path:
+            tested = self.admin.post(f"/v1/webhooks/{webhook}/test").json()["data"]["id"]
+            path = path.replace("{delivery_id:str}", str(tested))
+        return path.replace("{webhook_id:str}", webhook)
 
     def _task(self) -> str:
         created = self.admin.post("/v1/tasks", json={"title": "target"})
         return str(created.json()["data"]["id"])
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Webhook targets here are on loopback (port 9, where nothing listens)."""
+    return msgspec.structs.replace(settings, webhook_allowed_networks=("127.0.0.0/8",))
 
 
 def outcome(response: httpx.Response) -> str:
@@ -160,6 +264,8 @@ def test_public_routes_answer_every_credential_alike(
             assert anonymous.get(path, headers=headers).status_code == 200, (path, credential)
         login = anonymous.post("/v1/auth/login", data={}, headers=headers)
         assert login.status_code == 415, credential  # judged on its body, not on the caller
+        oauth2 = anonymous.get("/v1/auth/oauth2/not-configured", headers=headers)
+        assert oauth2.status_code == 404, credential
 
 
 @pytest.mark.parametrize(
@@ -182,6 +288,31 @@ def test_the_role_table_grants_what_the_issue_asks(
     """Spot checks written out by hand, so the matrix is not only roles.py checking itself."""
     (route,) = [r for r in ROUTES if (r.method, r.path) == (method, path)]
     assert (route.permission in permissions_for([role])) is allowed
+
+
+def test_the_openapi_document_asks_every_route_but_the_public_ones_for_a_credential(
+    anonymous: httpx.Client,
+) -> None:
+    """What Swagger UI's Authorize button and padlocks show: one requirement for the whole
+    document, and `security: [{}]` (no credential) on exactly the public operations."""
+    schema = anonymous.get("/v1/schema/openapi.json").json()
+    assert schema["security"] == [{"BearerAuth": []}, {"ApiKeyHeader": []}]
+    schemes = schema["components"]["securitySchemes"]
+    assert (schemes["BearerAuth"]["type"], schemes["BearerAuth"]["scheme"]) == ("http", "bearer")
+    api_key = schemes["ApiKeyHeader"]
+    assert (api_key["type"], api_key["in"], api_key["name"]) == ("apiKey", "header", "X-API-Key")
+    documented = {
+        (method.upper(), path): operation.get("security")
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    }
+    assert set(map(str, documented.values())) <= {"None", "[{}]"}
+    oauth2 = {
+        ("GET", "/v1/auth/oauth2/{provider}"),
+        ("POST", "/v1/auth/oauth2/{provider}/callback"),
+    }
+    assert {route for route, security in documented.items() if security == [{}]} == PUBLIC | oauth2
 
 
 def test_every_v1_route_is_in_the_matrix_or_deliberately_public(kyros: Kyros) -> None:

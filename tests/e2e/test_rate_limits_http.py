@@ -129,6 +129,10 @@ def test_servers_sharing_redis_share_one_counter(tmp_path: Path) -> None:
         ("GET", "/v1/monitoring/health", "monitoring"),
         ("DELETE", "/v1/webhooks/webhook_1", "webhooks"),
         ("GET", "/v1/health/live", None),
+        ("POST", "/v1/agents/register", "agent_work"),
+        ("POST", "/v1/agents/agent_01ARZ3NDEKTSV4RRFFQ69G5FAV/claim", "agent_work"),
+        ("POST", "/v1/submissions/sub_1/complete", "agent_work"),
+        ("POST", "/v1/agents/implementer/submit", "default"),
     ],
 )
 def test_endpoints_map_to_the_spec_groups(method: str, path: str, group: str | None) -> None:

@@ -64,6 +64,7 @@ def test_the_default_limits_are_the_specs(make_limiter: MakeLimiter) -> None:
         "model_select": "200;w=3600",
         "monitoring": "1000;w=3600",
         "webhooks": "100;w=60",
+        "agent_work": "20000;w=3600",
         "default": "1000;w=3600",
     }
 

@@ -1,0 +1,1 @@
+"""Pushing the event stream to WebSocket subscribers, and what each event means outside."""

@@ -1,0 +1,262 @@
+"""The WebSocket API at /ws and /v1/ws: authenticate, subscribe, receive events, resume.
+
+WebSockets bypass Litestar's exception handlers, so every refusal here is an explicit close
+code (kyros/fanout/protocol.py) or an `error` frame; nothing is left to a default.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import anyio
+from litestar import WebSocket, websocket
+from litestar.exceptions import WebSocketDisconnect
+
+from kyros.bootstrap import Kyros
+from kyros.domain.identity_errors import Unauthorized
+from kyros.fanout import protocol as p
+from kyros.fanout.catalog import WS_TYPES
+from kyros.fanout.subscriber import Subscriber
+from kyros.http.auth import PUBLIC, Principal, _resolve
+
+log = logging.getLogger(__name__)
+Headers = list[tuple[bytes, bytes]]
+
+
+class _Closing(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason.encode()[:120].decode(errors="ignore")  # a close reason: <= 123 B
+
+
+class Session:
+    """One socket: authentication first, then a receiver, a sender and a periodic re-check of
+    the credential (a revoked key or an expired token closes the socket with 4401)."""
+
+    def __init__(self, socket: WebSocket[Any, Any, Any], kyros: Kyros) -> None:
+        self.socket, self.kyros, self.hub = socket, kyros, kyros.hub
+        self.settings = kyros.settings
+        self.credential: Headers = []
+        self.subscriber: Subscriber | None = None
+
+    async def run(self) -> None:
+        await self.socket.accept()
+        self.closing: _Closing | None = None
+        try:
+            principal = await self._authenticate()
+            self.subscriber = Subscriber(principal.permissions, self.settings.ws_queue_size)
+            self.hub.attach(self.subscriber)
+            await self.socket.send_text(_authenticated(principal, self.hub.position))
+            async with anyio.create_task_group() as tg:
+                for work in (self._receive, self._send, self._recheck, self._watch):
+                    tg.start_soon(self._until_done, work, tg.cancel_scope)
+        except _Closing as closing:
+            self.closing = closing
+        except WebSocketDisconnect:
+            return
+        finally:
+            if self.subscriber is not None:
+                self.hub.detach(self.subscriber)
+        if self.closing is not None:
+            with anyio.CancelScope(shield=True), anyio.move_on_after(2):
+                try:
+                    await self.socket.close(code=self.closing.code, reason=self.closing.reason)
+                except Exception:  # the client may already be gone
+                    log.debug("close after %s failed", self.closing.code)
+
+    async def _until_done(self, work: Any, scope: anyio.CancelScope) -> None:
+        """Runs one of the socket's tasks; when any ends, the others are cancelled."""
+        try:
+            await work()
+        except _Closing as closing:
+            self.closing = closing
+        except WebSocketDisconnect:
+            pass
+        except Exception:  # a vanished client surfaces as the server's own disconnect error
+            log.debug("websocket task ended", exc_info=True)
+            self.closing = _Closing(p.INTERNAL, "Internal error")
+        finally:
+            scope.cancel()
+
+    async def _authenticate(self) -> Principal:
+        state = self.socket.scope.get("state", {})
+        if state.get("auth_error"):
+            raise _Closing(p.UNAUTHORIZED, state["auth_error"])
+        if state.get("principal") is not None:
+            self.credential = list(self.socket.scope["headers"])
+            return state["principal"]  # type: ignore[no-any-return]
+        token = self.socket.query_params.get("token")
+        if token:
+            return await self._resolve_token(token)
+        with anyio.move_on_after(self.settings.ws_auth_timeout_seconds):
+            message = await self._next_message()
+            if not isinstance(message, p.Auth):
+                raise _Closing(p.UNAUTHORIZED, "The first message must be {type: auth, token}")
+            return await self._resolve_token(message.token)
+        raise _Closing(p.UNAUTHORIZED, "No credential within the authentication timeout")
+
+    async def _resolve_token(self, token: str) -> Principal:
+        headers = [(b"authorization", f"Bearer {token}".encode("latin-1", "replace"))]
+        try:
+            principal = await _resolve(self.kyros, headers)
+        except Unauthorized as refused:
+            raise _Closing(p.UNAUTHORIZED, refused.issue) from None
+        if principal is None:  # pragma: no cover - a header was given
+            raise _Closing(p.UNAUTHORIZED, "Authentication required")
+        self.credential = headers
+        return principal
+
+    async def _next_message(self) -> p.ClientMessage:
+        """The next well-formed message; malformed ones get an error frame (or, before
+        authentication, close the socket)."""
+        while True:
+            event = await self.socket.receive()
+            if event["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(detail="closed by the client")
+            raw = event.get("text")
+            if raw is None:
+                raw = (event.get("bytes") or b"").decode("utf-8", "replace")
+            if len(raw.encode()) > p.MAX_MESSAGE_BYTES:
+                raise _Closing(p.TOO_BIG, f"Messages are limited to {p.MAX_MESSAGE_BYTES} bytes")
+            try:
+                return p.parse(raw)
+            except p.ProtocolError as bad:
+                if self.subscriber is None:
+                    raise _Closing(p.UNAUTHORIZED, f"{bad.field}: {bad.issue}") from None
+                self.subscriber.push(
+                    p.error_frame("VALIDATION_ERROR", "Invalid message", bad.field, bad.issue)
+                )
+
+    async def _receive(self) -> None:
+        subscriber = self.subscriber
+        assert subscriber is not None
+        while True:
+            message = await self._next_message()
+            if isinstance(message, p.Auth):
+                principal = await self._resolve_token(message.token)
+                subscriber.permissions = principal.permissions
+                subscriber.push(_authenticated(principal, self.hub.position))
+            elif isinstance(message, p.Subscribe):
+                await self._subscribe(subscriber, message)
+            elif isinstance(message, p.Unsubscribe):
+                left = frozenset() if message.events is None else subscriber.types - message.events
+                subscriber.types = left
+                subscriber.push(p.frame("unsubscribed", {"events": sorted(left)}))
+            else:
+                subscriber.push(p.frame("pong", {"position": subscriber.seen}))
+
+    async def _subscribe(self, subscriber: Subscriber, message: p.Subscribe) -> None:
+        """Replaces the subscription. With `since`, frames after it are replayed first; the
+        replay and the live stream meet exactly at the hub's position (no await between)."""
+        denied = sorted(t for t in message.events if WS_TYPES[t] not in subscriber.permissions)
+        if denied:
+            issue = f"Your roles may not read {', '.join(denied)}"
+            subscriber.push(p.error_frame("FORBIDDEN", "Insufficient permissions", "events", issue))
+            return
+        with anyio.move_on_after(10):
+            await self.hub.ready.wait()
+        subscriber.types, subscriber.task_ids = message.events, message.task_ids
+        since = message.since
+        backlog = [] if since is None else self.hub.backlog(since)
+        if backlog is None:
+            data = {"requested": since, "oldest_available": self.hub.floor}
+            subscriber.push(p.frame("resync_required", {**data, "position": self.hub.position}))
+            since, backlog = None, []
+        start = self.hub.position if since is None else max(since, self.hub.position)
+        replay = [f.text for f in backlog if subscriber.wants(f) and f.position <= start]
+        subscriber.seen = start
+        filters = {"task_id": sorted(message.task_ids)} if message.task_ids else {}
+        data = {"events": sorted(message.events), "filters": filters, "position": start}
+        subscriber.push(
+            p.frame("subscribed", {**data, "resumed_from": since, "replayed": len(replay)})
+        )
+        if replay:
+            subscriber.push(replay)
+
+    async def _send(self) -> None:
+        subscriber = self.subscriber
+        assert subscriber is not None
+        while True:
+            item = await subscriber.next(self.settings.ws_heartbeat_seconds)
+            if subscriber.overflowed:
+                issue = f"Slow consumer: over {subscriber.limit} messages waiting; resume"
+                raise _Closing(p.SLOW_CONSUMER, issue)
+            if item is None:
+                item = p.frame("heartbeat", {"position": subscriber.seen})
+            for text in [item] if isinstance(item, str) else item:
+                await self.socket.send_text(text)
+
+    async def _watch(self) -> None:
+        """Closes a slow consumer even while a send to it is blocked on a full TCP window."""
+        subscriber = self.subscriber
+        assert subscriber is not None
+        await subscriber.overflow.wait()
+        issue = f"Slow consumer: over {subscriber.limit} messages waiting; resume"
+        raise _Closing(p.SLOW_CONSUMER, issue)
+
+    async def _recheck(self) -> None:
+        subscriber = self.subscriber
+        assert subscriber is not None
+        while True:
+            await anyio.sleep(self.settings.ws_heartbeat_seconds)
+            try:
+                principal = await _resolve(self.kyros, self.credential)
+            except Unauthorized as refused:
+                raise _Closing(p.UNAUTHORIZED, refused.issue) from None
+            if principal is None:
+                raise _Closing(p.UNAUTHORIZED, "Authentication required")
+            subscriber.permissions = principal.permissions
+            lost = sorted(t for t in subscriber.types if WS_TYPES[t] not in principal.permissions)
+            if lost:
+                raise _Closing(p.FORBIDDEN, f"No longer permitted to read {', '.join(lost)}")
+
+
+def _authenticated(principal: Principal, position: int) -> str:
+    data = {
+        "subject": principal.subject,
+        "kind": principal.kind,
+        "roles": sorted(principal.roles),
+        "events": sorted(t for t, needed in WS_TYPES.items() if needed in principal.permissions),
+        "position": position,
+    }
+    return p.frame("authenticated", data)
+
+
+async def _serve(socket: WebSocket[Any, Any, Any]) -> None:
+    await Session(socket, socket.app.state.kyros).run()
+
+
+@websocket("/ws", opt=PUBLIC, name="websocket-root")
+async def root_socket(socket: WebSocket[Any, Any, Any]) -> None:
+    """The spec's `ws://host/ws`; authentication happens inside the protocol."""
+    await _serve(socket)
+
+
+@websocket("/ws", opt=PUBLIC, name="websocket-v1")
+async def v1_socket(socket: WebSocket[Any, Any, Any]) -> None:
+    """The same protocol under /v1."""
+    await _serve(socket)
+
+
+_TOKEN_IN_QUERY = re.compile(r"(token=)[^&\s\"]+")
+
+
+class RedactQueryTokens(logging.Filter):
+    """Access logs print the request path with its query: a `?token=` never reaches a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args and isinstance(record.args, tuple):
+            record.args = tuple(
+                _TOKEN_IN_QUERY.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args
+            )
+        return True
+
+
+def redact_tokens_in_server_logs() -> None:
+    for name in ("uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactQueryTokens) for f in logger.filters):
+            logger.addFilter(RedactQueryTokens())

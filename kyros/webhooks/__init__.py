@@ -1,0 +1,1 @@
+"""Webhook delivery: the outbox, its dispatcher, signing and outbound safety."""

@@ -1,0 +1,284 @@
+"""Measures WebSocket append-to-receive latency with many sockets, and webhook deliveries/s.
+
+Runs `kyros serve` as a separate process (SQLite by default, `--database-url` for PostgreSQL)
+and drives it from this one:
+
+1. opens `--sockets` WebSocket connections (auth message, then subscribe to task_progress),
+   reports progress on one task `--events` times through the REST API, and measures, for every
+   (event, socket), the time from the event's timestamp (stamped at append) to its arrival;
+2. creates `--endpoints` webhooks on a local receiver, appends `--tasks` task creations to the
+   log and measures how fast the cluster's dispatcher delivers all of them, signed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import websockets
+from ulid import ULID
+
+from kyros.bootstrap import Kyros
+from kyros.commands.api_keys import CreateApiKey, create_api_key
+from kyros.commands.tasks import CreateTask
+from kyros.domain.task import Task
+from kyros.identity.api_keys import generate_api_key
+from kyros.settings import Settings
+
+OPEN_BATCH = 100  # sockets opened concurrently
+COMPRESSION: str | None = "deflate"  # what browsers offer; --no-compression turns it off
+JWT_SECRET = "bench-secret-0123456789abcdef-0123456789abcdef"  # noqa: S105 (a throwaway)
+
+
+class Server:
+    """`python -m kyros serve` on a free port, ready once its readiness probe answers."""
+
+    def __init__(self, data_dir: Path, env: dict[str, str]) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("KYROS_")}
+        environment.update(env, KYROS_DATA_DIR=str(data_dir), KYROS_JWT_SECRET=JWT_SECRET)
+        environment["KYROS_ADMIN_PASSWORD"] = "bench-admin-password"  # noqa: S105
+        self.log = (data_dir / "serve.log").open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kyros", "serve", "--port", str(port)],
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{self.url}/v1/health/ready", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise RuntimeError("kyros serve did not come up") from None
+            time.sleep(0.1)
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.log.close()
+
+
+def admin_key(kyros: Kyros) -> str:
+    key = generate_api_key()
+    command = CreateApiKey(
+        key_id=ULID().to_uuid(),
+        name="bench",
+        role="admin",
+        prefix=key.prefix,
+        key_hash=key.hash,
+        actor="bench",
+    )
+    create_api_key(kyros.app, command)
+    return key.plaintext
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def open_subscriber(url: str, key: str) -> Any:
+    socket = await websockets.connect(url, max_queue=None, open_timeout=60, compression=COMPRESSION)
+    await socket.send(json.dumps({"type": "auth", "token": key}))
+    await socket.send(json.dumps({"type": "subscribe", "events": ["task_progress"]}))
+    while json.loads(await socket.recv())["type"] != "subscribed":
+        pass
+    return socket
+
+
+async def collect(socket: Any, wanted: int, latencies: list[float]) -> None:
+    got = 0
+    while got < wanted:
+        message = json.loads(await socket.recv())
+        if message["type"] == "task_progress":
+            stamped = datetime.fromisoformat(message["timestamp"].replace("Z", "+00:00"))
+            latencies.append(time.time() - stamped.timestamp())
+            got += 1
+
+
+async def websocket_latency(
+    base: str, key: str, sockets: int, events: int, interval: float
+) -> dict[str, Any]:
+    url = base.replace("http://", "ws://") + "/ws"
+    opened: list[Any] = []
+    started = time.monotonic()
+    for start in range(0, sockets, OPEN_BATCH):
+        batch = min(OPEN_BATCH, sockets - start)
+        opened += await asyncio.gather(*(open_subscriber(url, key) for _ in range(batch)))
+    connect_seconds = time.monotonic() - started
+    latencies: list[float] = []
+    headers = {"Authorization": f"Bearer {key}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as client:
+        task = (await client.post("/v1/tasks", json={"title": "watched"})).json()["data"]["id"]
+        await client.put(f"/v1/tasks/{task}", json={"status": "in_progress"})
+        readers = [asyncio.create_task(collect(s, events, latencies)) for s in opened]
+        for step in range(1, events + 1):
+            body = {"progress": {"completed_steps": step, "total_steps": events}}
+            await client.put(f"/v1/tasks/{task}", json=body)
+            await asyncio.sleep(interval)
+        await asyncio.wait_for(asyncio.gather(*readers), timeout=120)
+    for subscriber in opened:
+        await subscriber.close()
+    return {
+        "connect_seconds": connect_seconds,
+        "received": len(latencies),
+        "expected": sockets * events,
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p99_ms": 1000 * percentile(latencies, 0.99),
+        "max_ms": 1000 * max(latencies),
+    }
+
+
+class Receiver:
+    """A minimal HTTP/1.1 keep-alive server (asyncio) that answers 200 and counts deliveries."""
+
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+        self.requests = 0
+        self.last = 0.0
+        self.loop = asyncio.new_event_loop()
+        self.server = self.loop.run_until_complete(
+            asyncio.start_server(self._serve, "127.0.0.1", 0)
+        )
+        self.port = self.server.sockets[0].getsockname()[1]
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                headers = dict(
+                    line.split(": ", 1) for line in head.decode().split("\r\n")[1:] if ": " in line
+                )
+                lowered = {k.lower(): v for k, v in headers.items()}
+                await reader.readexactly(int(lowered.get("content-length", "0")))
+                self.ids.add(lowered["webhook-id"])
+                self.requests += 1
+                self.last = time.monotonic()
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+
+def webhook_throughput(
+    base: str, key: str, settings: Settings, endpoints: int, tasks: int
+) -> dict[str, Any]:
+    receiver = Receiver()
+    headers = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+        for n in range(endpoints):
+            body = {"url": f"http://127.0.0.1:{receiver.port}/hook/{n}", "events": ["task.created"]}
+            assert client.post("/v1/webhooks", json=body).status_code == 201
+    expected = endpoints * tasks
+    with Kyros(settings) as kyros:  # append straight to the log, in batches
+        started = time.monotonic()
+        for start in range(0, tasks, 100):
+            batch = [Task(**command_fields()) for _ in range(min(100, tasks - start))]
+            kyros.app.save_all(*batch)
+    appended = time.monotonic() - started
+    deadline = time.monotonic() + 600
+    while len(receiver.ids) < expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    elapsed = receiver.last - started
+    return {
+        "deliveries": len(receiver.ids),
+        "expected": expected,
+        "requests": receiver.requests,
+        "append_seconds": appended,
+        "seconds": elapsed,
+        "per_second": len(receiver.ids) / elapsed if elapsed > 0 else 0.0,
+    }
+
+
+def command_fields() -> dict[str, Any]:
+    fields = CreateTask(
+        task_id=ULID().to_uuid(),
+        actor="user_bench",
+        title="Benchmark task",
+        description="",
+        task_type="implementation",
+        priority="medium",
+        assignee_role=None,
+        files_to_modify=[],
+        acceptance_criteria=[],
+        dependencies=[],
+        tags=[],
+        deadline=None,
+        metadata={},
+    )
+    return {name: getattr(fields, name) for name in fields.__struct_fields__}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get("KYROS_DATABASE_URL"))
+    parser.add_argument("--sockets", type=int, default=1000)
+    parser.add_argument("--events", type=int, default=20)
+    parser.add_argument("--interval", type=float, default=0.5, help="seconds between events")
+    parser.add_argument("--endpoints", type=int, default=10)
+    parser.add_argument("--tasks", type=int, default=500)
+    parser.add_argument("--rate-per-minute", type=int, default=1_000_000)
+    parser.add_argument("--no-compression", action="store_true", help="no permessage-deflate")
+    args = parser.parse_args()
+    global COMPRESSION
+    COMPRESSION = None if args.no_compression else "deflate"
+    data_dir = Path(tempfile.mkdtemp(prefix="kyros-bench-"))
+    env = {
+        "KYROS_WEBHOOK_RATE_PER_MINUTE": str(args.rate_per_minute),
+        "KYROS_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",  # the receiver is on loopback
+        "KYROS_WS_QUEUE_SIZE": "10000",
+        "KYROS_PROJECTION_POLL_SECONDS": "0.5",
+        "KYROS_WEBHOOK_POLL_SECONDS": "0.5",
+    }
+    settings = Settings(data_dir=data_dir, jwt_secret=JWT_SECRET, database_url=args.database_url)
+    if args.database_url:
+        env["KYROS_DATABASE_URL"] = args.database_url
+    with Kyros(settings) as kyros:
+        key = admin_key(kyros)
+    store = "PostgreSQL" if args.database_url else "SQLite"
+    with Server(data_dir, env) as server:
+        print(f"kyros serve on {store}, {os.cpu_count()} CPUs; server pid {server.process.pid}")
+        ws = asyncio.run(
+            websocket_latency(server.url, key, args.sockets, args.events, args.interval)
+        )
+        print(
+            f"WebSocket fan-out: {args.sockets} sockets (opened in {ws['connect_seconds']:.1f}s),"
+            f" {args.events} task_progress events: received {ws['received']}/{ws['expected']};"
+            f" append-to-receive p50 {ws['p50_ms']:.1f} ms, p99 {ws['p99_ms']:.1f} ms,"
+            f" max {ws['max_ms']:.1f} ms"
+        )
+        hooks = webhook_throughput(server.url, key, settings, args.endpoints, args.tasks)
+        print(
+            f"Webhooks: {args.endpoints} endpoints x {args.tasks} events = {hooks['expected']};"
+            f" delivered {hooks['deliveries']} (requests {hooks['requests']}) in"
+            f" {hooks['seconds']:.2f}s from the first append: {hooks['per_second']:.0f}"
+            f" deliveries/s (rate limit {args.rate_per_minute}/min per endpoint;"
+            f" appending took {hooks['append_seconds']:.2f}s)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""The per-socket queue and the catalog, without sockets."""
+
+from __future__ import annotations
+
+import anyio
+
+from kyros.domain.webhook import WEBHOOK_EVENT_TYPES
+from kyros.fanout.catalog import CATALOG, WS_TYPES
+from kyros.fanout.subscriber import Frame, Subscriber
+
+
+def frame(position: int, kind: str = "task_status", task_id: str = "task_1") -> Frame:
+    return Frame(position, kind, "read_tasks", task_id, f'{{"position": {position}}}')
+
+
+def subscriber(limit: int = 3) -> Subscriber:
+    sub = Subscriber(frozenset({"read_tasks"}), limit)
+    sub.types = frozenset({"task_status"})
+    return sub
+
+
+def test_a_slow_consumer_overflows_on_one_frame_more_than_its_queue_holds() -> None:
+    sub = subscriber(limit=3)
+    for position in (1, 2, 3):
+        sub.offer(frame(position))
+    assert not sub.overflowed
+    sub.offer(frame(4))
+    assert sub.overflowed
+    assert sub.pending == 3
+
+
+def test_a_resume_backlog_is_one_queue_item_however_long() -> None:
+    sub = subscriber(limit=2)
+    sub.push([f"frame {n}" for n in range(1_000)])
+    sub.offer(frame(1))
+    assert not sub.overflowed
+
+
+def test_frames_are_offered_once_in_order_and_filtered() -> None:
+    sub = subscriber()
+    sub.task_ids = frozenset({"task_1"})
+    for item in (frame(1), frame(1), frame(2, task_id="task_2"), frame(3, kind="task_progress")):
+        sub.offer(item)
+    assert sub.pending == 1
+    assert sub.seen == 3
+
+
+def test_frames_a_role_may_not_read_are_never_queued() -> None:
+    sub = Subscriber(frozenset({"read_tasks"}), 10)
+    sub.types = frozenset({"system_alerts"})
+    sub.offer(Frame(1, "system_alerts", "read_monitoring", None, "{}"))
+    assert sub.pending == 0
+
+
+def test_next_returns_none_when_idle_so_the_sender_can_heartbeat() -> None:
+    async def idle() -> object:
+        return await subscriber().next(0.05)
+
+    assert anyio.run(idle) is None
+
+
+def test_the_catalog_publishes_only_known_types() -> None:
+    for route in CATALOG.values():
+        assert route.ws_type is None or route.ws_type in WS_TYPES
+        assert route.hook_type is None or route.hook_type in WEBHOOK_EVENT_TYPES
