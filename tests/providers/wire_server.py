@@ -7,8 +7,10 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.loopback_http import LoopbackHTTPServer
 
 
 @dataclass(frozen=True)
@@ -30,31 +32,14 @@ class Scripted:
     delay: float = 0.0
 
 
-class WireServer:
+class WireServer(LoopbackHTTPServer):
     """Subclasses implement `answer` (the protocol) and `error_body` (the provider's errors)."""
 
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
         self.script: deque[Scripted] = deque()
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> WireServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        super().__init__(_handler_for(self))
 
     def answer(self, exchange: Exchange, request: Recorded) -> None:
         raise NotImplementedError

@@ -12,9 +12,11 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.loopback_http import LoopbackHTTPServer
 
 AGENT_KEY = "kyros_agent_test_key"
 
@@ -30,7 +32,7 @@ class Call:
     at: float = field(default_factory=time.monotonic)
 
 
-class WorkerProtocolDouble:
+class WorkerProtocolDouble(LoopbackHTTPServer):
     def __init__(
         self, *, api_key: str = AGENT_KEY, heartbeat_interval: float = 0.1, max_wait: float = 2.0
     ) -> None:
@@ -45,24 +47,7 @@ class WorkerProtocolDouble:
         self.claim_errors = 0  # answer this many claims with 503 first
         self.drop_reports = 0  # close this many `complete` connections without an answer
         self._changed = threading.Condition()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> WorkerProtocolDouble:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        super().__init__(_handler_for(self))
 
     def offer(
         self,
