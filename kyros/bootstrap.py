@@ -29,6 +29,7 @@ from kyros.scheduler.worker import Scheduler
 from kyros.settings import Settings
 from kyros.store.application import KyrosApplication, store_env
 from kyros.store.database import Database, open_database
+from kyros.store.leadership import LeaderSession
 from kyros.store.signals import Pulse, listen_for_appends
 from kyros.supervision import WorkerState, supervise
 from kyros.webhooks.dispatcher import WebhookDispatcher
@@ -60,9 +61,10 @@ class Kyros:
         self.oauth2 = oauth2_login(settings, self.db)
         self.appended = Pulse()
         self.app.add_listener(self.appended.fire_threadsafe)
+        self.leaders = LeaderSession(settings.database_url)  # one connection for every lease
         self.projections = ProjectionWorkers(
             self.engine,
-            database_url=settings.database_url,
+            leaders=self.leaders,
             appended=self.appended,
             page_size=settings.projection_page_size,
             poll_seconds=settings.projection_poll_seconds,
@@ -71,9 +73,10 @@ class Kyros:
         self.scheduler = Scheduler(
             self.app,
             self.db,
-            database_url=settings.database_url,
+            leaders=self.leaders,
             progressed=self.projections.progressed,
             lease=timedelta(seconds=settings.agent_lease_seconds),
+            catalog=self.catalog,
         )
         self.hub = Hub(
             self.app,
@@ -83,7 +86,12 @@ class Kyros:
         )
         self.webhook_secrets = SecretBox(signing_secret(settings))
         self.webhooks = WebhookDispatcher(
-            self.app, self.db, settings, self.webhook_secrets, self.projections.progressed
+            self.app,
+            self.db,
+            settings,
+            self.webhook_secrets,
+            self.projections.progressed,
+            self.leaders,
         )
 
     def ensure_admin(self) -> str | None:
@@ -130,6 +138,7 @@ class Kyros:
             log.warning("read models still behind position %d", position)
 
     def close(self) -> None:
+        self.leaders.close()
         self.db.close()
         self.app.close()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import logging
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -39,9 +38,10 @@ def serve(host: str | None, port: int | None) -> None:
     import uvicorn
 
     from kyros.http.app import create_app
+    from kyros.observability.log_format import configure_logging
 
     settings = Settings.from_env(host=host, port=port)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_format)
     try:
         kyros = Kyros(settings)
     except ValueError as error:  # a misconfiguration: say what, without a traceback
@@ -50,12 +50,15 @@ def serve(host: str | None, port: int | None) -> None:
         _ensure_admin(kyros)
         store = "PostgreSQL" if settings.is_postgres else f"SQLite at {settings.sqlite_path}"
         click.echo(f"Kyros on http://{settings.host}:{settings.port}/v1 ({store})", err=True)
-        # Kyros decides which proxies to trust (KYROS_TRUSTED_PROXIES), not uvicorn.
+        # Kyros decides which proxies to trust (KYROS_TRUSTED_PROXIES), not uvicorn. Its
+        # records go to Kyros's log handler (log_config=None); Kyros writes the access log.
         uvicorn.run(
             create_app(kyros),
             host=settings.host,
             port=settings.port,
             log_level="info",
+            log_config=None,
+            access_log=False,
             proxy_headers=False,
         )
 

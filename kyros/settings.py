@@ -47,6 +47,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     oauth2_default_role: str = "viewer"  # the role of a user first seen through a provider
     oauth2_allow_insecure_loopback: bool = False  # plain http to 127.0.0.1: tests, local IdPs
     oauth2_providers: dict[str, ProviderConfig] = {}  # from KYROS_OAUTH2_<NAME>_* variables
+    log_format: str = "text"  # or "json": one JSON object per log line
 
     def __repr__(self) -> str:
         """Secrets never reach a log through a printed Settings."""
@@ -82,6 +83,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError("KYROS_AGENT_LEASE_SECONDS must be above 0 and at most 86400")
         if not 0 <= int(str(values.get("agent_max_retries", 1))) <= 10:
             raise ValueError("KYROS_AGENT_MAX_RETRIES must be between 0 and 10")
+        if values.get("log_format", "text") not in ("text", "json"):
+            raise ValueError("KYROS_LOG_FORMAT must be text or json")
         return cls(**values)  # type: ignore[arg-type]
 
 
@@ -128,5 +131,6 @@ _ENV_FIELDS: dict[str, Callable[[str], object]] = {
     "ws_auth_timeout_seconds": float,
     "oauth2_default_role": str,
     "oauth2_allow_insecure_loopback": lambda raw: raw.strip().lower() in ("1", "true", "yes", "on"),
+    "log_format": lambda raw: raw.strip().lower(),
 }
 _SECRET_FIELDS = frozenset({"jwt_secret", "admin_password"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -20,10 +21,28 @@ class WorkerState:
     name: str
     running: bool = False
     leader: bool = False
+    stopped: bool = False  # cancelled (shutdown, or stopped on purpose): it will not restart
     restarts: int = 0
     last_error: str | None = None
     last_error_at: str | None = None
     started_at: str | None = field(default=None)
+    running_since: float | None = None  # monotonic time of the current run's start
+
+    @property
+    def status(self) -> str:
+        """running | restarting (crashed, waiting out its backoff) | stopped | not_started."""
+        if self.running:
+            return "running"
+        if self.stopped:
+            return "stopped"
+        return "restarting" if self.started_at else "not_started"
+
+    @property
+    def uptime_seconds(self) -> float | None:
+        """How long the current run has lasted; None while it is not running."""
+        if not self.running or self.running_since is None:
+            return None
+        return round(time.monotonic() - self.running_since, 3)
 
 
 async def supervise(
@@ -35,21 +54,25 @@ async def supervise(
 ) -> None:
     """Runs `work` forever; a crash is logged, counted and retried, never silently lost."""
     delay = first_delay
-    while True:
-        state.running = True
-        state.started_at = iso(now())
-        try:
-            await work()
-            delay = first_delay
-        except anyio.get_cancelled_exc_class():
+    state.stopped = False
+    try:
+        while True:
+            state.running = True
+            state.started_at = iso(now())
+            state.running_since = time.monotonic()
+            try:
+                await work()
+                delay = first_delay
+            except Exception as exc:
+                state.restarts += 1
+                state.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                state.last_error_at = iso(now())
+                log.exception("worker %s crashed; restarting in %.1fs", state.name, delay)
             state.running = False
-            raise
-        except Exception as exc:
-            state.restarts += 1
-            state.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            state.last_error_at = iso(now())
-            log.exception("worker %s crashed; restarting in %.1fs", state.name, delay)
+            state.leader = False
+            await anyio.sleep(delay)
+            delay = min(delay * 2, max_delay)
+    finally:  # only cancellation ends the loop
         state.running = False
         state.leader = False
-        await anyio.sleep(delay)
-        delay = min(delay * 2, max_delay)
+        state.stopped = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
@@ -62,7 +63,10 @@ def role_policy(catalog: Catalog, models: dict[str, Any], role: AgentRoleConfig)
 
 
 def task_routing_request(
-    task: Task, now: datetime, preferences: RoutingPreferences
+    task: Task,
+    now: datetime,
+    preferences: RoutingPreferences,
+    budget_remaining: Decimal | None = None,
 ) -> RoutingRequest:
     """What routing sees of a task: its text and tags, files, deadline, and the hints
     `security_sensitive`, `business_critical`, `service_count` its metadata may carry."""
@@ -75,7 +79,7 @@ def task_routing_request(
     return RoutingRequest(
         task_description=text,
         task_type=task.task_type,  # type: ignore[arg-type]
-        context=RoutingContext(now=now, deadline=task.deadline),
+        context=RoutingContext(now=now, deadline=task.deadline, budget_remaining=budget_remaining),
         files_to_modify=tuple(task.files_to_modify),
         complexity_indicators=ComplexityIndicators(**hints),
         preferences=preferences,

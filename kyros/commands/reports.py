@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
 
+from kyros.commands import spending
 from kyros.commands.agents import load_agent
+from kyros.commands.escalation_links import complete_escalation
+from kyros.commands.escalations import estimate
 from kyros.commands.holds import Hold, check_holds, holding_agent, retry_on_conflict
 from kyros.commands.models import system_models
 from kyros.commands.tasks import load_task
 from kyros.domain.errors import DomainError
+from kyros.domain.escalation_errors import BudgetExhausted
 from kyros.domain.models import Catalog, Usage, price
 from kyros.domain.routing_errors import ModelNotFound
 from kyros.domain.task import Task
@@ -47,7 +51,8 @@ class CompleteSubmission(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class FailSubmission(msgspec.Struct, frozen=True, kw_only=True):
-    """A retryable failure goes back to the queue on the fallback model, `max_retries` times."""
+    """A retryable failure goes back to the queue on the fallback model, `max_retries` times,
+    if the budgets can take the retry's estimate."""
 
     submission_id: str
     task_id: str
@@ -55,6 +60,7 @@ class FailSubmission(msgspec.Struct, frozen=True, kw_only=True):
     error: str
     retryable: bool
     max_retries: int
+    now: datetime = msgspec.field(default_factory=lambda: datetime.now(UTC))
 
 
 class ExpireLease(msgspec.Struct, frozen=True, kw_only=True):
@@ -82,14 +88,25 @@ def report_progress(app: KyrosApplication, cmd: ReportProgress) -> int:
     return app.save_all(task)
 
 
-@retry_on_conflict
+@spending.contended
 def complete_submission(app: KyrosApplication, catalog: Catalog, cmd: CompleteSubmission) -> int:
-    """The cost is priced here, once, and recorded with the prices it used."""
+    """The cost is priced here, once, recorded with the prices it used, and settled against
+    the budgets that held the estimate (and the escalation that approved the model)."""
     task, hold = _held(app, cmd.task_id, cmd.submission_id, cmd.actor)
     usage = _priced(catalog, cmd.usage)
     task.complete(results=cmd.results, feedback=cmd.feedback, usage=usage, actor=cmd.actor)
     hold.agent.release(submission_id=cmd.submission_id, reason="completed", actor=cmd.actor)
-    return app.save_all(task, hold.agent)
+    cost = usage["cost"]
+    changed = spending.settle(app, task, actual=cost, actor=cmd.actor)
+    changed += complete_escalation(app, task, cost, result_summary(cmd.results, cmd.usage.model))
+    return app.save_all(task, hold.agent, *changed)
+
+
+def result_summary(results: dict[str, Any], model: str) -> str:
+    summary = results.get("summary")
+    if isinstance(summary, str) and summary.strip():
+        return summary.strip()[:500]
+    return f"Task completed successfully with {model}"
 
 
 def _priced(catalog: Catalog, report: UsageReport) -> dict[str, Any]:
@@ -107,16 +124,37 @@ def _priced(catalog: Catalog, report: UsageReport) -> dict[str, Any]:
     }
 
 
-@retry_on_conflict
+@spending.contended
 def fail_submission(app: KyrosApplication, catalog: Catalog, cmd: FailSubmission) -> int:
     task, hold = _held(app, cmd.task_id, cmd.submission_id, cmd.actor)
     task.fail(error=cmd.error, actor=cmd.actor)
     hold.agent.release(submission_id=cmd.submission_id, reason="failed", actor=cmd.actor)
+    changed = spending.release(app, task, reason="failed", actor=cmd.actor)
     fallback = system_models(app)["fallback_model"]
     retries = task.submission["retries"] if task.submission else cmd.max_retries
     if cmd.retryable and retries < cmd.max_retries and catalog.is_usable(fallback):
-        task.requeue(model=fallback, reason="retry", actor=cmd.actor)
-    return app.save_all(task, hold.agent)
+        changed += _retry(app, catalog, task, fallback, cmd, changed)
+    return app.save_all(task, hold.agent, *changed)
+
+
+def _retry(
+    app: KyrosApplication,
+    catalog: Catalog,
+    task: Task,
+    fallback: str,
+    cmd: FailSubmission,
+    loaded: list[Any],
+) -> list[Any]:
+    """No retry when a hard budget cannot take its estimate: the task stays failed."""
+    amount = estimate(task, catalog, fallback, cmd.now)
+    try:
+        reserved = spending.reserve(
+            app, task, model=fallback, amount=amount, now=cmd.now, actor=cmd.actor, loaded=loaded
+        )
+    except BudgetExhausted:
+        return []
+    task.requeue(model=fallback, reason="retry", actor=cmd.actor)
+    return reserved
 
 
 def expire_lease(app: KyrosApplication, cmd: ExpireLease) -> int:

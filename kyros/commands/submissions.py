@@ -5,18 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 import msgspec
+from ulid import ULID
 
+from kyros.commands import spending
 from kyros.commands.agent_roles import role_config
+from kyros.commands.escalations import Opened, open_escalation
 from kyros.commands.models import role_policy, system_models, task_routing_request
 from kyros.commands.tasks import load_task
 from kyros.domain.agent import AgentUnavailable
 from kyros.domain.agent_roles import AgentRoleConfig, check_constraints
 from kyros.domain.errors import DomainError, InvalidState
+from kyros.domain.escalation_errors import EscalationRejected
 from kyros.domain.models import Catalog
 from kyros.domain.routing import RoutingDecision, RoutingPreferences, select_model
-from kyros.domain.routing_errors import InvalidConfiguration, ModelNotFound, ModelUnavailable
+from kyros.domain.routing_errors import BudgetExceeded, InvalidConfiguration, ModelNotFound
 from kyros.domain.task import Task
 from kyros.store.application import KyrosApplication
 
@@ -24,9 +29,11 @@ _SUBMITTABLE = ("pending", "failed")
 
 
 class SubmitTask(msgspec.Struct, frozen=True, kw_only=True):
-    """`live_agents` is read before the command; it matters only when `immediate` is set."""
+    """`live_agents` is read before the command; it matters only when `immediate` is set.
+    `escalation_id` names the escalation opened if routing chooses the premium model."""
 
     submission_id: str
+    escalation_id: UUID = msgspec.field(default_factory=lambda: ULID().to_uuid())
     task_id: str
     role: str
     actor: str
@@ -46,17 +53,13 @@ class Submitted(msgspec.Struct, frozen=True, kw_only=True):
     estimated_cost: Decimal
     estimated_duration: int
     position: int
+    escalation: Opened | None = None
 
 
-class QueueApprovedTask(msgspec.Struct, frozen=True, kw_only=True):
-    """The seam for the escalation workflow: an approval releases the task onto `model`."""
-
-    task_id: str
-    model: str
-    actor: str
-
-
+@spending.contended
 def submit_task(app: KyrosApplication, catalog: Catalog, cmd: SubmitTask) -> Submitted:
+    """Premium work opens an escalation (which the rules may approve at once); other work
+    reserves its estimate on the budgets that apply (BudgetExhausted from a hard one)."""
     role = role_config(app, cmd.role)
     task = load_task(app, cmd.task_id)
     _check_accepts(role, task, catalog, cmd)
@@ -66,21 +69,63 @@ def submit_task(app: KyrosApplication, catalog: Catalog, cmd: SubmitTask) -> Sub
     task.submit(**_submission(cmd, role, decision), waiting_on=_unfinished_dependencies(app, task))
     if cmd.immediate and cmd.live_agents == 0:
         raise AgentUnavailable(f"No {cmd.role} agent is connected", field="immediate")
+    opened, changed = None, []
+    if decision.premium and not task.escalation_pending():
+        opened, changed = open_escalation(
+            app,
+            catalog,
+            task,
+            escalation_id=cmd.escalation_id,
+            original=role.default_model,
+            target=decision.selected_model,
+            reason=f"Routing selected the premium model: {decision.reasoning.summary}",
+            context=cmd.context,
+            estimate=decision.estimated_cost,
+            priority=task.priority,
+            confidence=decision.confidence_score,
+            actor=cmd.actor,
+            now=cmd.now,
+        )
+    elif not task.escalation_pending():
+        changed = spending.reserve(
+            app,
+            task,
+            model=decision.selected_model,
+            amount=decision.estimated_cost,
+            now=cmd.now,
+            actor=cmd.actor,
+        )
     return Submitted(
         status=task.status,
-        model=decision.selected_model,
+        model=(task.submission or {}).get("model", decision.selected_model),
         estimated_cost=decision.estimated_cost,
         estimated_duration=decision.estimated_duration,
-        position=app.save_all(task),
+        position=app.save_all(task, *changed),
+        escalation=opened,
     )
 
 
 def _route(
     app: KyrosApplication, catalog: Catalog, role: AgentRoleConfig, task: Task, cmd: SubmitTask
 ) -> RoutingDecision:
-    preferences = RoutingPreferences(cmd.cost_sensitive, cmd.quality_critical, cmd.model)
-    routing = task_routing_request(task, cmd.now, preferences)
-    return select_model(routing, role_policy(catalog, system_models(app), role))
+    """An approved escalation's model is used without asking again; a hard budget that
+    cannot take the premium estimate keeps routing on the default model."""
+    preapproved = task.preapproved_model()
+    usable = preapproved if preapproved in role.available_models else None
+    preferences = RoutingPreferences(cmd.cost_sensitive, cmd.quality_critical, cmd.model or usable)
+    policy = role_policy(catalog, system_models(app), role)
+    left = spending.hard_remaining(app, cmd.role, policy.escalation_model, cmd.actor, cmd.now)
+    routing = task_routing_request(task, cmd.now, preferences, budget_remaining=left)
+    try:
+        decision = select_model(routing, policy)
+    except BudgetExceeded:
+        raise EscalationRejected(
+            f"A hard budget has {left} USD left, less than the premium estimate",
+            field="preferences.model",
+        ) from None
+    if usable is not None and decision.selected_model == usable:
+        decision = msgspec.structs.replace(decision, premium=False)
+    return decision
 
 
 def _submission(
@@ -141,14 +186,4 @@ def release_waiting_task(app: KyrosApplication, task_id: str) -> int:
     if any(load_task(app, d).status != "completed" for d in task.dependencies):
         return 0
     task.release_waiting(actor="system")
-    return app.save_all(task)
-
-
-def queue_approved_task(app: KyrosApplication, catalog: Catalog, cmd: QueueApprovedTask) -> int:
-    """awaiting_approval → queued on the approved model (ModelNotFound, ModelUnavailable)."""
-    catalog.get(cmd.model)
-    if not catalog.is_usable(cmd.model):
-        raise ModelUnavailable(f"Model {cmd.model!r} is not available", field="model")
-    task = load_task(app, cmd.task_id)
-    task.requeue(model=cmd.model, reason="approved", actor=cmd.actor)
     return app.save_all(task)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 import msgspec
 
+from kyros.commands import spending
+from kyros.commands.escalation_links import withdraw_escalation
 from kyros.commands.holds import check_agent_update, holding_agent, released
 from kyros.domain.dependencies import check_no_cycle
 from kyros.domain.errors import DomainError, TaskNotFound
@@ -85,20 +88,30 @@ def update_task(app: KyrosApplication, cmd: UpdateTask) -> int:
         task.assign(agent_id=cmd.assigned_to or cmd.actor, actor=cmd.actor)
     if cmd.progress is not None:
         task.report_progress(**msgspec.structs.asdict(cmd.progress), actor=cmd.actor)
+    changed: list[Any] = []
     if cmd.status == "completed":
         task.complete(results=cmd.results or {}, feedback=cmd.feedback, usage=None, actor=cmd.actor)
+        changed = spending.settle(app, task, actual=Decimal(0), actor=cmd.actor)
     elif cmd.status == "failed":
         task.fail(error=cmd.error or cmd.feedback or "failed", actor=cmd.actor)
+        changed = spending.release(app, task, reason="failed", actor=cmd.actor)
     elif cmd.status == "cancelled":
-        task.cancel(reason=cmd.feedback, actor=cmd.actor)
-    return app.save_all(task, *released(task, hold, cmd.actor))
+        changed = _cancel(app, task, cmd.feedback, cmd.actor)
+    return app.save_all(task, *released(task, hold, cmd.actor), *changed)
 
 
 def cancel_task(app: KyrosApplication, cmd: CancelTask) -> int:
     task = load_task(app, cmd.task_id)
     hold = holding_agent(app, task)
-    task.cancel(reason=cmd.reason, actor=cmd.actor)
-    return app.save_all(task, *released(task, hold, cmd.actor))
+    changed = _cancel(app, task, cmd.reason, cmd.actor)
+    return app.save_all(task, *released(task, hold, cmd.actor), *changed)
+
+
+def _cancel(app: KyrosApplication, task: Task, reason: str | None, actor: str) -> list[Any]:
+    """Cancelling withdraws a pending escalation and releases the task's reservation."""
+    changed = withdraw_escalation(app, task, reason or "task cancelled", actor)
+    task.cancel(reason=reason, actor=actor)
+    return changed + spending.release(app, task, reason="cancelled", actor=actor)
 
 
 def _check_dependencies(app: KyrosApplication, own_id: str, dependencies: list[str]) -> None:

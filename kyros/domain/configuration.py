@@ -32,6 +32,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "max_daily_escalations": 10,
         "cost_threshold": Decimal("20.00"),
         "approval_required": True,
+        "expire_after_minutes": 1440,
+        "pending_alert_minutes": 60,
     },
     "monitoring": {
         "metrics_retention_days": 90,
@@ -112,6 +114,8 @@ RULES: dict[str, dict[str, Rule]] = {
         "max_daily_escalations": Rule("int", 0, 100_000),
         "cost_threshold": Rule("decimal", Decimal(0), Decimal(1_000_000)),
         "approval_required": Rule("bool"),
+        "expire_after_minutes": Rule("int", 1, 43_200),
+        "pending_alert_minutes": Rule("int", 1, 43_200),
     },
     "monitoring": {
         "metrics_retention_days": Rule("int", 1, 3650),
@@ -124,6 +128,14 @@ RULES: dict[str, dict[str, Rule]] = {
         "session_timeout_minutes": Rule("int", 1, 1440),
     },
 }
+
+
+def with_defaults(settings: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Settings recorded before a setting existed read it at its default."""
+    return {
+        section: {**copy.deepcopy(values), **settings.get(section, {})}
+        for section, values in DEFAULTS.items()
+    }
 
 
 def validate_patch(patch: Any) -> dict[str, dict[str, Any]]:
@@ -160,11 +172,12 @@ class Configuration(Aggregate):
 
     def change(self, patch: Any, *, actor: str) -> None:
         clean = validate_patch(patch)
+        current = with_defaults(self.settings)
         changes = {
-            f"{section}.{key}": {"old": self.settings[section][key], "new": value}
+            f"{section}.{key}": {"old": current[section][key], "new": value}
             for section, values in clean.items()
             for key, value in values.items()
-            if self.settings[section][key] != value
+            if current[section][key] != value
         }
         if changes:
             self._changed(changes=changes, actor=actor)
@@ -173,7 +186,7 @@ class Configuration(Aggregate):
     def _changed(self, changes: dict[str, dict[str, Any]], actor: str) -> None:
         for path, change in changes.items():
             section, key = path.split(".", 1)
-            self.settings[section][key] = change["new"]
+            self.settings.setdefault(section, {})[key] = change["new"]
 
 
 def initial_configuration(actor: str) -> Configuration:

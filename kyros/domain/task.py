@@ -9,13 +9,23 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from kyros.domain.errors import DomainError, InvalidState
+from kyros.domain.escalation_errors import EscalationPending
 from kyros.domain.task_status import TERMINAL, check_transition
 
 _REQUEUED_FROM = {
     "approved": "awaiting_approval",
+    "rejected": "awaiting_approval",
+    "escalation_expired": "awaiting_approval",
     "lease_expired": "in_progress",
     "retry": "failed",
 }
+# Requeue reasons that settle the task's escalation, and how.
+_ESCALATION_OUTCOME = {
+    "approved": "approved",
+    "rejected": "rejected",
+    "escalation_expired": "expired",
+}
+_ESCALATABLE = ("pending", "waiting", "queued", "failed", "awaiting_approval")
 
 EDITABLE_FIELDS = (
     "title",
@@ -73,6 +83,10 @@ class Task(Aggregate):
         self.status = "pending"
         self.assigned_to: str | None = None
         self.submission: dict[str, Any] | None = None
+        # {"id", "state", "model"} of the latest escalation; state "pending" blocks dispatch.
+        self.escalation: dict[str, Any] | None = None
+        # {"ledgers", "amount", "model"} while budgets hold this task's estimated cost.
+        self.reservation: dict[str, Any] | None = None
 
     def update(self, fields: dict[str, Any], *, actor: str) -> None:
         """Records only what really changes; an update that changes nothing records nothing."""
@@ -107,8 +121,10 @@ class Task(Aggregate):
         context: dict[str, Any] | None = None,
         preferences: dict[str, Any] | None = None,
     ) -> None:
-        """`context` and `preferences` are the submitter's, handed to the claiming agent."""
-        target = "waiting" if waiting_on else "awaiting_approval" if premium else "queued"
+        """`context` and `preferences` are the submitter's, handed to the claiming agent.
+        A premium model, or an escalation still pending, holds the work for a decision."""
+        held = premium or self.escalation_pending()
+        target = "waiting" if waiting_on else "awaiting_approval" if held else "queued"
         check_transition(self.status, target)
         self._submitted(
             submission_id=submission_id,
@@ -144,6 +160,8 @@ class Task(Aggregate):
             "role": role,
             "model": model,
             "premium": premium,
+            "estimated_cost": estimated_cost,
+            "submitted_by": actor,
             "retries": 0,
             "context": context or {},
             "preferences": preferences or {},
@@ -155,12 +173,76 @@ class Task(Aggregate):
         """Its dependencies are complete: on to approval (premium) or to the role's queue."""
         if self.status != "waiting" or self.submission is None:
             raise InvalidState(f"A {self.status} task is not waiting", field="status")
-        target = "awaiting_approval" if self.submission["premium"] else "queued"
-        self._dependencies_met(status=target, actor=actor)
+        held = self.submission["premium"] or self.escalation_pending()
+        self._dependencies_met(status="awaiting_approval" if held else "queued", actor=actor)
 
     @event("DependenciesMet")
     def _dependencies_met(self, status: str, actor: str) -> None:
         self.status = status
+
+    def escalation_pending(self) -> bool:
+        return self.escalation is not None and self.escalation["state"] == "pending"
+
+    def check_escalatable(self) -> None:
+        """Queued or failed work waits for the decision; pending or waiting work keeps its
+        status and waits at dispatch; awaiting_approval work gets its first escalation."""
+        self.check_not_finished("be escalated")
+        if self.escalation_pending():
+            raise EscalationPending(self.escalation["id"])  # type: ignore[index]
+        if self.status not in _ESCALATABLE:
+            issue = f"A {self.status} task cannot be escalated; wait until it completes or fails"
+            raise InvalidState(issue, field="task_id")
+
+    def request_escalation(self, *, escalation_id: str, model: str, actor: str) -> None:
+        self.check_escalatable()
+        self._escalation_requested(escalation_id=escalation_id, model=model, actor=actor)
+
+    @event("EscalationRequested")
+    def _escalation_requested(self, escalation_id: str, model: str, actor: str) -> None:
+        self.escalation = {"id": escalation_id, "state": "pending", "model": model}
+        if self.status in ("queued", "failed"):
+            self.status = "awaiting_approval"
+            self.assigned_to = None
+
+    def resolve_escalation(self, *, outcome: str, model: str, actor: str) -> None:
+        """The decision on an escalation of work not yet dispatched (pending or waiting): a
+        waiting submission will run on `model`; an approval also lets a later submission
+        run on the target model without asking again."""
+        if not self.escalation_pending() or self.status not in ("pending", "waiting"):
+            raise InvalidState(f"A {self.status} task has no escalation to resolve", field="status")
+        self._escalation_resolved(outcome=outcome, model=model, actor=actor)
+
+    @event("EscalationResolved")
+    def _escalation_resolved(self, outcome: str, model: str, actor: str) -> None:
+        self.escalation = {**(self.escalation or {}), "state": outcome}
+        if self.submission is not None:
+            self.submission = {**self.submission, "model": model, "premium": False}
+
+    def preapproved_model(self) -> str | None:
+        """The target of an approved escalation that no submission has used yet."""
+        escalation = self.escalation
+        if escalation is None or escalation["state"] != "approved" or self.submission:
+            return None
+        return str(escalation["model"])
+
+    def reserve_cost(self, *, ledgers: list[str], amount: Any, model: str, actor: str) -> None:
+        if self.reservation is not None:
+            raise InvalidState("The task already holds a budget reservation", field="status")
+        self._cost_reserved(ledgers=ledgers, amount=amount, model=model, actor=actor)
+
+    @event("CostReserved")
+    def _cost_reserved(self, ledgers: list[str], amount: Any, model: str, actor: str) -> None:
+        self.reservation = {"ledgers": ledgers, "amount": amount, "model": model}
+
+    def close_reservation(self, *, outcome: str, actual: Any, actor: str) -> None:
+        """`settled` at the actual cost on completion, `released` on failure or cancellation."""
+        if self.reservation is None:
+            raise InvalidState("The task holds no budget reservation", field="status")
+        self._reservation_closed(outcome=outcome, actual=actual, actor=actor)
+
+    @event("ReservationClosed")
+    def _reservation_closed(self, outcome: str, actual: Any, actor: str) -> None:
+        self.reservation = None
 
     def requeue(self, *, model: str, reason: str, actor: str) -> None:
         """Back to the role's queue, on `model`: `approved` (from awaiting_approval),
@@ -180,6 +262,9 @@ class Task(Aggregate):
         self.submission = {**(self.submission or {}), "model": model, "retries": retries}
         self.status = "queued"
         self.assigned_to = None
+        outcome = _ESCALATION_OUTCOME.get(reason)
+        if outcome is not None and self.escalation is not None:
+            self.escalation = {**self.escalation, "state": outcome}
 
     def claim(self, *, submission_id: str, agent_id: str, actor: str) -> None:
         """The one transition that hands queued work to an agent; the version decides races."""
@@ -267,6 +352,8 @@ class Task(Aggregate):
     @event("Cancelled")
     def _cancelled(self, reason: str | None, actor: str) -> None:
         self.status = "cancelled"
+        if self.escalation_pending():
+            self.escalation = {**self.escalation, "state": "withdrawn"}  # type: ignore[dict-item]
 
     def check_not_finished(self, action: str) -> None:
         if self.status in TERMINAL:

@@ -11,8 +11,7 @@ from eventsourcing.domain import Aggregate, event
 from kyros.domain.errors import DomainError, InvalidState, NotFound
 from kyros.ids import public_id
 
-# Every type an endpoint may subscribe to. The escalation types are accepted now and are sent
-# once the escalation workflow records its events; `webhook.test` is only sent by a test request.
+# Every type an endpoint may subscribe to; `webhook.test` is only sent by a test request.
 WEBHOOK_EVENT_TYPES = (
     "task.created",
     "task.updated",
@@ -27,6 +26,12 @@ WEBHOOK_EVENT_TYPES = (
     "escalation.requested",
     "escalation.approved",
     "escalation.rejected",
+    "escalation.expired",
+    "escalation.withdrawn",
+    "escalation.completed",
+    "alert.raised",
+    "alert.acknowledged",
+    "alert.resolved",
 )
 TEST_EVENT_TYPE = "webhook.test"
 SETTABLE_STATUSES = ("active", "paused")

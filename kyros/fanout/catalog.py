@@ -1,8 +1,6 @@
 """What each domain event means outside: its WebSocket type, webhook type, reader and data.
 
-One row per domain event class (`Aggregate.Event`). To publish a new event, add a row; the
-escalation workflow will add `Escalation.*` rows for `escalation_status` and
-`escalation.approved` / `escalation.rejected`.
+One row per domain event class (`Aggregate.Event`). To publish a new event, add a row.
 """
 
 from __future__ import annotations
@@ -90,6 +88,44 @@ def _progress(e: Any) -> Data:
     )
 
 
+def _escalation(e: Any, status: str, **extra: Any) -> Data:
+    """The spec's `escalation_status` shape; `changed_by` as on task messages."""
+    data: Data = {"escalation_id": public_id("esc", e.originator_id), "task_id": e.task_id}
+    return {**data, "status": status, **extra, "changed_by": e.actor}
+
+
+def _escalation_submitted(e: Any) -> Data:
+    return _escalation(
+        e,
+        "pending_approval",
+        original_model=e.original_model,
+        target_model=e.target_model,
+        estimated_cost=e.estimated_cost,
+        priority=e.priority,
+        reason=e.reason,
+        submitted_at=iso(e.timestamp),
+    )
+
+
+def _escalation_decided(e: Any, status: str, auto: bool = False) -> Data:
+    at = iso(e.timestamp)
+    if status == "approved":
+        return _escalation(e, status, approved_by=e.actor, approved_at=at, auto_approved=auto)
+    return _escalation(e, status, rejected_by=e.actor, rejected_at=at, reason=e.reason)
+
+
+def _alert(e: Any, status: str) -> Data:
+    data: Data = {"alert_id": public_id("alert", e.originator_id), "status": status}
+    if status == "active":
+        data |= {
+            "type": e.alert_type,
+            "severity": e.severity,
+            "message": e.message,
+            "details": e.details,
+        }
+    return {**data, f"{'created' if status == 'active' else status}_at": iso(e.timestamp)}
+
+
 CATALOG: dict[str, Route] = {
     "Task.Created": Route("task_status", "task.created", _created),
     "Task.Updated": Route("task_updated", "task.updated", _updated),
@@ -115,8 +151,52 @@ CATALOG: dict[str, Route] = {
         "task.requeued",
         lambda e: _task(e, "queued", reason=e.reason, model=e.model),
     ),
+    "Escalation.Submitted": Route(
+        "escalation_status", "escalation.requested", _escalation_submitted
+    ),
+    "Escalation.AutoApproved": Route(
+        "escalation_status",
+        "escalation.approved",
+        lambda e: _escalation_decided(e, "approved", auto=True),
+    ),
+    "Escalation.Approved": Route(
+        "escalation_status", "escalation.approved", lambda e: _escalation_decided(e, "approved")
+    ),
+    "Escalation.Rejected": Route(
+        "escalation_status", "escalation.rejected", lambda e: _escalation_decided(e, "rejected")
+    ),
+    "Escalation.Expired": Route(
+        "escalation_status",
+        "escalation.expired",
+        lambda e: _escalation(e, "expired", expired_at=iso(e.timestamp)),
+    ),
+    "Escalation.Withdrawn": Route(
+        "escalation_status",
+        "escalation.withdrawn",
+        lambda e: _escalation(e, "withdrawn", reason=e.reason),
+    ),
+    "Escalation.Completed": Route(
+        "escalation_status",
+        "escalation.completed",
+        lambda e: _escalation(
+            e,
+            "completed",
+            actual_cost=e.actual_cost,
+            result=e.result,
+            completed_at=iso(e.timestamp),
+        ),
+    ),
+    "Alert.Raised": Route("system_alerts", "alert.raised", lambda e: _alert(e, "active")),
+    "Alert.Acknowledged": Route(
+        "system_alerts", "alert.acknowledged", lambda e: _alert(e, "acknowledged")
+    ),
+    "Alert.Resolved": Route("system_alerts", "alert.resolved", lambda e: _alert(e, "resolved")),
 }
-_HOOK_PERMISSION = {"task": "read_tasks", "escalation": "read_escalations"}
+_HOOK_PERMISSION = {
+    "task": "read_tasks",
+    "escalation": "read_escalations",
+    "alert": "read_monitoring",
+}
 
 
 def publish(event: Any) -> Published | None:

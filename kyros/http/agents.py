@@ -11,6 +11,7 @@ from litestar import Controller, Request, Response, get, post, put
 
 from kyros.bootstrap import Kyros
 from kyros.commands.agent_roles import ChangeAgentRole, change_agent_role
+from kyros.commands.escalations import Opened
 from kyros.commands.submissions import SubmitTask, submit_task
 from kyros.domain.agent_roles import AgentRoleConfig, default_role_config
 from kyros.domain.errors import DomainError
@@ -26,6 +27,18 @@ from kyros.queries.agents import live_agents, role_status
 from kyros.timefmt import iso, now
 
 _ANSWER = {"queued": "accepted", "awaiting_approval": "awaiting_approval", "waiting": "waiting"}
+
+
+def _escalation(opened: Opened | None) -> dict[str, Any] | None:
+    """Premium work opens an escalation: `approval_required` says whether it waits for one."""
+    if opened is None:
+        return None
+    return {
+        "escalation_id": opened.escalation_id,
+        "status": opened.status,
+        "approval_required": opened.approval_required,
+        "rule": opened.explanation,
+    }
 
 
 class AgentController(Controller):
@@ -63,6 +76,7 @@ class AgentController(Controller):
             "estimated_cost": result.estimated_cost,
             "model_assigned": result.model,
             "submitted_at": iso(command.now),
+            "escalation": _escalation(result.escalation),
         }
         return ok(request, answer, status=202)
 

@@ -11,17 +11,25 @@ from litestar.datastructures import State
 
 from kyros import __version__
 from kyros.bootstrap import Kyros
+from kyros.http.access_log import access_middleware
 from kyros.http.agents import AgentController, AgentRoleConfigurationController
+from kyros.http.alerts import AlertController
 from kyros.http.api_keys import ApiKeyController
 from kyros.http.auth import authenticated, authentication_middleware
 from kyros.http.auth_routes import AuthController
+from kyros.http.budgets import BudgetController
 from kyros.http.configuration import ConfigurationController
 from kyros.http.dependencies import DEPENDENCIES
 from kyros.http.docs import assets_router, openapi_config
 from kyros.http.errors import EXCEPTION_HANDLERS
+from kyros.http.escalations import EscalationController
 from kyros.http.health import HealthController
 from kyros.http.models import ModelController
+from kyros.http.monitoring_analytics import MonitoringAnalyticsController
+from kyros.http.monitoring_health import MonitoringHealthController
+from kyros.http.nul_guard import nul_guard_middleware
 from kyros.http.oauth2_routes import OAuth2Controller
+from kyros.http.prometheus_metrics import prometheus_metrics
 from kyros.http.rate_limit import rate_limit_middleware_factory
 from kyros.http.request_id import request_id_middleware
 from kyros.http.submissions import SubmissionController
@@ -30,6 +38,7 @@ from kyros.http.users import UserController
 from kyros.http.webhooks import WebhookController
 from kyros.http.websocket import redact_tokens_in_server_logs, root_socket, v1_socket
 from kyros.http.workers import WorkerController
+from kyros.observability.app_monitor import AppMonitor
 
 
 def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
@@ -44,6 +53,7 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
             tg.cancel_scope.cancel()
 
     redact_tokens_in_server_logs()  # `?token=` on a WebSocket URL must not reach a log
+    monitor = AppMonitor(kyros)
     v1 = Router(
         path="/v1",
         route_handlers=[
@@ -56,26 +66,34 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
             HealthController,
             WebhookController,
             ModelController,
+            MonitoringAnalyticsController,
+            MonitoringHealthController,
             AgentController,
             AgentRoleConfigurationController,
             WorkerController,
             SubmissionController,
+            EscalationController,
+            BudgetController,
+            AlertController,
             v1_socket,
         ],
         dependencies=DEPENDENCIES,
         guards=[authenticated],  # fail closed: a new route needs a caller unless marked public
     )
     return Litestar(
-        route_handlers=[v1, assets_router(), root_socket],
+        route_handlers=[v1, assets_router(), root_socket, prometheus_metrics],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
             request_id_middleware,
+            access_middleware(monitor.http),
             authentication_middleware(kyros),
             rate_limit_middleware_factory(kyros.settings),
+            nul_guard_middleware,
         ],
         openapi_config=openapi_config(__version__),
         lifespan=[lifespan],
-        state=State({"kyros": kyros}),
+        state=State({"kyros": kyros, "monitor": monitor}),
+        logging_config=None,  # logging is the process's (kyros serve), not reset per app
         request_max_body_size=kyros.settings.max_body_bytes,
         debug=False,
     )

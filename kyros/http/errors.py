@@ -9,6 +9,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from kyros.domain.budget import ENFORCEMENTS, PERIODS, SCOPES
 from kyros.domain.errors import DomainError
 from kyros.domain.vocabulary import PRIORITIES, ROLES, TASK_TYPES
 from kyros.http.envelope import fail
@@ -36,6 +37,10 @@ _ENUMS = {
     "priority": PRIORITIES,
     "assignee_role": ROLES,
     "status": SETTABLE_STATUSES,  # only PUT bodies carry a status; list filters parse their own
+    "decision": ("approved", "rejected"),
+    "period": PERIODS,  # budgets; the monitoring endpoints parse their own
+    "scope": SCOPES,
+    "enforcement": ENFORCEMENTS,
 }
 
 

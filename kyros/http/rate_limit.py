@@ -23,6 +23,7 @@ _GROUPS: tuple[tuple[str, str, str], ...] = (
     ("POST", "/v1/tasks", "task_create"),
     ("POST", "/v1/models/select", "model_select"),
     ("*", "/v1/monitoring", "monitoring"),
+    ("GET", "/metrics", "monitoring"),  # Prometheus scrapes count as monitoring
     ("*", "/v1/webhooks", "webhooks"),
     ("POST", "/v1/agents/register", "agent_work"),
     ("POST", "/v1/agents/agent_", "agent_work"),  # heartbeat and claim; roles never start so

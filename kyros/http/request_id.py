@@ -1,4 +1,7 @@
-"""Gives every request an id: a sane incoming X-Request-ID, or a new `req_…`."""
+"""Gives every request an id: a sane incoming X-Request-ID, or a new `req_…`.
+
+The id is also the current request id for logging while the request is handled.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from kyros.ids import new_id
+from kyros.observability.request_context import REQUEST_ID
 
 _SANE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -26,6 +30,10 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
                 MutableScopeHeaders.from_message(message)["X-Request-ID"] = rid
             await send(message)
 
-        await app(scope, receive, send_with_id)
+        token = REQUEST_ID.set(rid)
+        try:
+            await app(scope, receive, send_with_id)
+        finally:
+            REQUEST_ID.reset(token)
 
     return middleware

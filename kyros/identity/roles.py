@@ -36,6 +36,7 @@ class Permission(StrEnum):
     MANAGE_WEBHOOKS = "manage_webhooks"
     MANAGE_USERS = "manage_users"
     MANAGE_BUDGETS = "manage_budgets"
+    MANAGE_ALERTS = "manage_alerts"
     READ_AUDIT = "read_audit"
     CLAIM_WORK = "claim_work"
     REPORT_WORK = "report_work"
@@ -62,7 +63,8 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = {
         _P.REQUEST_ESCALATION,
         _P.READ_COSTS,
     },
-    Role.APPROVER: _READ_ONLY | {_P.APPROVE_ESCALATION, _P.REVIEW_CODE, _P.READ_COSTS},
+    Role.APPROVER: _READ_ONLY
+    | {_P.APPROVE_ESCALATION, _P.REVIEW_CODE, _P.READ_COSTS, _P.MANAGE_ALERTS},
     Role.AUDITOR: _READ_ONLY | {_P.READ_COSTS, _P.READ_CONFIGURATION, _P.READ_AUDIT},
     Role.AGENT: frozenset(
         {

@@ -85,6 +85,19 @@ def _requeued(tx: Cursor, e: Any, task_id: str) -> None:
     )
 
 
+def _escalation_requested(tx: Cursor, e: Any, task_id: str) -> None:
+    """Queued or failed work is held until the escalation is decided (then requeued)."""
+    tx.execute(
+        "UPDATE rm_submissions SET status = 'awaiting_approval', agent_id = NULL"
+        " WHERE task_id = ? AND is_current = 1 AND status IN ('queued', 'failed')",
+        (task_id,),
+    )
+
+
+def _escalation_resolved(tx: Cursor, e: Any, task_id: str) -> None:
+    _current(tx, task_id, "model = ?, premium = 0", (e.model,))
+
+
 def _assigned(tx: Cursor, e: Any, task_id: str) -> None:
     _current(
         tx,
@@ -105,6 +118,8 @@ _HANDLERS = {
     "Task.Submitted": _submitted,
     "Task.DependenciesMet": _dependencies_met,
     "Task.Requeued": _requeued,
+    "Task.EscalationRequested": _escalation_requested,
+    "Task.EscalationResolved": _escalation_resolved,
     "Task.Assigned": _assigned,
     "Task.Completed": _finished("completed"),
     "Task.Failed": _finished("failed"),

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from kyros.projections.agent_roles import AgentRolesProjection
 from kyros.projections.agents import AgentsProjection
+from kyros.projections.alerts import AlertsProjection
+from kyros.projections.analytics import AnalyticsProjection
 from kyros.projections.api_keys import ApiKeysProjection
+from kyros.projections.budgets import BudgetsProjection
 from kyros.projections.configuration import ConfigurationProjection
 from kyros.projections.engine import Projection
+from kyros.projections.escalations import EscalationsProjection
 from kyros.projections.model_performance import ModelPerformanceProjection
 from kyros.projections.queue import QueueProjection
 from kyros.projections.tasks import TasksProjection
@@ -26,7 +30,11 @@ def all_projections() -> list[Projection]:
         QueueProjection(),
         AgentsProjection(),
         ModelPerformanceProjection(),
+        AnalyticsProjection(),
         AgentRolesProjection(),
         WebhooksProjection(),
         WebhookOutboxProjection(),
+        EscalationsProjection(),
+        BudgetsProjection(),
+        AlertsProjection(),
     ]

@@ -205,6 +205,19 @@ def _requeued(doc: dict[str, Any], e: Any) -> None:
     doc["submission"].update(model=e.model, retries=retries, requeued_because=e.reason)
 
 
+def _escalation_requested(doc: dict[str, Any], e: Any) -> None:
+    """Queued or failed work waits for the decision; other statuses keep theirs."""
+    if doc["status"] in ("queued", "failed"):
+        doc["status"] = "awaiting_approval"
+        doc["assigned_to"] = None
+
+
+def _escalation_resolved(doc: dict[str, Any], e: Any) -> None:
+    """Decided before dispatch: a waiting submission will run on the decided model."""
+    if doc["submission"] is not None:
+        doc["submission"].update(model=e.model, premium=False)
+
+
 def _assigned(doc: dict[str, Any], e: Any) -> None:
     doc["status"] = "in_progress"
     doc["assigned_to"] = e.agent_id
@@ -265,4 +278,6 @@ _HANDLERS = {
     "Task.Cancelled": _cancelled,
     "Task.DependenciesMet": _dependencies_met,
     "Task.Requeued": _requeued,
+    "Task.EscalationRequested": _escalation_requested,
+    "Task.EscalationResolved": _escalation_resolved,
 }

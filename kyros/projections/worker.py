@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
 
 import anyio
 from anyio.abc import TaskGroup
 
 from kyros.projections.engine import ProjectionEngine
-from kyros.store.leadership import Leadership
+from kyros.store.leadership import LEASE_CHECK_SECONDS, LeaderSession, Leadership
 from kyros.store.signals import Pulse
 from kyros.supervision import WorkerState, supervise
+
+log = logging.getLogger(__name__)
 
 
 class ProjectionWorker:
@@ -21,7 +25,7 @@ class ProjectionWorker:
         engine: ProjectionEngine,
         name: str,
         *,
-        database_url: str | None,
+        leaders: LeaderSession,
         appended: Pulse,
         progressed: Pulse,
         page_size: int,
@@ -29,30 +33,55 @@ class ProjectionWorker:
     ) -> None:
         self.engine = engine
         self.name = name
-        self.database_url = database_url
+        self.leaders = leaders
         self.appended = appended
         self.progressed = progressed
         self.page_size = page_size
         self.poll_seconds = poll_seconds
         self.position = 0
         self.state = WorkerState(name=f"projection:{name}")
+        self._scope: anyio.CancelScope | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def run(self) -> None:
+        """Supervised until `stop()` or shutdown."""
+        self._loop = asyncio.get_running_loop()
+        with anyio.CancelScope() as self._scope:
+            await supervise(self.state, self.follow)
+
+    def stop(self) -> None:
+        """Callable from any thread (the server's loop may run in another one)."""
+        if self._scope is not None and self._loop is not None:
+            self._loop.call_soon_threadsafe(self._scope.cancel)
 
     async def follow(self) -> None:
-        with Leadership(self.database_url, f"projection:{self.name}") as lease:
-            while not await anyio.to_thread.run_sync(lease.try_acquire):
-                self.state.leader = False
-                await self.refresh()
-                await Pulse.wait(self.appended.ticket(), 1.0)
-            self.state.leader = True
+        with self.leaders.lease(f"projection:{self.name}") as lease:
             while True:
-                ticket = self.appended.ticket()
-                applied, self.position = await anyio.to_thread.run_sync(
-                    self.engine.step, self.name, self.page_size
-                )
-                if applied:
-                    self.progressed.fire()
-                if applied < self.page_size:
-                    await Pulse.wait(ticket, self.poll_seconds)
+                while not await anyio.to_thread.run_sync(lease.try_acquire):
+                    self.state.leader = False
+                    await self.refresh()
+                    await Pulse.wait(self.appended.ticket(), 1.0)
+                self.state.leader = True
+                await self._lead(lease)
+                self.state.leader = False
+                log.warning("projection %s lost its lease; taking it again", self.name)
+
+    async def _lead(self, lease: Leadership) -> None:
+        """Applies the log until the lease turns out lost (its session died)."""
+        checked = anyio.current_time()
+        while True:
+            ticket = self.appended.ticket()
+            applied, self.position = await anyio.to_thread.run_sync(
+                self.engine.step, self.name, self.page_size
+            )
+            if applied:
+                self.progressed.fire()
+            if anyio.current_time() - checked > LEASE_CHECK_SECONDS:
+                if not await anyio.to_thread.run_sync(lease.still_held):
+                    return
+                checked = anyio.current_time()
+            if applied < self.page_size:
+                await Pulse.wait(ticket, self.poll_seconds)
 
     async def refresh(self) -> None:
         self.position = await anyio.to_thread.run_sync(self.engine.position, self.name)
@@ -66,7 +95,7 @@ class ProjectionWorkers:
         self,
         engine: ProjectionEngine,
         *,
-        database_url: str | None,
+        leaders: LeaderSession,
         appended: Pulse,
         page_size: int,
         poll_seconds: float,
@@ -76,7 +105,7 @@ class ProjectionWorkers:
             ProjectionWorker(
                 engine,
                 name,
-                database_url=database_url,
+                leaders=leaders,
                 appended=appended,
                 progressed=self.progressed,
                 page_size=page_size,
@@ -91,7 +120,12 @@ class ProjectionWorkers:
 
     def start(self, tg: TaskGroup) -> None:
         for worker in self.workers:
-            tg.start_soon(supervise, worker.state, worker.follow)
+            tg.start_soon(worker.run)
+
+    def stop(self, name: str) -> None:
+        """Stops one read model's worker for good (it shows as stopped in health)."""
+        (worker,) = [w for w in self.workers if w.name == name]
+        worker.stop()
 
     async def wait_for(self, position: int, timeout: float) -> bool:
         """True once every read model has applied the log up to `position`."""

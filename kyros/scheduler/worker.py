@@ -1,4 +1,5 @@
-"""Requeues work of agents that stopped heartbeating; queues tasks whose dependencies completed.
+"""Requeues work of agents that stopped heartbeating; queues tasks whose dependencies completed;
+expires escalations past their deadline and flags those waiting too long.
 
 Runs once across the cluster (an advisory lock on PostgreSQL). It reads read models to find
 candidates and acts only through commands, which re-check everything against the log, so a
@@ -12,13 +13,17 @@ from datetime import datetime, timedelta
 
 import anyio
 
+from kyros.commands.escalations import expire_escalation, flag_overdue
 from kyros.commands.reports import ExpireLease, expire_lease
 from kyros.commands.submissions import release_waiting_task
 from kyros.domain.errors import DomainError
+from kyros.domain.models import Catalog
+from kyros.queries.configuration import get_configuration
+from kyros.queries.escalation_deadlines import expired_escalations, unflagged_escalations
 from kyros.queries.queue import expired_leases, ready_to_release
 from kyros.store.application import KyrosApplication
 from kyros.store.database import Database
-from kyros.store.leadership import Leadership
+from kyros.store.leadership import LEASE_CHECK_SECONDS, LeaderSession, Leadership
 from kyros.store.signals import Pulse
 from kyros.supervision import WorkerState
 from kyros.timefmt import now, sortable
@@ -33,13 +38,15 @@ class Scheduler:
         app: KyrosApplication,
         db: Database,
         *,
-        database_url: str | None,
+        leaders: LeaderSession,
         progressed: Pulse,
         lease: timedelta,
+        catalog: Catalog,
     ) -> None:
         self.app = app
         self.db = db
-        self.database_url = database_url
+        self.catalog = catalog
+        self.leaders = leaders
         self.progressed = progressed
         self.lease = lease
         # A lease is noticed within a quarter of its length (and at least every second).
@@ -60,6 +67,17 @@ class Scheduler:
             changed += self._attempt(expire_lease, self.app, command)
         for task_id in ready_to_release(self.db):
             changed += self._attempt(release_waiting_task, self.app, task_id)
+        return changed + self._sweep_escalations(at)
+
+    def _sweep_escalations(self, at: datetime) -> int:
+        changed = 0
+        for escalation_id in expired_escalations(self.db, sortable(at) or ""):
+            changed += self._attempt(expire_escalation, self.app, self.catalog, escalation_id, at)
+        waited = timedelta(
+            minutes=get_configuration(self.db)["escalation"]["pending_alert_minutes"]
+        )
+        for escalation_id in unflagged_escalations(self.db, sortable(at - waited) or ""):
+            changed += self._attempt(flag_overdue, self.app, escalation_id, waited)
         return changed
 
     @staticmethod
@@ -71,13 +89,26 @@ class Scheduler:
             return 0
 
     async def run(self) -> None:
-        with Leadership(self.database_url, "scheduler") as leadership:
-            while not await anyio.to_thread.run_sync(leadership.try_acquire):
-                self.state.leader = False
-                await anyio.sleep(1.0)
-            self.state.leader = True
+        """Sweeps while it leads; a lost lease (its session died) is taken again."""
+        with self.leaders.lease("scheduler") as leadership:
             while True:
-                ticket = self.progressed.ticket()
-                await anyio.to_thread.run_sync(self.sweep, now())
-                await Pulse.wait(ticket, self.interval)
-                await anyio.sleep(MIN_INTERVAL)
+                while not await anyio.to_thread.run_sync(leadership.try_acquire):
+                    self.state.leader = False
+                    await anyio.sleep(1.0)
+                self.state.leader = True
+                await self._lead(leadership)
+                self.state.leader = False
+                log.warning("the scheduler lost its lease; taking it again")
+
+    async def _lead(self, leadership: Leadership) -> None:
+        """Sweeps until the lease turns out lost."""
+        checked = anyio.current_time()
+        while True:
+            if anyio.current_time() - checked > LEASE_CHECK_SECONDS:
+                if not await anyio.to_thread.run_sync(leadership.still_held):
+                    return
+                checked = anyio.current_time()
+            ticket = self.progressed.ticket()
+            await anyio.to_thread.run_sync(self.sweep, now())
+            await Pulse.wait(ticket, self.interval)
+            await anyio.sleep(MIN_INTERVAL)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Transcoder
 
+from kyros.domain.agent import Agent
+from kyros.domain.budget_ledger import BudgetLedger
 from kyros.domain.errors import Conflict
 from kyros.settings import Settings
 from kyros.store.transcoder import MsgpackTranscoder
@@ -21,10 +25,15 @@ class KyrosApplication(Application[UUID]):
     """Saves aggregates and tells listeners the log's new head position."""
 
     name = "Kyros"
+    # Long-lived aggregates that every dispatch or heartbeat loads: a snapshot every N events
+    # bounds how many events a load replays.
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {BudgetLedger: 100, Agent: 200}
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self._listeners: list[Listener] = []
+        self._appended: Counter[str] = Counter()  # saves of this process, by event type
+        self._appended_lock = threading.Lock()
 
     def construct_transcoder(self) -> Transcoder:
         return MsgpackTranscoder()
@@ -51,8 +60,15 @@ class KyrosApplication(Application[UUID]):
     def head(self) -> int:
         return self.recorder.max_notification_id() or 0
 
+    def appended_by_type(self) -> dict[str, int]:
+        """How many events this process has appended since it started, by event type."""
+        with self._appended_lock:
+            return dict(self._appended)
+
     def _notify(self, recordings: list[Any]) -> None:
         if recordings:
+            with self._appended_lock:
+                self._appended.update(type(r.domain_event).__qualname__ for r in recordings)
             position = max(r.notification.id for r in recordings)
             for listener in self._listeners:
                 listener(position)

@@ -32,6 +32,7 @@ class Database(Protocol):
     dialect: str
 
     def transaction(self, *, write: bool = True) -> Any: ...
+    def connection_stats(self) -> dict[str, int | None]: ...
     def close(self) -> None: ...
 
 
@@ -76,6 +77,18 @@ class PostgresDatabase:
     def transaction(self, *, write: bool = True) -> Iterator[Cursor]:
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             yield _PgCursor(cur)
+
+    def connection_stats(self) -> dict[str, int | None]:
+        """The pool's connections: lent out, waiting in the pool, its ceiling, open now."""
+        stats = self.pool.get_stats()
+        size, available = stats.get("pool_size", 0), stats.get("pool_available", 0)
+        return {
+            "active": size - available,
+            "idle": available,
+            "max": stats.get("pool_max", self.pool.max_size),
+            "open": size,
+            "waiting": stats.get("requests_waiting", 0),
+        }
 
     def close(self) -> None:
         self.pool.close()
@@ -143,6 +156,12 @@ class SqliteDatabase:
             conn.execute("COMMIT")
         finally:
             cur.close()
+
+    def connection_stats(self) -> dict[str, int | None]:
+        """No pool: one connection per thread that has used the database, none lent or idle."""
+        with self._lock:
+            opened = len(self._connections)
+        return {"active": None, "idle": None, "max": None, "open": opened, "waiting": None}
 
     def close(self) -> None:
         with self._lock:

@@ -16,7 +16,7 @@ from kyros.domain.errors import DomainError
 from kyros.settings import Settings
 from kyros.store.application import KyrosApplication
 from kyros.store.database import Database, Row
-from kyros.store.leadership import Leadership
+from kyros.store.leadership import LeaderSession, Leadership
 from kyros.store.signals import Pulse
 from kyros.supervision import WorkerState, supervise
 from kyros.timefmt import from_sortable, now
@@ -63,8 +63,10 @@ class WebhookDispatcher:
         settings: Settings,
         secrets: SecretBox,
         wake: Pulse,
+        leaders: LeaderSession,
     ) -> None:
         self.app, self.db, self.settings, self.secrets, self.wake = app, db, settings, secrets, wake
+        self.leaders = leaders
         self.policy = EgressPolicy.from_settings(
             settings.webhook_allow_private, settings.webhook_allowed_networks
         )
@@ -83,7 +85,7 @@ class WebhookDispatcher:
         tg.start_soon(supervise, self.state, self.run)
 
     async def run(self) -> None:
-        with Leadership(self.settings.database_url, "webhook-dispatcher") as lease:
+        with self.leaders.lease("webhook-dispatcher") as lease:
             while not await anyio.to_thread.run_sync(lease.try_acquire):
                 self.state.leader = False
                 await anyio.sleep(1.0)
@@ -102,7 +104,10 @@ class WebhookDispatcher:
         while True:
             ticket = self.wake.ticket()
             if time.monotonic() - checked > LEASE_CHECK_SECONDS:
-                await anyio.to_thread.run_sync(lease.still_held)
+                if not await anyio.to_thread.run_sync(lease.still_held):
+                    log.warning("the webhook dispatcher lost its lease; taking it again")
+                    tg.cancel_scope.cancel()  # stop the lanes; the supervisor starts over
+                    return
                 await anyio.to_thread.run_sync(deliveries.cancel_pending, self.db)
                 checked = time.monotonic()
             due = await anyio.to_thread.run_sync(deliveries.due_endpoints, self.db, now())

@@ -10,10 +10,13 @@ from typing import Any
 import httpx
 import msgspec
 import pytest
+from ulid import ULID
 
 from kyros.bootstrap import Kyros
+from kyros.domain.alert import Alert
 from kyros.http.app import create_app
 from kyros.identity.roles import Role, permissions_for
+from kyros.ids import public_id
 from kyros.settings import Settings
 from tests.conftest import make_api_key
 from tests.e2e.auth_helpers import (
@@ -38,6 +41,14 @@ class Route:
 
 
 _names = itertools.count()
+
+
+def _budget() -> dict[str, Any]:
+    """A budget that limits nobody the matrix submits work as."""
+    name = f"matrix{next(_names)}"
+    return {"name": name, "period": "daily", "limit": 10, "scope": "user", "scope_value": name}
+
+
 ROUTES = (
     Route("GET", "/v1/tasks", "read_tasks"),
     Route("POST", "/v1/tasks", "create_task", lambda: {"title": "matrix"}),
@@ -70,6 +81,28 @@ ROUTES = (
     Route("GET", "/v1/models", "read_models"),
     Route("GET", "/v1/models/{model_name:str}", "read_models"),
     Route("POST", "/v1/models/select", "select_model", lambda: {"task_description": "Fix a typo"}),
+    Route("GET", "/v1/monitoring/metrics", "read_monitoring"),
+    Route("GET", "/v1/monitoring/costs", "read_costs"),
+    Route(
+        "POST", "/v1/escalation/submit", "request_escalation", lambda: {"reason": "matrix"}
+    ),  # task_id: a fresh task per call
+    Route(
+        "POST",
+        "/v1/escalation/{escalation_id:str}/approve",
+        "approve_escalation",
+        lambda: {"decision": "approved"},
+    ),
+    Route("GET", "/v1/escalation/{escalation_id:str}/status", "read_escalations"),
+    Route("GET", "/v1/escalations", "read_escalations"),
+    Route("POST", "/v1/budgets", "manage_budgets", lambda: _budget()),
+    # Budgets are read with manage_budgets or read_costs; every manage_budgets role reads costs.
+    Route("GET", "/v1/budgets", "read_costs"),
+    Route("GET", "/v1/budgets/{budget_id:str}", "read_costs"),
+    Route("PUT", "/v1/budgets/{budget_id:str}", "manage_budgets", lambda: {"limit": 5}),
+    Route("DELETE", "/v1/budgets/{budget_id:str}", "manage_budgets"),
+    Route("GET", "/v1/monitoring/alerts", "read_monitoring"),
+    Route("POST", "/v1/monitoring/alerts/{alert_id:str}/acknowledge", "manage_alerts"),
+    Route("POST", "/v1/monitoring/alerts/{alert_id:str}/resolve", "manage_alerts"),
     Route("GET", "/v1/agents/{role:str}/status", "read_agents"),
     Route("GET", "/v1/agents/{role:str}/configuration", "read_agents"),
     Route(
@@ -121,9 +154,12 @@ ROUTES = (
         "/v1/webhooks/{webhook_id:str}/deliveries/{delivery_id:str}/redeliver",
         "manage_webhooks",
     ),
+    Route("GET", "/v1/monitoring/health", "read_monitoring"),
+    Route("GET", "/metrics", "read_monitoring"),
 )
 # Stand-ins where the guard refuses before the handler could look the id up.
 NO_AGENT, NO_SUBMISSION = "agent_01ARZ3NDEKTSV4RRFFQ69G5FAV", "sub_01ARZ3NDEKTSV4RRFFQ69G5FAV"
+NO_TARGET = "01ARZ3NDEKTSV4RRFFQ69G5FAV"  # escalation, budget and alert ids, with their prefix
 
 # Reachable with no credential at all (and unaffected by a bad one).
 PUBLIC = {
@@ -183,9 +219,10 @@ class World:
         path = self._agent_work(route, credential, path, headers)
         if "{webhook_id:str}" in path:
             path = self._webhook(path)
+        path = self._escalation_work(route, credential, path)
         body = route.body() if route.body else None
         if path.endswith("/submit"):
-            body = {"task_id": self._task()}
+            body = {**(body or {}), "task_id": self._task()}
         return self.http.request(route.method, path, json=body, headers=headers)
 
     def _agent_work(self, route: Route, credential: str, path: str, headers: Any) -> str:
@@ -220,6 +257,39 @@ class World:
             tested = self.admin.post(f"/v1/webhooks/{webhook}/test").json()["data"]["id"]
             path = path.replace("{delivery_id:str}", str(tested))
         return path.replace("{webhook_id:str}", webhook)
+
+    def _escalation_work(self, route: Route, credential: str, path: str) -> str:
+        """A fresh escalation (requested by the admin key, so any other caller may decide
+        it), budget or alert, when the caller may reach it; a well-formed stand-in if not."""
+        allowed = self.expected(route, credential) == "2xx"
+        if "{escalation_id:str}" in path:
+            found = f"esc_{NO_TARGET}"
+            if allowed:
+                body = {"task_id": self._task(), "reason": "matrix"}
+                opened = self.admin.post("/v1/escalation/submit", json=body).json()
+                found = str(opened["data"]["escalation_id"])
+            path = path.replace("{escalation_id:str}", found)
+        if "{budget_id:str}" in path:
+            found = f"budget_{NO_TARGET}"
+            if allowed:
+                found = str(self.admin.post("/v1/budgets", json=_budget()).json()["data"]["id"])
+            path = path.replace("{budget_id:str}", found)
+        if "{alert_id:str}" in path:
+            found = f"alert_{NO_TARGET}"
+            if allowed:
+                alert_id = ULID().to_uuid()
+                raised = Alert(
+                    alert_id=alert_id,
+                    alert_type="budget_threshold",
+                    severity="warning",
+                    message="matrix",
+                    details={},
+                    actor="test",
+                )
+                self.kyros.app.save_all(raised)
+                found = public_id("alert", alert_id)
+            path = path.replace("{alert_id:str}", found)
+        return path
 
     def _task(self) -> str:
         created = self.admin.post("/v1/tasks", json={"title": "target"})
@@ -280,6 +350,18 @@ def test_public_routes_answer_every_credential_alike(
         ("auditor", "PUT", "/v1/configuration", False),
         ("developer", "POST", "/v1/users", False),
         ("approver", "DELETE", "/v1/tasks/{task_id:str}", False),
+        ("viewer", "GET", "/v1/monitoring/metrics", True),
+        ("approver", "POST", "/v1/escalation/{escalation_id:str}/approve", True),
+        ("developer", "POST", "/v1/escalation/{escalation_id:str}/approve", False),
+        ("developer", "POST", "/v1/escalation/submit", True),
+        ("viewer", "POST", "/v1/escalation/submit", False),
+        ("viewer", "GET", "/v1/escalations", True),
+        ("approver", "POST", "/v1/budgets", False),
+        ("auditor", "GET", "/v1/budgets", True),
+        ("approver", "POST", "/v1/monitoring/alerts/{alert_id:str}/resolve", True),
+        ("developer", "POST", "/v1/monitoring/alerts/{alert_id:str}/acknowledge", False),
+        ("viewer", "GET", "/v1/monitoring/costs", False),
+        ("auditor", "GET", "/v1/monitoring/costs", True),
     ],
 )
 def test_the_role_table_grants_what_the_issue_asks(

@@ -41,7 +41,9 @@ def test_a_submitted_task_is_claimed_reported_and_completed_with_its_cost_priced
         "estimated_cost",
         "model_assigned",
         "submitted_at",
+        "escalation",  # null unless routing chose the premium model
     }
+    assert submitted["escalation"] is None
     assert submitted["submission_id"].startswith("sub_")
     assert (submitted["task_id"], submitted["role"]) == (task["id"], "implementer")
     assert (submitted["agent_id"], submitted["status"]) == (None, "accepted")

@@ -127,6 +127,8 @@ def test_servers_sharing_redis_share_one_counter(tmp_path: Path) -> None:
         ("PUT", "/v1/tasks/task_1", "default"),
         ("POST", "/v1/models/select", "model_select"),
         ("GET", "/v1/monitoring/health", "monitoring"),
+        ("GET", "/v1/monitoring/metrics", "monitoring"),
+        ("GET", "/v1/monitoring/costs", "monitoring"),
         ("DELETE", "/v1/webhooks/webhook_1", "webhooks"),
         ("GET", "/v1/health/live", None),
         ("POST", "/v1/agents/register", "agent_work"),

@@ -210,7 +210,7 @@ def test_a_crashed_worker_is_restarted_with_backoff_and_its_error_is_visible(kyr
     appended = Pulse()
     workers = ProjectionWorkers(
         engine,
-        database_url=kyros.settings.database_url,
+        leaders=kyros.leaders,
         appended=appended,
         page_size=10,
         poll_seconds=0.05,

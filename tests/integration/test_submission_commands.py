@@ -1,5 +1,5 @@
-"""Submission commands on both stores, below HTTP: the approval seam and the scheduler's
-guarantees when the read models it acts on are stale."""
+"""Submission commands on both stores, below HTTP: premium work waits for an escalation's
+decision, and the scheduler's guarantees when the read models it acts on are stale."""
 
 from __future__ import annotations
 
@@ -10,17 +10,11 @@ import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.commands.agents import ClaimWork, RegisterAgent, claim_work, register_agent
+from kyros.commands.escalations import DecideEscalation, decide_escalation
 from kyros.commands.reports import ExpireLease, expire_lease
-from kyros.commands.submissions import (
-    QueueApprovedTask,
-    SubmitTask,
-    queue_approved_task,
-    release_waiting_task,
-    submit_task,
-)
+from kyros.commands.submissions import SubmitTask, release_waiting_task, submit_task
 from kyros.commands.tasks import load_task
-from kyros.domain.errors import InvalidState
-from kyros.domain.routing_errors import ModelNotFound
+from kyros.domain.escalation_errors import EscalationDecided
 from kyros.ids import new_id, public_id
 from tests.integration.helpers import create
 
@@ -54,17 +48,17 @@ def _agent(kyros: Kyros, at: datetime = NOW) -> str:
 def test_an_approval_queues_a_task_awaiting_it_on_the_approved_model(kyros: Kyros) -> None:
     task_id = create(kyros.app, title="Typo", files_to_modify=["README.md"])
     _submit(kyros, task_id, model="claude-4.1-opus")
-    assert load_task(kyros.app, task_id).status == "awaiting_approval"
-    with pytest.raises(ModelNotFound):
-        queue_approved_task(
-            kyros.app, kyros.catalog, QueueApprovedTask(task_id=task_id, model="x", actor="u")
-        )
-    approve = QueueApprovedTask(task_id=task_id, model="claude-4.1-opus", actor="user_2")
-    queue_approved_task(kyros.app, kyros.catalog, approve)
+    task = load_task(kyros.app, task_id)
+    assert task.status == "awaiting_approval"
+    assert task.escalation is not None and task.escalation["state"] == "pending"
+    approve = DecideEscalation(
+        escalation_id=task.escalation["id"], decision="approved", actor="user_2", now=NOW
+    )
+    decide_escalation(kyros.app, kyros.catalog, approve)
     task = load_task(kyros.app, task_id)
     assert (task.status, task.submission["model"]) == ("queued", "claude-4.1-opus")  # type: ignore[index]
-    with pytest.raises(InvalidState):
-        queue_approved_task(kyros.app, kyros.catalog, approve)
+    with pytest.raises(EscalationDecided):
+        decide_escalation(kyros.app, kyros.catalog, approve)
 
 
 def test_a_waiting_task_is_not_released_while_a_dependency_is_unfinished(kyros: Kyros) -> None:

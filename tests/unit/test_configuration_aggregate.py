@@ -17,6 +17,9 @@ def test_defaults_are_exactly_the_spec_values() -> None:
         "max_daily_escalations": 10,
         "cost_threshold": Decimal("20.00"),
         "approval_required": True,
+        # Kyros's additions: how long a pending escalation waits, and when it is flagged.
+        "expire_after_minutes": 1440,
+        "pending_alert_minutes": 60,
     }
     assert DEFAULTS["models"]["timeout"] == 300
     assert DEFAULTS["security"]["max_login_attempts"] == 5

@@ -1,0 +1,57 @@
+"""Refuses NUL characters in a request's path or query before any handler sees them.
+
+PostgreSQL text cannot hold NUL, so an id or filter carrying one would fail deep in a query;
+no resource can be named with one, and no filter can match one.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from kyros.http.envelope import error_body
+
+
+def nul_guard_middleware(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _known_caller(scope):
+            refusal = _refusal(scope)
+            if refusal is not None:
+                await _answer(scope, send, *refusal)
+                return
+        await app(scope, receive, send)
+
+    return middleware
+
+
+def _known_caller(scope: Scope) -> bool:
+    """Anonymous callers of protected routes get the guards' 401 first, as everywhere."""
+    handler = scope.get("route_handler")
+    public = handler is not None and bool(handler.opt.get("public"))
+    return public or scope.get("state", {}).get("principal") is not None
+
+
+def _refusal(scope: Scope) -> tuple[int, str, str, dict[str, str]] | None:
+    if "\x00" in scope["path"]:
+        params = scope.get("path_params") or {}
+        named = [name for name, value in params.items() if "\x00" in str(value)]
+        details = {"field": named[0]} if named else {}
+        return 404, "NOT_FOUND", "Resource not found", {**details, "issue": "Contains NUL"}
+    query = scope.get("query_string", b"").decode("latin-1")
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            field = name.replace("\x00", "")
+            details = {"field": field, "issue": "Must not contain NUL characters"}
+            return 422, "VALIDATION_ERROR", "Request validation failed", details
+    return None
+
+
+async def _answer(
+    scope: Scope, send: Send, status: int, code: str, message: str, details: dict[str, str]
+) -> None:
+    rid = str(scope.get("state", {}).get("request_id", ""))
+    body = error_body(rid, code, message, details)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,1 @@
+"""What operators watch: structured logs, the health report and Prometheus metrics."""

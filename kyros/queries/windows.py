@@ -1,0 +1,93 @@
+"""Reporting windows of the monitoring API: periods, and buckets aligned in UTC."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from kyros.domain.errors import DomainError
+
+METRIC_PERIODS = {
+    "1h": timedelta(hours=1),
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+    "30d": timedelta(days=30),
+}
+COST_PERIODS = {
+    "1d": timedelta(days=1),
+    "7d": timedelta(days=7),
+    "30d": timedelta(days=30),
+    "90d": timedelta(days=90),
+}
+GRANULARITIES = {
+    "1m": timedelta(minutes=1),
+    "5m": timedelta(minutes=5),
+    "1h": timedelta(hours=1),
+    "1d": timedelta(days=1),
+}
+DEFAULT_GRANULARITY = {"1h": "5m", "24h": "1h", "7d": "1h", "30d": "1d"}
+MAX_POINTS = 1_500
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # a midnight, so day buckets start at UTC midnight
+
+
+@dataclass(frozen=True)
+class Buckets:
+    """`count` consecutive buckets of `width` from `start`; the last one contains "now"."""
+
+    start: datetime
+    width: timedelta
+    count: int
+
+    @property
+    def end(self) -> datetime:
+        return self.start + self.count * self.width
+
+    def starts(self) -> list[datetime]:
+        return [self.start + i * self.width for i in range(self.count)]
+
+    def index(self, moment: datetime) -> int | None:
+        """The bucket holding `moment`, or None outside the window."""
+        if not self.start <= moment < self.end:
+            return None
+        return (moment - self.start) // self.width
+
+
+def _choose(field: str, value: str, allowed: dict[str, timedelta]) -> timedelta:
+    if value not in allowed:
+        raise DomainError(f"Must be one of: {', '.join(allowed)}", field=field)
+    return allowed[value]
+
+
+def metric_buckets(period: str, granularity: str, now: datetime) -> Buckets:
+    """period / granularity buckets, refusing a granularity coarser than the period or a
+    series of more than MAX_POINTS points (30d at 1m would be 43,200)."""
+    span = _choose("period", period, METRIC_PERIODS)
+    width = _choose("granularity", granularity, GRANULARITIES)
+    if width > span:
+        raise DomainError(f"Must not be coarser than the period ({period})", field="granularity")
+    count = span // width
+    if count > MAX_POINTS:
+        issue = f"{period} at {granularity} would be {count} points; at most {MAX_POINTS}"
+        raise DomainError(issue, field="granularity")
+    current = _EPOCH + ((now - _EPOCH) // width) * width
+    return Buckets(start=current - (count - 1) * width, width=width, count=count)
+
+
+def cost_window(period: str, now: datetime) -> tuple[datetime, datetime]:
+    """The rolling window (now - period, now]."""
+    return now - _choose("period", period, COST_PERIODS), now
+
+
+def selection(
+    field: str, raw: str | None, allowed: tuple[str, ...], default: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Comma-separated names, each one of `allowed`, in the order given, without repeats."""
+    if raw is None:
+        return default
+    names = tuple(dict.fromkeys(name.strip() for name in raw.split(",") if name.strip()))
+    if not names:
+        raise DomainError(f"Must name at least one of: {', '.join(allowed)}", field=field)
+    for name in names:
+        if name not in allowed:
+            raise DomainError(f"Unknown {name!r}; one of: {', '.join(allowed)}", field=field)
+    return names

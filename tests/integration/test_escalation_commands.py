@@ -1,0 +1,469 @@
+"""The escalation workflow and budget accounting through the commands, on both stores: every
+rule branch, every decision, and where each cent of a task's estimate goes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from ulid import ULID
+
+from kyros.bootstrap import Kyros
+from kyros.commands.agents import ClaimWork, RegisterAgent, claim_work, register_agent
+from kyros.commands.budgets import define_budget
+from kyros.commands.configuration import ChangeConfiguration, change_configuration
+from kyros.commands.escalation_links import load_escalation
+from kyros.commands.escalations import (
+    DecideEscalation,
+    SubmitEscalation,
+    decide_escalation,
+    expire_escalation,
+    flag_overdue,
+    submit_escalation,
+)
+from kyros.commands.reports import (
+    CompleteSubmission,
+    FailSubmission,
+    UsageReport,
+    complete_submission,
+    fail_submission,
+)
+from kyros.commands.spending import budget_book, current_ledger
+from kyros.commands.submissions import SubmitTask, submit_task
+from kyros.commands.tasks import CancelTask, cancel_task, load_task
+from kyros.domain.alert import Alert
+from kyros.domain.errors import InvalidState
+from kyros.domain.escalation_errors import (
+    BudgetExhausted,
+    EscalationDecided,
+    EscalationExpired,
+    EscalationPending,
+    EscalationRejected,
+    SelfApproval,
+)
+from kyros.domain.models import Usage, price
+from kyros.ids import new_id, parse_id, public_id
+from tests.integration.helpers import create
+
+NOW = datetime.now(UTC)
+PREMIUM, DEFAULT = "claude-4.1-opus", "glm-4.5"
+SECURE = {"title": "OAuth2 login", "description": "Add OAuth2 and SAML auth with JWT sessions"}
+
+
+def _configure(kyros: Kyros, **escalation: Any) -> None:
+    change_configuration(
+        kyros.app, ChangeConfiguration(patch={"escalation": escalation}, actor="admin")
+    )
+
+
+def _submit(kyros: Kyros, task_id: str, actor: str = "user_1", **options: Any) -> Any:
+    command = SubmitTask(
+        submission_id=new_id("sub"),
+        task_id=task_id,
+        role="implementer",
+        actor=actor,
+        now=NOW,
+        **options,
+    )
+    return submit_task(kyros.app, kyros.catalog, command)
+
+
+def _escalate(kyros: Kyros, task_id: str, actor: str = "user_1", **fields: Any) -> Any:
+    command = SubmitEscalation(
+        escalation_id=ULID().to_uuid(), task_id=task_id, actor=actor, now=NOW, reason="r", **fields
+    )
+    opened, _ = submit_escalation(kyros.app, kyros.catalog, command)
+    return opened
+
+
+def _decide(kyros: Kyros, escalation_id: str, decision: str, actor: str = "approver_1") -> None:
+    command = DecideEscalation(escalation_id=escalation_id, decision=decision, actor=actor, now=NOW)
+    decide_escalation(kyros.app, kyros.catalog, command)
+
+
+def _budget(kyros: Kyros, limit: str, **fields: Any) -> str:
+    budget_id = new_id("budget")
+    spec = {"name": budget_id, "period": "daily", "limit": limit, **fields}
+    define_budget(kyros.app, budget_id, spec, "admin")
+    return budget_id
+
+
+def _ledger(kyros: Kyros, budget_id: str) -> Any:
+    book = budget_book(kyros.app)
+    assert book is not None
+    return current_ledger(kyros.app, budget_id, book.get(budget_id), NOW)
+
+
+def _run(kyros: Kyros, task_id: str, *, tokens: tuple[int, int] = (1000, 500)) -> Decimal:
+    """An agent claims the task and completes it; returns the priced cost."""
+    task = load_task(kyros.app, task_id)
+    agent = uuid4()
+    register_agent(
+        kyros.app,
+        RegisterAgent(agent_id=agent, role="implementer", capacity=1, name="w", at=NOW, actor="a"),
+    )
+    submission_id = task.submission["submission_id"]  # type: ignore[index]
+    claim = ClaimWork(
+        agent_id=public_id("agent", agent),
+        at=NOW,
+        actor="a",
+        lease=timedelta(minutes=5),
+        candidates=[(submission_id, task_id)],
+    )
+    claimed = claim_work(kyros.app, claim)
+    model = claimed.model  # type: ignore[union-attr]
+    usage = UsageReport(model=model, input_tokens=tokens[0], output_tokens=tokens[1])
+    complete_submission(
+        kyros.app,
+        kyros.catalog,
+        CompleteSubmission(
+            submission_id=submission_id, task_id=task_id, actor="a", results={}, usage=usage
+        ),
+    )
+    return price(Usage(*tokens), kyros.catalog.get(model).pricing)
+
+
+def test_a_premium_submission_waits_for_an_approver_then_runs_and_settles(kyros: Kyros) -> None:
+    _configure(kyros, auto_approve_threshold=1)
+    budget = _budget(kyros, "100.00")
+    task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+
+    submitted = _submit(kyros, task_id)
+
+    assert (submitted.status, submitted.model) == ("awaiting_approval", PREMIUM)
+    escalation_id = submitted.escalation.escalation_id
+    assert submitted.escalation.status == "pending_approval"
+    assert "confidence" in submitted.escalation.explanation
+    assert _ledger(kyros, budget).committed == 0  # nothing is held before the decision
+    _decide(kyros, escalation_id, "approved")
+    task = load_task(kyros.app, task_id)
+    assert (task.status, task.submission["model"]) == ("queued", PREMIUM)  # type: ignore[index]
+    estimate = load_escalation(kyros.app, escalation_id).estimated_cost
+    assert _ledger(kyros, budget).reserved == {task_id: estimate}
+
+    cost = _run(kyros, task_id)
+
+    ledger = _ledger(kyros, budget)
+    assert (ledger.reserved, ledger.spent) == ({}, cost)
+    assert load_escalation(kyros.app, escalation_id).status == "completed"
+    assert load_task(kyros.app, task_id).reservation is None
+
+
+def test_a_rejection_runs_the_task_on_the_fallback_model(kyros: Kyros) -> None:
+    _configure(kyros, auto_approve_threshold=1)
+    budget = _budget(kyros, "100.00")
+    task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+    escalation_id = _submit(kyros, task_id).escalation.escalation_id
+
+    _decide(kyros, escalation_id, "rejected")
+
+    task = load_task(kyros.app, task_id)
+    assert (task.status, task.submission["model"]) == ("queued", DEFAULT)  # type: ignore[index]
+    assert _ledger(kyros, budget).reserved[task_id] > 0
+    cost = _run(kyros, task_id)
+    assert _ledger(kyros, budget).spent == cost
+    assert load_escalation(kyros.app, escalation_id).status == "rejected"  # never completed
+
+
+@pytest.mark.parametrize(
+    ("rules", "approved"),
+    [
+        ({}, True),  # confidence 0.87 >= 0.8, estimate under 20, first of the day
+        ({"auto_approve_threshold": 1}, False),
+        ({"cost_threshold": 0}, False),
+        ({"max_daily_escalations": 0}, False),
+        ({"approval_required": False, "auto_approve_threshold": 1, "cost_threshold": 0}, True),
+        ({"approval_required": False, "max_daily_escalations": 0}, False),
+    ],
+)
+def test_each_rule_can_stop_an_automatic_approval(
+    kyros: Kyros, rules: dict[str, Any], approved: bool
+) -> None:
+    if rules:
+        _configure(kyros, **rules)
+    task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+    opened = _submit(kyros, task_id).escalation
+    assert opened.approval_required is not approved
+    assert opened.status == ("approved" if approved else "pending_approval")
+    task = load_task(kyros.app, task_id)
+    assert task.status == ("queued" if approved else "awaiting_approval")
+
+
+def test_a_budget_that_cannot_absorb_the_estimate_stops_an_automatic_approval(
+    kyros: Kyros,
+) -> None:
+    _budget(kyros, "0.01", enforcement="soft")
+    task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+    opened = _submit(kyros, task_id).escalation
+    assert opened.status == "pending_approval"
+    assert "budget" in opened.explanation
+
+
+def test_the_daily_maximum_counts_every_escalation_of_the_day(kyros: Kyros) -> None:
+    _configure(kyros, max_daily_escalations=2)
+    statuses = []
+    for _ in range(3):
+        task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+        statuses.append(_submit(kyros, task_id).escalation.status)
+    assert statuses == ["approved", "approved", "pending_approval"]
+
+
+def test_a_requested_escalation_derives_models_and_estimate_from_the_task(kyros: Kyros) -> None:
+    task_id = create(kyros.app, title="Rename", files_to_modify=["a.py"])
+    _submit(kyros, task_id)
+    assert load_task(kyros.app, task_id).status == "queued"
+
+    opened = _escalate(kyros, task_id)
+
+    escalation = load_escalation(kyros.app, opened.escalation_id)
+    assert (escalation.original_model, escalation.target_model) == (DEFAULT, PREMIUM)
+    assert escalation.estimated_cost > 0
+    assert opened.status == "pending_approval"  # routing is confident the default suffices
+    assert load_task(kyros.app, task_id).status == "awaiting_approval"
+    with pytest.raises(EscalationPending):
+        _escalate(kyros, task_id)
+
+
+def test_the_requester_never_decides_and_nobody_decides_twice(kyros: Kyros) -> None:
+    task_id = create(kyros.app, title="Rename")
+    opened = _escalate(kyros, task_id, actor="user_1")
+    with pytest.raises(SelfApproval):
+        _decide(kyros, opened.escalation_id, "approved", actor="user_1")
+    _decide(kyros, opened.escalation_id, "rejected")
+    with pytest.raises(EscalationDecided):
+        _decide(kyros, opened.escalation_id, "approved")
+
+
+def test_an_escalated_pending_task_runs_on_the_approved_model_when_submitted(
+    kyros: Kyros,
+) -> None:
+    task_id = create(kyros.app, title="Rename")
+    opened = _escalate(kyros, task_id)
+    assert load_task(kyros.app, task_id).status == "pending"
+    _decide(kyros, opened.escalation_id, "approved")
+
+    submitted = _submit(kyros, task_id)
+
+    assert (submitted.status, submitted.model, submitted.escalation) == ("queued", PREMIUM, None)
+
+
+def test_a_finished_task_cannot_be_escalated(kyros: Kyros) -> None:
+    task_id = create(kyros.app, title="Rename")
+    cancel_task(kyros.app, CancelTask(task_id=task_id, actor="user_1", reason=None))
+    with pytest.raises(InvalidState):
+        _escalate(kyros, task_id)
+
+
+def test_an_escalation_no_hard_budget_could_fund_is_rejected_outright(kyros: Kyros) -> None:
+    _budget(kyros, "0.01")
+    task_id = create(kyros.app, title="Rename")
+    with pytest.raises(EscalationRejected):
+        _escalate(kyros, task_id, estimated_cost=Decimal("5"))
+    assert load_task(kyros.app, task_id).escalation is None
+
+
+def test_an_overdue_escalation_expires_onto_the_fallback_and_is_flagged_once(
+    kyros: Kyros,
+) -> None:
+    _configure(kyros, auto_approve_threshold=1, expire_after_minutes=30)
+    task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+    escalation_id = _submit(kyros, task_id).escalation.escalation_id
+
+    assert flag_overdue(kyros.app, escalation_id, timedelta(minutes=61)) > 0
+    assert flag_overdue(kyros.app, escalation_id, timedelta(minutes=62)) == 0
+    alert_id = load_escalation(kyros.app, escalation_id).overdue_alert
+    alert: Alert = kyros.app.repository.get(parse_id("alert", alert_id))  # type: ignore[arg-type]
+    assert (alert.alert_type, alert.status) == ("escalation_pending", "active")
+    assert expire_escalation(kyros.app, kyros.catalog, escalation_id, NOW) == 0  # not yet
+
+    later = NOW + timedelta(minutes=31)
+    assert expire_escalation(kyros.app, kyros.catalog, escalation_id, later) > 0
+
+    assert load_escalation(kyros.app, escalation_id).status == "expired"
+    task = load_task(kyros.app, task_id)
+    assert (task.status, task.submission["model"]) == ("queued", DEFAULT)  # type: ignore[index]
+    late = DecideEscalation(escalation_id=escalation_id, decision="approved", actor="x", now=later)
+    with pytest.raises(EscalationDecided):
+        decide_escalation(kyros.app, kyros.catalog, late)
+
+
+def test_deciding_after_the_deadline_is_refused_as_expired(kyros: Kyros) -> None:
+    _configure(kyros, expire_after_minutes=1)
+    opened = _escalate(kyros, create(kyros.app, title="Rename"))
+    late = DecideEscalation(
+        escalation_id=opened.escalation_id,
+        decision="approved",
+        actor="approver_1",
+        now=NOW + timedelta(minutes=2),
+    )
+    with pytest.raises(EscalationExpired):
+        decide_escalation(kyros.app, kyros.catalog, late)
+
+
+def test_cancelling_withdraws_the_escalation_and_releases_the_reservation(kyros: Kyros) -> None:
+    budget = _budget(kyros, "100.00")
+    task_id = create(kyros.app, title="Rename", files_to_modify=["a.py"])
+    _submit(kyros, task_id)
+    assert task_id in _ledger(kyros, budget).reserved
+    opened = _escalate(kyros, task_id)
+
+    cancel_task(kyros.app, CancelTask(task_id=task_id, actor="user_1", reason="not needed"))
+
+    assert load_escalation(kyros.app, opened.escalation_id).status == "withdrawn"
+    assert _ledger(kyros, budget).committed == 0
+
+
+def test_a_hard_budget_refuses_dispatch_and_changes_nothing(kyros: Kyros) -> None:
+    budget = _budget(kyros, "0.001")
+    task_id = create(kyros.app, title="Rename", files_to_modify=["a.py"])
+    with pytest.raises(BudgetExhausted):
+        _submit(kyros, task_id)
+    assert load_task(kyros.app, task_id).status == "pending"
+    assert _ledger(kyros, budget).committed == 0
+
+
+def test_budgets_apply_by_scope(kyros: Kyros) -> None:
+    other_role = _budget(kyros, "0.001", scope="role", scope_value="critic")
+    other_user = _budget(kyros, "0.001", scope="user", scope_value="user_2")
+    mine = _budget(kyros, "50", scope="user", scope_value="user_1")
+    model = _budget(kyros, "50", scope="model", scope_value=DEFAULT)
+    task_id = create(kyros.app, title="Rename", files_to_modify=["a.py"])
+    _submit(kyros, task_id)
+    assert task_id in _ledger(kyros, mine).reserved
+    assert task_id in _ledger(kyros, model).reserved
+    assert _ledger(kyros, other_role).committed == _ledger(kyros, other_user).committed == 0
+
+
+def test_a_failure_releases_and_a_retry_reserves_again(kyros: Kyros) -> None:
+    budget = _budget(kyros, "100.00")
+    task_id = create(kyros.app, title="Rename", files_to_modify=["a.py"])
+    _submit(kyros, task_id)
+    agent = uuid4()
+    register_agent(
+        kyros.app,
+        RegisterAgent(agent_id=agent, role="implementer", capacity=1, name="w", at=NOW, actor="a"),
+    )
+    submission_id = load_task(kyros.app, task_id).submission["submission_id"]  # type: ignore[index]
+    claim_work(
+        kyros.app,
+        ClaimWork(
+            agent_id=public_id("agent", agent),
+            at=NOW,
+            actor="a",
+            lease=timedelta(minutes=5),
+            candidates=[(submission_id, task_id)],
+        ),
+    )
+    fail = FailSubmission(
+        submission_id=submission_id,
+        task_id=task_id,
+        actor="a",
+        error="boom",
+        retryable=True,
+        max_retries=1,
+        now=NOW,
+    )
+    fail_submission(kyros.app, kyros.catalog, fail)
+    task = load_task(kyros.app, task_id)
+    assert task.status == "queued"
+    ledger = _ledger(kyros, budget)
+    assert list(ledger.reserved) == [task_id] and ledger.spent == 0
+
+
+def test_a_soft_budget_warns_at_its_threshold_and_again_past_its_limit(kyros: Kyros) -> None:
+    budget = _budget(kyros, "0.01", enforcement="soft")
+    task_id = create(kyros.app, title="Rename", files_to_modify=["a.py"])
+    _submit(kyros, task_id)  # an estimate of about 0.017 USD: past 80 % of 0.01 at once
+    assert _ledger(kyros, budget).crossed == ["threshold"]
+    cost = _run(kyros, task_id, tokens=(10_000, 1_000))  # 0.010 + 0.002 = 0.012 USD
+    ledger = _ledger(kyros, budget)
+    assert ledger.crossed == ["threshold", "overrun"]
+    alerts = _alerts(kyros)
+    assert sorted(a["alert_type"] for a in alerts) == ["budget_threshold", "cost_overrun"]
+    overrun = next(a for a in alerts if a["alert_type"] == "cost_overrun")
+    assert cost == Decimal("0.012")
+    assert overrun["details"]["budget"] == Decimal("0.01")
+    assert overrun["details"]["actual"] == cost
+    assert overrun["details"]["overrun"] == Decimal("0.002")
+    assert overrun["severity"] == "warning"
+
+
+def _alerts(kyros: Kyros) -> list[dict[str, Any]]:
+    """Every Alert.Raised event in the log, read straight from the event store."""
+    raised = []
+    for notification in kyros.app.recorder.select_notifications(start=1, limit=10_000):
+        if notification.topic.endswith("Alert.Raised"):
+            event = kyros.app.mapper.to_domain_event(notification)
+            raised.append({**event.__dict__})
+    return raised
+
+
+def test_the_scheduler_flags_then_expires_a_pending_escalation(kyros: Kyros) -> None:
+    _configure(kyros, auto_approve_threshold=1, pending_alert_minutes=5, expire_after_minutes=60)
+    task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+    now = datetime.now(UTC)  # the read model's submitted_at is the event's own time
+    command = SubmitTask(
+        submission_id=new_id("sub"), task_id=task_id, role="implementer", actor="u", now=now
+    )
+    escalation_id = submit_task(kyros.app, kyros.catalog, command).escalation.escalation_id
+    for name in ("escalations", "configuration"):
+        kyros.engine.catch_up(name, 500)
+
+    assert kyros.scheduler.sweep(now + timedelta(minutes=1)) == 0  # too early for anything
+    assert kyros.scheduler.sweep(now + timedelta(minutes=6)) == 1  # flagged
+    kyros.engine.catch_up("escalations", 500)
+    assert kyros.scheduler.sweep(now + timedelta(minutes=7)) == 0  # flagged once only
+    assert load_escalation(kyros.app, escalation_id).overdue_alert is not None
+    assert kyros.scheduler.sweep(now + timedelta(minutes=61)) == 1  # expired
+
+    assert load_escalation(kyros.app, escalation_id).status == "expired"
+    assert load_task(kyros.app, task_id).status == "queued"
+
+
+def test_an_approval_a_hard_budget_cannot_fund_changes_nothing(kyros: Kyros) -> None:
+    _configure(kyros, auto_approve_threshold=1)
+    task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+    escalation_id = _submit(kyros, task_id).escalation.escalation_id
+    budget = _budget(kyros, "0.01")
+
+    with pytest.raises(BudgetExhausted):
+        _decide(kyros, escalation_id, "approved")
+
+    assert load_escalation(kyros.app, escalation_id).status == "pending_approval"
+    assert load_task(kyros.app, task_id).status == "awaiting_approval"
+    assert _ledger(kyros, budget).committed == 0
+
+
+def test_a_rejection_whose_fallback_cannot_be_funded_cancels_the_task(kyros: Kyros) -> None:
+    _configure(kyros, auto_approve_threshold=1)
+    task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+    escalation_id = _submit(kyros, task_id).escalation.escalation_id
+    _budget(kyros, "0.00")
+
+    _decide(kyros, escalation_id, "rejected")
+
+    assert load_escalation(kyros.app, escalation_id).status == "rejected"
+    assert load_task(kyros.app, task_id).status == "cancelled"
+
+
+def test_a_long_ledger_loads_the_same_through_its_snapshots(kyros: Kyros) -> None:
+    budget = _budget(kyros, "1000.00")
+    book = budget_book(kyros.app)
+    assert book is not None
+    spec = book.get(budget)
+    for n in range(130):  # past the snapshot interval of 100 events
+        ledger = current_ledger(kyros.app, budget, spec, NOW)
+        ledger.reserve(task_id=f"task_{n}", amount=Decimal("0.5"), spec=spec, alert_ids=["a", "b"])
+        if n % 2:
+            ledger.settle(task_id=f"task_{n}", actual=Decimal("0.25"), spec=spec, alert_ids=[])
+        kyros.app.save_all(ledger)
+
+    ledger = _ledger(kyros, budget)
+    assert kyros.app.snapshots is not None
+    assert list(kyros.app.snapshots.get(ledger.id))  # a snapshot was taken and is used
+    assert ledger.version > 130
+    assert ledger.spent == Decimal("0.25") * 65
+    assert ledger.reserved == {f"task_{n}": Decimal("0.5") for n in range(0, 130, 2)}
