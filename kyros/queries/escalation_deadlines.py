@@ -9,20 +9,21 @@ _BATCH = 100
 
 
 def expired_escalations(db: Database, now: str) -> list[str]:
-    with db.transaction(write=False) as tx:
-        rows = tx.execute(
-            "SELECT id FROM rm_escalations WHERE status = 'pending_approval' AND expires_at <= ?"
-            " ORDER BY expires_at LIMIT ?",
-            (now, _BATCH),
-        ).fetchall()
-    return [row["id"] for row in rows]
+    return _pending(db, "expires_at <= ?", "expires_at", now)
 
 
 def unflagged_escalations(db: Database, submitted_before: str) -> list[str]:
+    return _pending(
+        db, "overdue_alert IS NULL AND submitted_at <= ?", "submitted_at", submitted_before
+    )
+
+
+def _pending(db: Database, condition: str, order: str, bound: str) -> list[str]:
+    """`condition` and `order` are fixed SQL from this module, never caller input."""
     with db.transaction(write=False) as tx:
         rows = tx.execute(
-            "SELECT id FROM rm_escalations WHERE status = 'pending_approval'"
-            " AND overdue_alert IS NULL AND submitted_at <= ? ORDER BY submitted_at LIMIT ?",
-            (submitted_before, _BATCH),
+            f"SELECT id FROM rm_escalations WHERE status = 'pending_approval' AND {condition}"
+            f" ORDER BY {order} LIMIT ?",
+            (bound, _BATCH),
         ).fetchall()
     return [row["id"] for row in rows]
