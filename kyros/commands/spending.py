@@ -7,6 +7,7 @@ same transaction as the task, so spend and work never disagree.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -32,18 +33,26 @@ T = TypeVar("T")
 _ZERO = Decimal(0)
 
 
+# Held around each attempt of a budget-touching command: threads of one process take turns
+# instead of racing for a ledger's next version (writes serialise in the store anyway), so only
+# another process's write can still cause a retry.
+_TURNS = threading.RLock()
+
+
 def contended(command: Callable[..., T], attempts: int = 60) -> Callable[..., T]:
     """Re-runs a whole command after a version conflict, with jittered backoff: dispatches
-    against one budget all write its ledger, so under load most first attempts lose."""
+    against one budget all write its ledger."""
 
     @wraps(command)
     def run(*args: Any, **kwargs: Any) -> T:
         for attempt in range(attempts - 1):
             try:
-                return command(*args, **kwargs)
+                with _TURNS:
+                    return command(*args, **kwargs)
             except Conflict:
                 time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))  # noqa: S311 (jitter)
-        return command(*args, **kwargs)
+        with _TURNS:
+            return command(*args, **kwargs)
 
     return run
 

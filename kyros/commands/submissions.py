@@ -114,10 +114,14 @@ def _route(
     usable = preapproved if preapproved in role.available_models else None
     preferences = RoutingPreferences(cmd.cost_sensitive, cmd.quality_critical, cmd.model or usable)
     policy = role_policy(catalog, system_models(app), role)
-    left = spending.hard_remaining(app, cmd.role, policy.escalation_model, cmd.actor, cmd.now)
-    routing = task_routing_request(task, cmd.now, preferences, budget_remaining=left)
+    decision = select_model(task_routing_request(task, cmd.now, preferences), policy)
     try:
-        decision = select_model(routing, policy)
+        if decision.premium:  # only premium work is re-routed within what budgets have left
+            left = spending.hard_remaining(
+                app, cmd.role, policy.escalation_model, cmd.actor, cmd.now
+            )
+            routing = task_routing_request(task, cmd.now, preferences, budget_remaining=left)
+            decision = select_model(routing, policy)
     except BudgetExceeded:
         raise EscalationRejected(
             f"A hard budget has {left} USD left, less than the premium estimate",
