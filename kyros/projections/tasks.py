@@ -146,6 +146,8 @@ def _created(doc: dict[str, Any], e: Any) -> None:
         feedback=None,
         error=None,
         submission=None,
+        escalation=None,
+        budget_reservation=None,
         cancellation=None,
         started_at=None,
         completed_at=None,
@@ -203,10 +205,25 @@ def _requeued(doc: dict[str, Any], e: Any) -> None:
     doc["assigned_to"] = None
     retries = doc["submission"].get("retries", 0) + (e.reason == "retry")
     doc["submission"].update(model=e.model, retries=retries, requeued_because=e.reason)
+    _escalation_status(doc, _DECIDED_BY_REQUEUE.get(e.reason))
+
+
+_DECIDED_BY_REQUEUE = {
+    "approved": "approved",
+    "rejected": "rejected",
+    "escalation_expired": "expired",
+}
+
+
+def _escalation_status(doc: dict[str, Any], status: str | None) -> None:
+    """The task's latest escalation as the task sees it; its full story is the escalation's."""
+    if status is not None and doc.get("escalation") is not None:
+        doc["escalation"]["status"] = status
 
 
 def _escalation_requested(doc: dict[str, Any], e: Any) -> None:
     """Queued or failed work waits for the decision; other statuses keep theirs."""
+    doc["escalation"] = {"escalation_id": e.escalation_id, "status": "pending_approval"}
     if doc["status"] in ("queued", "failed"):
         doc["status"] = "awaiting_approval"
         doc["assigned_to"] = None
@@ -214,6 +231,7 @@ def _escalation_requested(doc: dict[str, Any], e: Any) -> None:
 
 def _escalation_resolved(doc: dict[str, Any], e: Any) -> None:
     """Decided before dispatch: a waiting submission will run on the decided model."""
+    _escalation_status(doc, e.outcome)
     if doc["submission"] is not None:
         doc["submission"].update(model=e.model, premium=False)
 
@@ -258,8 +276,18 @@ def _failed(doc: dict[str, Any], e: Any) -> None:
     doc["error"] = e.error
 
 
+def _cost_reserved(doc: dict[str, Any], e: Any) -> None:
+    doc["budget_reservation"] = {"amount": e.amount, "model": e.model, "budgets": len(e.ledgers)}
+
+
+def _reservation_closed(doc: dict[str, Any], e: Any) -> None:
+    doc["budget_reservation"] = None
+
+
 def _cancelled(doc: dict[str, Any], e: Any) -> None:
     doc["status"] = "cancelled"
+    if (doc.get("escalation") or {}).get("status") == "pending_approval":
+        _escalation_status(doc, "withdrawn")
     doc["cancellation"] = {
         "reason": e.reason,
         "cancelled_by": e.actor,
@@ -280,4 +308,6 @@ _HANDLERS = {
     "Task.Requeued": _requeued,
     "Task.EscalationRequested": _escalation_requested,
     "Task.EscalationResolved": _escalation_resolved,
+    "Task.CostReserved": _cost_reserved,
+    "Task.ReservationClosed": _reservation_closed,
 }

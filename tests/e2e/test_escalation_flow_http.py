@@ -85,11 +85,19 @@ def test_an_approved_escalation_runs_on_premium_and_settles_its_actual_cost(
     assert developer.get(f"/v1/escalation/{escalation_id}/status").json()["data"]["status"] == (
         "pending_approval"
     )
+    task = get_task(client, task_id)
+    assert task["escalation"] == {"escalation_id": escalation_id, "status": "pending_approval"}
+    assert task["budget_reservation"] is None  # nothing is held before the decision
 
     body = {"decision": "approved", "reason": "Security-critical", "approver_comments": "Go"}
     decided = data(approver.post(f"/v1/escalation/{escalation_id}/approve", json=body))
     assert (decided["status"], decided["approved_by"]) == ("approved", approver_key.id)
-    assert get_task(client, task_id)["status"] == "queued"
+    task = get_task(client, task_id)
+    assert task["status"] == "queued"
+    assert task["escalation"] == {"escalation_id": escalation_id, "status": "approved"}
+    held = task["budget_reservation"]
+    assert (held["model"], held["budgets"]) == ("claude-4.1-opus", 1)
+    assert Decimal(str(held["amount"])) == Decimal(str(decided["estimated_cost"]))
 
     _, cost = _run(kyros, base_url, "claude-4.1-opus")
 
@@ -97,6 +105,7 @@ def test_an_approved_escalation_runs_on_premium_and_settles_its_actual_cost(
     assert status["status"] == "completed"
     # 40k input tokens at 0.015 per 1k plus 6k output tokens at 0.075 per 1k:
     assert Decimal(str(status["actual_cost"])) == cost == Decimal("1.05")
+    assert get_task(client, task_id)["budget_reservation"] is None
     period = data(client.get(f"/v1/budgets/{budget['id']}"))["current_period"]
     assert (Decimal(str(period["spent"])), Decimal(str(period["reserved"]))) == (cost, 0)
 
