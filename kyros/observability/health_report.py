@@ -17,6 +17,7 @@ from typing import Any
 from kyros import __version__
 from kyros.bootstrap import Kyros
 from kyros.observability.database_probe import DatabaseProbe
+from kyros.queries.alerts import open_alert_counts
 from kyros.queries.health import agent_presence, recent_model_figures
 from kyros.supervision import WorkerState
 from kyros.timefmt import iso, now
@@ -62,7 +63,7 @@ def health_report(kyros: Kyros, probe: DatabaseProbe, clock: ApiClock) -> dict[s
     issues: list[str] = []
     if stored is None:
         issues.append("the database does not answer")
-    head, positions, agents, models = stored or (None, {}, None, {})
+    head, positions, agents, models, alerts = stored or (None, {}, None, {}, None)
     projections = _projections(kyros, head, positions, issues)
     services = {
         "api": {
@@ -85,6 +86,7 @@ def health_report(kyros: Kyros, probe: DatabaseProbe, clock: ApiClock) -> dict[s
         "services": services,
         "database": database,
         "projections": projections,
+        "alerts": alerts,  # informational: an open alert does not degrade the status
         "models": {
             model.name: {
                 "status": "available" if kyros.catalog.is_usable(model.name) else "unavailable",
@@ -98,14 +100,18 @@ def health_report(kyros: Kyros, probe: DatabaseProbe, clock: ApiClock) -> dict[s
 _NO_FIGURES = {"response_time": None, "success_rate": None, "recent_attempts": None}
 
 
-def _stored(kyros: Kyros) -> tuple[int, dict[str, int], dict[str, Any], dict[str, Any]]:
-    """The log head, read-model positions, agent presence and recent model figures."""
+def _stored(
+    kyros: Kyros,
+) -> tuple[int, dict[str, int], dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The log head, read-model positions, agent presence, recent model figures and the
+    alerts still open."""
     lease = timedelta(seconds=kyros.settings.agent_lease_seconds)
     return (
         kyros.app.head(),
         kyros.engine.positions(),
         agent_presence(kyros.db, now(), lease),
         recent_model_figures(kyros.db, kyros.catalog.names()),
+        open_alert_counts(kyros.db),
     )
 
 

@@ -72,3 +72,18 @@ def list_alerts(db: Database, f: AlertFilter) -> tuple[list[dict[str, Any]], int
             [*params, f.limit, f.offset],
         ).fetchall()
     return [alert_view(r) for r in rows], int(total["n"]) if total else 0
+
+
+def open_alert_counts(db: Database) -> dict[str, Any]:
+    """Alerts not yet resolved, for the health report: by status and by severity."""
+    with db.transaction(write=False) as tx:
+        rows = tx.execute(
+            "SELECT status, severity, COUNT(*) AS n FROM rm_alerts"
+            " WHERE status <> 'resolved' GROUP BY status, severity"
+        ).fetchall()
+    counts: dict[str, Any] = {"active": 0, "acknowledged": 0, "by_severity": {}}
+    for row in rows:
+        counts[row["status"]] += row["n"]
+        by_severity = counts["by_severity"]
+        by_severity[row["severity"]] = by_severity.get(row["severity"], 0) + row["n"]
+    return counts

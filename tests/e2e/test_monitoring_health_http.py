@@ -162,3 +162,18 @@ def test_health_needs_the_read_monitoring_permission(
     assert anonymous.get("/v1/monitoring/health").status_code == 401
     with agent_client(kyros, base_url) as agent:  # agents may not read monitoring
         assert agent.get("/v1/monitoring/health").status_code == 403
+
+
+def test_open_alerts_are_counted_without_degrading_the_status(
+    kyros: Kyros, client: httpx.Client
+) -> None:
+    assert health(client)["alerts"] == {"active": 0, "acknowledged": 0, "by_severity": {}}
+    budget = {"name": "tight", "period": "daily", "limit": "0.01", "enforcement": "soft"}
+    data(client.post("/v1/budgets", json=budget), 201)
+    submit(client, create_task(client, title="Rename", files_to_modify=["a.py"])["id"])
+    report = health_until(client, lambda r: r["alerts"]["active"] == 1)  # budget_threshold
+    assert report["alerts"]["by_severity"] == {"warning": 1}
+    alert = data(client.get("/v1/monitoring/alerts"))["alerts"][0]
+    data(client.post(f"/v1/monitoring/alerts/{alert['id']}/acknowledge", json={}))
+    report = health_until(client, lambda r: r["alerts"]["acknowledged"] == 1)
+    assert (report["alerts"]["active"], report["overall_status"]) == (0, "healthy")
