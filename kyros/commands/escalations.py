@@ -272,6 +272,8 @@ def _carry_out(
     dispatched (pending, waiting) only records the outcome for its dispatch."""
     if task.status == "cancelled" or not task.escalation_pending():
         return []
+    if task.escalation["id"] != public_id("esc", escalation.id):  # type: ignore[index]
+        return []  # not the escalation the task waits on (recorded, nothing to move)
     model = escalation.target_model if outcome == "approved" else escalation.fallback_model
     if task.status in ("pending", "waiting"):
         task.resolve_escalation(outcome=outcome, model=model, actor=actor)
