@@ -147,7 +147,7 @@ def open_escalation(
     """Records the escalation on the task and the day's count, then applies the rules."""
     config = spending.settings(app)
     rules = config["escalation"]
-    fallback = system_models(app)["fallback_model"]
+    fallback = config["models"]["fallback_model"]
     public = public_id("esc", escalation_id)
     escalation = Escalation(
         escalation_id=escalation_id,
