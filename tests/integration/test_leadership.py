@@ -131,8 +131,8 @@ def test_a_server_leads_everything_on_one_connection_and_recovers_when_it_is_kil
                 (pid,) = before
                 await anyio.to_thread.run_sync(terminate, url, pid)
                 await _until(lambda: not _leading(states), 10)  # they noticed
+                after = await _relocked(url, names, pid, 15)  # every lock, on a new session
                 await _until(lambda: _leading(states), 15)  # and lead again
-                after = await anyio.to_thread.run_sync(holders, url, names)
                 create(kyros.app, title="after the failover")
                 followed = await kyros.projections.wait_for(kyros.app.head(), timeout=10)
                 tg.cancel_scope.cancel()
@@ -144,6 +144,18 @@ def test_a_server_leads_everything_on_one_connection_and_recovers_when_it_is_kil
         assert before.keys() != after.keys()
         assert followed
         assert [row["title"] for row in table(kyros.db, "rm_tasks", "id")] == ["after the failover"]
+
+
+async def _relocked(url: str, names: list[str], old: int, timeout: float) -> dict[int, int]:
+    """The holders once one session other than `old` holds every named lock. Leaders notice
+    a lost session one by one, so this is polled rather than read once."""
+    deadline = time.monotonic() + timeout
+    while True:
+        held = await anyio.to_thread.run_sync(holders, url, names)
+        if list(held.values()) == [len(names)] and old not in held:
+            return held
+        assert time.monotonic() < deadline, f"not every lock was taken again: {held}"
+        await anyio.sleep(0.05)
 
 
 async def _until(condition: Callable[[], bool], timeout: float) -> None:
