@@ -9,6 +9,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from kyros.domain.errors import InvalidState
 from kyros.domain.escalation_errors import (
     EscalationDecided,
     EscalationExpired,
@@ -103,8 +104,10 @@ class Escalation(Aggregate):
         return self.status == PENDING and now >= self.expires_at
 
     def expire(self, *, now: datetime) -> None:
-        if not self.is_overdue(now):
-            raise EscalationDecided(self.status) if self.status != PENDING else EscalationExpired()
+        """Only a pending escalation past its deadline expires."""
+        self._check_pending()
+        if now < self.expires_at:
+            raise InvalidState("The escalation is not past its deadline yet", field="expires_at")
         self._expired(task_id=self.task_id, actor="system")
 
     @event("Expired")
