@@ -2,7 +2,8 @@
 
 Overall status: `unhealthy` when the database cannot be queried; `degraded` when a background
 component of this process is not running (stopped, crashed and waiting to restart, never
-started) or a read model lags the log by LAG_DEGRADED events or more; `healthy` otherwise.
+started), a read model lags the log by LAG_DEGRADED events or more, or no WebSocket library is
+installed to upgrade connections with; `healthy` otherwise.
 Agents are separate processes: their absence shows in `agent_runner` but degrades nothing.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 
 from kyros import __version__
 from kyros.bootstrap import Kyros
+from kyros.fanout.transport import UPGRADE_LIBRARIES, upgrade_library
 from kyros.observability.database_probe import DatabaseProbe
 from kyros.queries.alerts import open_alert_counts
 from kyros.queries.health import agent_presence, recent_model_figures
@@ -78,6 +80,7 @@ def health_report(kyros: Kyros, probe: DatabaseProbe, clock: ApiClock) -> dict[s
         services[component] = _component(state)
         if state.status != "running":
             issues.append(f"{component} is {state.status}")
+    _websocket_upgrades(services["websocket_hub"], issues)
     services["agent_runner"] = _agent_runner(agents)
     status = "unhealthy" if database["status"] != "healthy" else "degraded" if issues else "healthy"
     return {
@@ -151,6 +154,18 @@ def _component(state: WorkerState) -> dict[str, Any]:
         "last_error": state.last_error,
         "last_error_at": state.last_error_at,
     }
+
+
+def _websocket_upgrades(hub: dict[str, Any], issues: list[str]) -> None:
+    """A running hub is useless when the server cannot upgrade a connection to reach it."""
+    library = upgrade_library()
+    hub["upgrade_library"] = library
+    if library is None:
+        hub["status"] = "unhealthy"
+        issues.append(
+            "websocket_hub cannot accept connections: no WebSocket library "
+            f"({' or '.join(UPGRADE_LIBRARIES)}) is installed"
+        )
 
 
 def _projection_workers(states: Sequence[WorkerState]) -> dict[str, Any]:

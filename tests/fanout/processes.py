@@ -35,7 +35,7 @@ def free_port() -> int:
 class Server:
     """One `kyros serve` process; `kill()` is SIGKILL: no shutdown code runs."""
 
-    def __init__(self, data_dir: Path, **env: str) -> None:
+    def __init__(self, data_dir: Path, *, python: str = sys.executable, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -44,7 +44,7 @@ class Server:
         environment.update(FAST_ENV, KYROS_DATA_DIR=str(data_dir), **env)
         with self.stderr.open("w") as sink:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "kyros", "serve", "--port", str(self.port)],
+                [python, "-m", "kyros", "serve", "--port", str(self.port)],
                 env=environment,
                 stdout=subprocess.DEVNULL,
                 stderr=sink,
