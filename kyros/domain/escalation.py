@@ -9,7 +9,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from kyros.domain.errors import InvalidState
+from kyros.domain.errors import DomainError, InvalidState
 from kyros.domain.escalation_errors import (
     EscalationDecided,
     EscalationExpired,
@@ -80,6 +80,8 @@ class Escalation(Aggregate):
         self, *, decision: str, reason: str | None, comments: str | None, now: datetime, actor: str
     ) -> None:
         """Never by the requester; never twice; never after the escalation expired."""
+        if decision not in DECISIONS:
+            raise DomainError(f"Must be one of: {', '.join(DECISIONS)}", field="decision")
         self._check_pending()
         if now >= self.expires_at:
             raise EscalationExpired()
@@ -87,7 +89,7 @@ class Escalation(Aggregate):
             raise SelfApproval()
         if decision == "approved":
             self._approved(task_id=self.task_id, reason=reason, comments=comments, actor=actor)
-        else:
+        elif decision == "rejected":
             self._rejected(task_id=self.task_id, reason=reason, comments=comments, actor=actor)
 
     @event("Approved")
