@@ -57,7 +57,7 @@ def test_a_retry_with_the_same_key_and_body_replays_the_answer_and_creates_one_t
 def test_a_retry_after_a_lost_answer_returns_the_original_task(
     kyros: Kyros, base_url: str, client: httpx.Client
 ) -> None:
-    """The first answer is really lost: the client hangs up before reading it."""
+    """The first answer is really lost: the client hangs up without reading it."""
     url = urlsplit(base_url)
     payload = httpx.Request(
         "POST",
@@ -67,12 +67,12 @@ def test_a_retry_after_a_lost_answer_returns_the_original_task(
     )
     head = f"POST /v1/tasks HTTP/1.1\r\nHost: {url.netloc}\r\n"
     head += "".join(f"{k}: {v}\r\n" for k, v in payload.headers.items() if k.lower() != "host")
+    deadline = time.monotonic() + 20
     with socket.create_connection((url.hostname, url.port)) as raw:
         raw.sendall(head.encode() + b"\r\n" + payload.read())
-    deadline = time.monotonic() + 20
-    while total_tasks(client) == 0:
-        assert time.monotonic() < deadline, "the first request never ran"
-        time.sleep(0.05)
+        while total_tasks(client) == 0:  # hang up once the request has taken effect
+            assert time.monotonic() < deadline, "the first request never ran"
+            time.sleep(0.05)
 
     retried = _post(client, "/v1/tasks", {"title": "Sent once, answer lost"})
     while retried.status_code == 409:  # the first request may still be answering
