@@ -57,7 +57,7 @@ def idempotency_middleware(kyros: Kyros) -> Callable[[ASGIApp], ASGIApp]:
                 return
             claim = ClaimKey(
                 scope=f"{principal.subject}\n{scope['method']} {scope['path']}\n{key}",
-                fingerprint=_fingerprint(scope, body),
+                fingerprint=fingerprint(scope, body),
                 now=now(),
             )
             verdict, record = await anyio.to_thread.run_sync(claim_key, kyros.app, claim)
@@ -159,7 +159,7 @@ def _valid_key(values: list[bytes]) -> str | None:
     return raw
 
 
-def _fingerprint(scope: Scope, body: bytes) -> str:
+def fingerprint(scope: Scope, body: bytes) -> str:
     """Method, path, query and the body; a JSON body canonically (key order and spacing do
     not make it a different request)."""
     try:
