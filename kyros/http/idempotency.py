@@ -8,6 +8,7 @@ a secret once). A key is the caller's, for one method and path, for 24 hours; se
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +34,7 @@ IDEMPOTENT = {"idempotency": "kept"}
 SEALED_ANSWER = {"idempotency": "sealed"}  # kept encrypted: it shows a secret the log seals
 WITHHELD_ANSWER = {"idempotency": "withheld"}  # not kept: it shows a secret the log never holds
 _REPLAYED = (b"idempotent-replayed", b"true")
+log = logging.getLogger(__name__)
 
 
 def idempotency_middleware(kyros: Kyros) -> Callable[[ASGIApp], ASGIApp]:
@@ -94,7 +96,10 @@ async def _run(
     body = b"".join(m.get("body", b"") for m in sent[1:])
     if 200 <= status < 300 and (rider.saved or not rider.boarded):
         answer = _answer_record(kyros, status, body, mode)
-        await anyio.to_thread.run_sync(record_answer, kyros.app, record, answer)
+        try:
+            await anyio.to_thread.run_sync(record_answer, kyros.app, record, answer)
+        except Exception:  # the write happened: its answer still goes out; retries get a 409
+            log.exception("could not record the answer for an Idempotency-Key")
     elif rider.boarded and not rider.saved:
         other = await anyio.to_thread.run_sync(recheck_key, kyros.app, claim)
         if other is not None:
