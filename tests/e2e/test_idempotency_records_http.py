@@ -43,6 +43,7 @@ def _claimed_by_an_earlier_process(
     with riding(record) as rider:
         create_task(kyros.app, command)
     assert rider.saved
+    kyros.engine.catch_up("tasks", 500)
     return record
 
 
