@@ -19,6 +19,7 @@ from kyros.domain.identity_errors import Forbidden
 from kyros.http.auth import Principal, requires
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
+from kyros.http.idempotency import IDEMPOTENT
 from kyros.http.schemas.agents import SubmitRequest
 from kyros.http.schemas.bounds import check_json
 from kyros.ids import new_id
@@ -50,6 +51,7 @@ class AgentController(Controller):
         operation_id="SubmitTaskToAgent",
         status_code=202,
         guards=[requires("submit_task")],
+        opt=IDEMPOTENT,
     )
     async def submit(
         self,

@@ -14,6 +14,7 @@ from kyros.domain.escalation_errors import AlertNotFound
 from kyros.http.auth import requires
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
+from kyros.http.idempotency import IDEMPOTENT
 from kyros.http.query_params import choices
 from kyros.http.schemas.alerts import AlertNote
 from kyros.queries.alerts import AlertFilter, get_alert, list_alerts
@@ -54,6 +55,7 @@ class AlertController(Controller):
         operation_id="AcknowledgeAlert",
         status_code=200,
         guards=[requires("manage_alerts")],
+        opt=IDEMPOTENT,
     )
     async def acknowledge(
         self, request: Req, alert_id: str, kyros: Kyros, actor: str, data: AlertNote | None = None
@@ -68,6 +70,7 @@ class AlertController(Controller):
         operation_id="ResolveAlert",
         status_code=200,
         guards=[requires("manage_alerts")],
+        opt=IDEMPOTENT,
     )
     async def resolve(
         self, request: Req, alert_id: str, kyros: Kyros, actor: str, data: AlertNote | None = None

@@ -13,6 +13,7 @@ from kyros.domain.identity_errors import ApiKeyNotFound
 from kyros.http.auth import requires
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
+from kyros.http.idempotency import WITHHELD_ANSWER
 from kyros.http.schemas.identity import ApiKeyCreate
 from kyros.identity.api_keys import generate_api_key
 from kyros.ids import public_id
@@ -24,7 +25,7 @@ class ApiKeyController(Controller):
     tags = ["API keys"]
     guards = [requires("manage_users")]
 
-    @post("/", operation_id="CreateApiKey", status_code=201)
+    @post("/", operation_id="CreateApiKey", status_code=201, opt=WITHHELD_ANSWER)
     async def create_api_key(
         self, request: Request[Any, Any, Any], data: ApiKeyCreate, kyros: Kyros, actor: str
     ) -> Response[bytes]:

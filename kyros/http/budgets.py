@@ -15,6 +15,7 @@ from kyros.domain.escalation_errors import BudgetNotFound
 from kyros.http.auth import requires, requires_any
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
+from kyros.http.idempotency import IDEMPOTENT
 from kyros.http.schemas.budgets import BudgetCreate, BudgetUpdate
 from kyros.ids import new_id
 from kyros.queries.budgets import get_budget, list_budgets
@@ -28,7 +29,13 @@ class BudgetController(Controller):
     path = "/budgets"
     tags = ["Budgets"]
 
-    @post("/", operation_id="CreateBudget", status_code=201, guards=[requires("manage_budgets")])
+    @post(
+        "/",
+        operation_id="CreateBudget",
+        status_code=201,
+        guards=[requires("manage_budgets")],
+        opt=IDEMPOTENT,
+    )
     async def create_budget(
         self, request: Req, data: BudgetCreate, kyros: Kyros, actor: str
     ) -> Response[bytes]:

@@ -21,6 +21,7 @@ from kyros.domain.escalation_errors import EscalationNotFound
 from kyros.http.auth import requires
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
+from kyros.http.idempotency import IDEMPOTENT
 from kyros.http.query_params import choices, date_range
 from kyros.http.schemas.bounds import check_json
 from kyros.http.schemas.escalations import MAX_ESTIMATE, EscalationDecision, EscalationSubmit
@@ -42,6 +43,7 @@ class EscalationController(Controller):
         operation_id="SubmitEscalation",
         status_code=201,
         guards=[requires("request_escalation")],
+        opt=IDEMPOTENT,
     )
     async def submit(
         self, request: Req, data: EscalationSubmit, kyros: Kyros, actor: str
@@ -69,6 +71,7 @@ class EscalationController(Controller):
         operation_id="DecideEscalation",
         status_code=200,
         guards=[requires("approve_escalation")],
+        opt=IDEMPOTENT,
     )
     async def decide(
         self, request: Req, escalation_id: str, data: EscalationDecision, kyros: Kyros, actor: str

@@ -20,6 +20,7 @@ from kyros.domain.vocabulary import PRIORITIES, ROLES, TASK_STATUSES, TASK_TYPES
 from kyros.http.auth import Principal, requires, requires_any
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
+from kyros.http.idempotency import IDEMPOTENT
 from kyros.http.schemas.bounds import check_json
 from kyros.http.schemas.tasks import TaskCancel, TaskCreate, TaskUpdate
 from kyros.ids import public_id
@@ -45,7 +46,13 @@ class TaskController(Controller):
     path = "/tasks"
     tags = ["Tasks"]
 
-    @post("/", operation_id="CreateTask", status_code=201, guards=[requires("create_task")])
+    @post(
+        "/",
+        operation_id="CreateTask",
+        status_code=201,
+        guards=[requires("create_task")],
+        opt=IDEMPOTENT,
+    )
     async def create_task(
         self, request: Request[Any, Any, Any], data: TaskCreate, kyros: Kyros, actor: str
     ) -> Response[bytes]:

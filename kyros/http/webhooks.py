@@ -18,6 +18,7 @@ from kyros.domain.webhook import DeliveryNotFound, WebhookNotFound, check_events
 from kyros.http.auth import requires
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
+from kyros.http.idempotency import IDEMPOTENT, SEALED_ANSWER
 from kyros.http.schemas.webhooks import SecretRotation, WebhookCreate, WebhookUpdate
 from kyros.ids import public_id
 from kyros.queries.webhooks import get_delivery, get_webhook, list_deliveries, list_webhooks
@@ -34,7 +35,7 @@ class WebhookController(Controller):
     tags = ["Webhooks"]
     guards = [requires("manage_webhooks")]
 
-    @post("/", operation_id="CreateWebhook", status_code=201)
+    @post("/", operation_id="CreateWebhook", status_code=201, opt=SEALED_ANSWER)
     async def create_webhook(
         self, request: Req, data: WebhookCreate, kyros: Kyros, actor: str
     ) -> Response[bytes]:
@@ -89,7 +90,7 @@ class WebhookController(Controller):
         await kyros.settle(await in_thread(commands.delete_webhook, kyros.app, command))
         return ok(request, {**view, "status": "deleted"}, message="Webhook deleted")
 
-    @post("/{webhook_id:str}/test", operation_id="TestWebhook", status_code=202)
+    @post("/{webhook_id:str}/test", operation_id="TestWebhook", status_code=202, opt=IDEMPOTENT)
     async def test_webhook(
         self, request: Req, webhook_id: str, kyros: Kyros, actor: str
     ) -> Response[bytes]:
@@ -145,6 +146,7 @@ class WebhookController(Controller):
         "/{webhook_id:str}/deliveries/{delivery_id:str}/redeliver",
         operation_id="RedeliverWebhookDelivery",
         status_code=202,
+        opt=IDEMPOTENT,
     )
     async def redeliver(
         self, request: Req, webhook_id: str, delivery_id: str, kyros: Kyros, actor: str

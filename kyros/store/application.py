@@ -16,6 +16,7 @@ from kyros.domain.agent import Agent
 from kyros.domain.budget_ledger import BudgetLedger
 from kyros.domain.errors import Conflict
 from kyros.settings import Settings
+from kyros.store.riders import current_rider
 from kyros.store.transcoder import MsgpackTranscoder
 
 Listener = Callable[[int], None]
@@ -42,9 +43,14 @@ class KyrosApplication(Application[UUID]):
         self._listeners.append(listener)
 
     def save_all(self, *aggregates: Any) -> int:
-        """Saves atomically and returns the log position of the last event (0 if none)."""
+        """Saves atomically and returns the log position of the last event (0 if none).
+        A rider of the current context (see `kyros.store.riders`) joins the first save."""
+        rider = current_rider()
+        riders = rider.board() if rider is not None else ()
         try:
-            recordings = self.save(*aggregates)
+            recordings = self.save(*aggregates, *riders)
+            if riders:
+                rider.saved = True  # type: ignore[union-attr]
         except IntegrityError:
             raise Conflict(
                 "The resource was changed by another request; reload and retry"
