@@ -169,6 +169,10 @@ def test_projections_status_and_rebuild_report_positions(tmp_path: Path) -> None
 
 
 def test_rebuild_refuses_an_unknown_projection_or_a_missing_name(tmp_path: Path) -> None:
+    from kyros.bootstrap import Kyros
+    from kyros.settings import Settings
+
+    Kyros(Settings(data_dir=tmp_path)).close()
     unknown = run_cli(tmp_path, "projections", "rebuild", "nope")
     assert unknown.returncode == 2
     assert "unknown projection 'nope'" in unknown.stderr
