@@ -23,6 +23,7 @@ from kyros.domain.vocabulary import ROLES
 from kyros.identity.api_keys import generate_api_key
 from kyros.ids import public_id
 from kyros.queries.identity import list_api_keys, list_users, user_id_by_username
+from kyros.store.preflight import describe
 
 
 @click.group()
@@ -44,8 +45,8 @@ def serve(host: str | None, port: int | None) -> None:
     configure_logging(settings.log_format)
     with open_kyros(settings, create=True, announce=False) as kyros:
         _ensure_admin(kyros)
-        store = "PostgreSQL" if settings.is_postgres else f"SQLite at {settings.sqlite_path}"
-        click.echo(f"Kyros on http://{settings.host}:{settings.port}/v1 ({store})", err=True)
+        where = f"http://{settings.host}:{settings.port}/v1"
+        click.echo(f"Kyros on {where} ({describe(settings)})", err=True)
         # Kyros decides which proxies to trust (KYROS_TRUSTED_PROXIES), not uvicorn. Its
         # records go to Kyros's log handler (log_config=None); Kyros writes the access log.
         uvicorn.run(

@@ -18,7 +18,8 @@ class SettingError(ValueError):
     """A KYROS_* variable broke its rule; the message names the variable and the rule."""
 
 
-_SECRETS = frozenset({"jwt_secret", "admin_password"})  # values never echoed in an error
+# Values never echoed in an error: secrets, and URLs that may carry a password.
+_SECRETS = frozenset({"jwt_secret", "admin_password", "database_url", "redis_url"})
 
 _POSITIVE_INTEGERS = (
     "max_body_bytes",
@@ -74,6 +75,12 @@ def check(values: dict[str, object]) -> None:
         "jwt_secret",
         lambda v: len(str(v).encode()) >= MIN_SECRET_BYTES,
         f"must be at least {MIN_SECRET_BYTES} bytes",
+    )
+    _require(
+        values,
+        "database_url",
+        lambda v: urlsplit(v).port or True,  # reading the port raises on a malformed one
+        "must be a URL like postgresql://user:password@host:5432/database",
     )
     _require(
         values,

@@ -149,3 +149,5 @@ def _connect(settings: Settings, say: Say) -> psycopg.Connection:
                 say(f"waiting up to {bound:g}s for {describe(settings)}: {reason}")
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
+        except psycopg.Error as error:  # not a connection failure: waiting will not help
+            raise StoreUnavailable(f"{describe(settings)}: {error}") from None

@@ -103,6 +103,7 @@ def test_serve_runs_on_sqlite_with_no_configuration_at_all(tmp_path: Path) -> No
         assert created.status_code == 201
         listed = httpx.get(f"{served.url}/v1/tasks", headers=auth, timeout=10).json()
     assert (tmp_path / "kyros.sqlite3").exists()
+    assert f"(SQLite at {tmp_path / 'kyros.sqlite3'})" in served.stderr.read_text()
     assert [t["title"] for t in listed["data"]["tasks"]] == ["From the CLI"]
 
 

@@ -17,6 +17,7 @@ from kyros.settings import Settings
         ("KYROS_MAX_BODY_BYTES", "0", "KYROS_MAX_BODY_BYTES must be a positive integer"),
         ("KYROS_WS_RESUME_EVENTS", "-5", "KYROS_WS_RESUME_EVENTS must be zero or more"),
         ("KYROS_DATABASE_URL", "mysql://db/kyros", "KYROS_DATABASE_URL must be a postgresql://"),
+        ("KYROS_DATABASE_URL", "postgresql://db:port/kyros", "KYROS_DATABASE_URL must be a URL"),
         ("KYROS_JWT_SECRET", "not-long-enough", "KYROS_JWT_SECRET must be at least 32 bytes"),
         ("KYROS_RATE_LIMITS", "auth", "KYROS_RATE_LIMITS must be GROUP=LIMIT pairs"),
         ("KYROS_RATE_LIMITS", "auth=lots", "the limit for auth must be one limit such as"),
@@ -43,9 +44,17 @@ def test_a_malformed_variable_is_named_with_its_rule(variable: str, value: str, 
     assert says in str(raised.value)
 
 
-def test_a_secret_is_never_echoed_in_the_error() -> None:
-    with pytest.raises(ValueError, match="KYROS_JWT_SECRET") as raised:
-        Settings.from_env({"KYROS_JWT_SECRET": "short-secret-value"})
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("KYROS_JWT_SECRET", "short-secret-value"),
+        ("KYROS_DATABASE_URL", "postgresql://kyros:short-secret-value@db:port/kyros"),
+        ("KYROS_REDIS_URL", "http://:short-secret-value@cache:6379"),
+    ],
+)
+def test_a_secret_is_never_echoed_in_the_error(variable: str, value: str) -> None:
+    with pytest.raises(ValueError, match=variable) as raised:
+        Settings.from_env({variable: value})
     assert "short-secret-value" not in str(raised.value)
 
 
