@@ -71,7 +71,8 @@ def serving(data_dir: Path, **env: str) -> Iterator[Served]:
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("kyros serve did not come up") from None
+                    said = stderr.read_text()[-2000:]
+                    raise RuntimeError(f"kyros serve did not come up; it said: {said}") from None
                 time.sleep(0.1)
         yield Served(url, stderr)
     finally:
