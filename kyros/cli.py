@@ -14,6 +14,7 @@ from rich.table import Table
 from ulid import ULID
 
 from kyros.bootstrap import FIRST_ADMIN, Kyros
+from kyros.cli_startup import init_option, load_settings, open_kyros
 from kyros.commands import users as user_commands
 from kyros.commands.api_keys import CreateApiKey, RevokeApiKey, create_api_key, revoke_api_key
 from kyros.domain.errors import DomainError
@@ -22,7 +23,7 @@ from kyros.domain.vocabulary import ROLES
 from kyros.identity.api_keys import generate_api_key
 from kyros.ids import public_id
 from kyros.queries.identity import list_api_keys, list_users, user_id_by_username
-from kyros.settings import Settings
+from kyros.store.preflight import describe
 
 
 @click.group()
@@ -40,16 +41,12 @@ def serve(host: str | None, port: int | None) -> None:
     from kyros.http.app import create_app
     from kyros.observability.log_format import configure_logging
 
-    settings = Settings.from_env(host=host, port=port)
+    settings = load_settings(host=host, port=port)
     configure_logging(settings.log_format)
-    try:
-        kyros = Kyros(settings)
-    except ValueError as error:  # a misconfiguration: say what, without a traceback
-        raise click.ClickException(str(error)) from None
-    with kyros:
+    with open_kyros(settings, create=True, announce=False) as kyros:
         _ensure_admin(kyros)
-        store = "PostgreSQL" if settings.is_postgres else f"SQLite at {settings.sqlite_path}"
-        click.echo(f"Kyros on http://{settings.host}:{settings.port}/v1 ({store})", err=True)
+        where = f"http://{settings.host}:{settings.port}/v1"
+        click.echo(f"Kyros on {where} ({describe(settings)})", err=True)
         # Kyros decides which proxies to trust (KYROS_TRUSTED_PROXIES), not uvicorn. Its
         # records go to Kyros's log handler (log_config=None); Kyros writes the access log.
         uvicorn.run(
@@ -89,8 +86,14 @@ def users() -> None:
 @click.option("--email", default=None)
 @click.option("--name", default=None)
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin's first line.")
+@init_option
 def users_add(
-    username: str, roles: tuple[str, ...], email: str | None, name: str | None, password_stdin: bool
+    username: str,
+    roles: tuple[str, ...],
+    email: str | None,
+    name: str | None,
+    password_stdin: bool,
+    init: bool,
 ) -> None:
     """Create a user (the password is prompted for unless --password-stdin); prints its id."""
     if password_stdin:
@@ -100,7 +103,7 @@ def users_add(
     user_id = ULID().to_uuid()
     fields = {"username": username, "roles": list(roles), "email": email, "name": name}
     command = user_commands.CreateUser(user_id=user_id, password=password, actor=_actor(), **fields)
-    with _kyros() as kyros:
+    with _kyros(init=init) as kyros:
         _run(user_commands.create_user, kyros, command)
     click.echo(public_id("user", user_id))
 
@@ -164,13 +167,14 @@ def keys() -> None:
 @keys.command("create")
 @click.option("--name", required=True, help="What the key is for, e.g. ci-runner.")
 @click.option("--role", required=True, type=click.Choice(USER_ROLES))
-def keys_create(name: str, role: str) -> None:
+@init_option
+def keys_create(name: str, role: str, init: bool) -> None:
     """Print a new key on stdout, once: only its digest is stored."""
     key_id, key = ULID().to_uuid(), generate_api_key()
     command = CreateApiKey(
         key_id=key_id, name=name, role=role, prefix=key.prefix, key_hash=key.hash, actor=_actor()
     )
-    with _kyros() as kyros:
+    with _kyros(init=init) as kyros:
         _run(create_api_key, kyros, command)
     click.echo(f"Created {public_id('key', key_id)} ({role}); store the key now:", err=True)
     click.echo(key.plaintext)
@@ -197,8 +201,9 @@ def keys_revoke(key_id: str) -> None:
     click.echo(f"revoked {key_id}")
 
 
-def _kyros() -> Kyros:
-    return Kyros(Settings.from_env())
+def _kyros(*, init: bool = False) -> Kyros:
+    """The existing store the settings name; with `init`, a new one where there is none."""
+    return open_kyros(load_settings(), create=init)
 
 
 def _actor() -> str:
@@ -241,7 +246,7 @@ def projections() -> None:
 @projections.command("status")
 def projections_status() -> None:
     """Position and lag of every read model."""
-    with Kyros(Settings.from_env()) as kyros:
+    with _kyros() as kyros:
         head = kyros.app.head()
         table = Table("projection", "position", "head", "lag")
         for name, position in sorted(kyros.engine.positions().items()):
@@ -255,7 +260,7 @@ def projections_status() -> None:
 @click.option("--page-size", default=2000, show_default=True, type=click.IntRange(1, 100_000))
 def projections_rebuild(name: str | None, rebuild_all: bool, page_size: int) -> None:
     """Empty a read model and replay the whole log into it."""
-    with Kyros(Settings.from_env()) as kyros:
+    with _kyros() as kyros:
         known = sorted(kyros.engine.projections)
         if rebuild_all == (name is not None):
             raise click.UsageError(f"give one NAME ({', '.join(known)}) or --all")

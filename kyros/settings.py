@@ -9,6 +9,7 @@ from pathlib import Path
 import msgspec
 
 from kyros.identity.oauth2_providers import ProviderConfig, providers_from_env
+from kyros.settings_rules import check, parse
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -48,6 +49,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     oauth2_allow_insecure_loopback: bool = False  # plain http to 127.0.0.1: tests, local IdPs
     oauth2_providers: dict[str, ProviderConfig] = {}  # from KYROS_OAUTH2_<NAME>_* variables
     log_format: str = "text"  # or "json": one JSON object per log line
+    startup_timeout_seconds: float = 10.0  # how long to wait for a locked or unreachable store
 
     def __repr__(self) -> str:
         """Secrets never reach a log through a printed Settings."""
@@ -72,10 +74,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         for field, convert in _ENV_FIELDS.items():
             raw = env.get(f"KYROS_{field.upper()}")
             if raw not in (None, ""):
-                values[field] = convert(raw)
+                values[field] = parse(field, raw, convert)
         if providers := providers_from_env(env):
             values["oauth2_providers"] = providers
         values.update({k: v for k, v in overrides.items() if v is not None})
+        check(values)
         url = values.get("database_url")
         if url is not None and not str(url).startswith(("postgresql://", "postgres://")):
             raise ValueError("KYROS_DATABASE_URL must be a postgresql:// URL")
@@ -132,5 +135,6 @@ _ENV_FIELDS: dict[str, Callable[[str], object]] = {
     "oauth2_default_role": str,
     "oauth2_allow_insecure_loopback": lambda raw: raw.strip().lower() in ("1", "true", "yes", "on"),
     "log_format": lambda raw: raw.strip().lower(),
+    "startup_timeout_seconds": float,
 }
 _SECRET_FIELDS = frozenset({"jwt_secret", "admin_password"})

@@ -71,7 +71,8 @@ def serving(data_dir: Path, **env: str) -> Iterator[Served]:
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("kyros serve did not come up") from None
+                    said = stderr.read_text()[-2000:]
+                    raise RuntimeError(f"kyros serve did not come up; it said: {said}") from None
                 time.sleep(0.1)
         yield Served(url, stderr)
     finally:
@@ -103,6 +104,7 @@ def test_serve_runs_on_sqlite_with_no_configuration_at_all(tmp_path: Path) -> No
         assert created.status_code == 201
         listed = httpx.get(f"{served.url}/v1/tasks", headers=auth, timeout=10).json()
     assert (tmp_path / "kyros.sqlite3").exists()
+    assert f"(SQLite at {tmp_path / 'kyros.sqlite3'})" in served.stderr.read_text()
     assert [t["title"] for t in listed["data"]["tasks"]] == ["From the CLI"]
 
 
@@ -169,6 +171,10 @@ def test_projections_status_and_rebuild_report_positions(tmp_path: Path) -> None
 
 
 def test_rebuild_refuses_an_unknown_projection_or_a_missing_name(tmp_path: Path) -> None:
+    from kyros.bootstrap import Kyros
+    from kyros.settings import Settings
+
+    Kyros(Settings(data_dir=tmp_path)).close()
     unknown = run_cli(tmp_path, "projections", "rebuild", "nope")
     assert unknown.returncode == 2
     assert "unknown projection 'nope'" in unknown.stderr

@@ -16,7 +16,7 @@ PASSWORD = "a long enough password"
 def add(data_dir: Path, username: str, *roles: str) -> str:
     options = [arg for role in roles for arg in ("--role", role)]
     result = run_cli(
-        data_dir, "users", "add", username, *options, "--password-stdin", stdin=PASSWORD
+        data_dir, "users", "add", username, *options, "--init", "--password-stdin", stdin=PASSWORD
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
@@ -44,7 +44,7 @@ def test_users_add_grant_revoke_and_disable_show_in_the_list(tmp_path: Path) -> 
 
 
 def test_users_cli_refusals_are_one_line_errors(tmp_path: Path) -> None:
-    short = run_cli(tmp_path, "users", "add", "dave", "--password-stdin", stdin="short")
+    short = run_cli(tmp_path, "users", "add", "dave", "--init", "--password-stdin", stdin="short")
     assert short.returncode == 1
     assert "password: Must be between 8 and 1024 characters" in short.stderr
     add(tmp_path, "dave")
@@ -74,7 +74,9 @@ def test_a_user_added_with_the_cli_logs_in_to_a_running_server_until_disabled(
 def test_a_cli_key_is_printed_once_listed_by_prefix_and_refused_once_revoked(
     tmp_path: Path,
 ) -> None:
-    created = run_cli(tmp_path, "keys", "create", "--name", "ci-runner", "--role", "developer")
+    created = run_cli(
+        tmp_path, "keys", "create", "--name", "ci-runner", "--role", "developer", "--init"
+    )
     assert created.returncode == 0, created.stderr
     key = created.stdout.strip()
     assert key.startswith("kyk_")
