@@ -11,6 +11,8 @@ from litestar.openapi.plugins import JsonRenderPlugin
 
 from kyros.http.openapi_bodies import RAW_BODIES
 from kyros.http.openapi_data import DATA
+from kyros.http.openapi_queries import constrain
+from kyros.http.openapi_rules import apply_request_rules, constrain_path
 
 REF = "#/components/schemas/{name}"
 ERROR_CODES = (
@@ -87,7 +89,7 @@ IDEMPOTENCY_KEY: dict[str, Any] = {
     "description": "Makes a retry safe: the same key with the same body replays the first "
     "answer (with `Idempotent-Replayed: true`); 409 while the first is in flight, 422 with a "
     "different body.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "schema": {"type": "string"},  # its length and syntax are the idempotency layer's to refuse
 }
 _REPLAYED = {
     "description": "`true` when this answer replays an earlier request with the same "
@@ -108,6 +110,7 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
     the server really returns; handlers stay thin (they only name their operation_id)."""
     document = copy.deepcopy(document)
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    apply_request_rules(schemas, REF)
     schemas["ErrorEnvelope"] = ERROR_ENVELOPE
     document["components"].setdefault("headers", {}).update(_header_components())
     data, components = msgspec.json.schema_components(DATA.values(), ref_template=REF)
@@ -132,6 +135,11 @@ def _complete_operation(path: str, method: str, operation: dict[str, Any]) -> No
             name = f"{operation_id}Response"
             response["content"] = {"application/json": {"schema": {"$ref": REF.format(name=name)}}}
         response["headers"] = {**response.get("headers", {}), **_headers(limited, status)}
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "query":
+            constrain(operation_id, parameter)
+        elif parameter.get("in") == "path":
+            constrain_path(operation_id, parameter)
     if operation_id in RAW_BODIES:
         operation["requestBody"] = RAW_BODIES[operation_id]
     if method == "post" and operation_id not in _NOT_IDEMPOTENT:
