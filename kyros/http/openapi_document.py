@@ -99,7 +99,9 @@ _REPLAYED = {
 _NOT_IDEMPOTENT = frozenset(
     {"Login", "RefreshToken", "IssueToken", "Logout", "CompleteOAuth2Login"}
 )
-_LOGIN = frozenset({"Login", "IssueToken", "CompleteOAuth2Login"})
+_SIGN_INS = frozenset({"Login", "IssueToken", "RefreshToken", "CompleteOAuth2Login"})  # 401
+_LOGIN = frozenset({"Login", "IssueToken", "CompleteOAuth2Login"})  # 423: a locked account
+_REFERS = frozenset({"SubmitEscalation"})  # 404: the body names a task that does not exist
 _POLICY_REFUSALS = frozenset({"SubmitEscalation", "CompleteSubmission"})
 _UNLIMITED_PREFIXES = ("/v1/health/",)  # never rate limited (kyros/http/rate_limit.py)
 _METHODS = ("get", "put", "post", "delete", "patch")
@@ -184,8 +186,12 @@ def _error_statuses(path: str, method: str, operation: dict[str, Any]) -> list[s
         statuses.append("409")
     if "requestBody" in operation:
         statuses += ["413", "415"]
+    if operation_id in _SIGN_INS:
+        statuses.append("401")
     if operation_id in _LOGIN:
-        statuses += ["401", "423"]
+        statuses.append("423")
+    if operation_id in _REFERS:
+        statuses.append("404")
     if operation_id in _POLICY_REFUSALS:
         statuses.append("400")
     return sorted(set(statuses))
