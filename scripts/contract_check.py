@@ -77,6 +77,8 @@ def create_admin_key(env: dict[str, str]) -> str:
 def run_schemathesis(base: str, key: str, phases: str, seconds: int, totals: list[str]) -> int:
     command = [
         str(VENV_BIN / "schemathesis"),
+        "--config-file",
+        str(Path(__file__).with_name("schemathesis.toml")),
         "run",
         f"{base}/v1/schema/openapi.json",
         "--checks",

@@ -254,6 +254,45 @@ class Status(Struct):
     status: str
 
 
+class AgentStatus(Struct):
+    role: str
+    available_agents: int
+    active_tasks: int
+    queue_length: int
+    average_response_time: float | None
+    success_rate: float | None
+    current_models: Obj
+    performance: Obj
+
+
+class CostAnalysis(Struct):
+    period: str
+    total_cost: float
+    task_counts: Obj
+    cost_breakdown: Obj
+
+
+class MetricSeries(Struct):
+    data: list[float | None]
+    unit: str
+    average: float | None
+
+
+class PerformanceMetrics(Struct):
+    period: str
+    granularity: str
+    buckets: list[str]
+    metrics: dict[str, MetricSeries]
+
+
+class SystemHealth(Struct):
+    overall_status: str
+    issues: list[Any]
+    services: Obj
+    database: Obj
+    projections: Obj
+
+
 class EscalationPage(Struct):
     escalations: list[Obj]
     pagination: Pagination
@@ -292,7 +331,7 @@ DATA: dict[str, Any] = {
     "ListApiKeys": ApiKeyList,
     "RevokeApiKey": ApiKey,
     "GetLiveness": Status,
-    "GetReadiness": Obj,
+    "GetReadiness": Status,
     "CreateWebhook": WebhookWithSecret,
     "ListWebhooks": WebhookList,
     "GetWebhook": Webhook,
@@ -305,12 +344,12 @@ DATA: dict[str, Any] = {
     "ListModels": ModelList,
     "GetModel": Model,
     "SelectModel": Obj,
-    "GetCostAnalysis": Obj,
-    "GetPerformanceMetrics": Obj,
-    "GetSystemHealth": Obj,
+    "GetCostAnalysis": CostAnalysis,
+    "GetPerformanceMetrics": PerformanceMetrics,
+    "GetSystemHealth": SystemHealth,
     "GetAgentConfiguration": AgentRole,
     "UpdateAgentConfiguration": AgentRole,
-    "GetAgentStatus": Obj,
+    "GetAgentStatus": AgentStatus,
     "SubmitTaskToAgent": Obj,
     "GetAgentRoleConfiguration": AgentRoleSummary,
     "RegisterAgent": Registration,
