@@ -36,11 +36,13 @@ EXCLUDED_OPERATIONS = ("Logout", "RevokeApiKey")
 # - allow_header_conformance: Litestar 2.25 answers OPTIONS on a path whose handlers were
 #   registered one by one with the methods of the first only (its OPTIONS handler closes over a
 #   superseded route); the methods themselves work and are documented.
-EXCLUDED_CHECKS = ("positive_data_acceptance", "allow_header_conformance")
+# - use_after_free: DELETE /v1/tasks/{task_id} cancels a task (the spec's "Cancel Task"); the
+#   cancelled task stays readable, by design, with status `cancelled`.
+EXCLUDED_CHECKS = ("positive_data_acceptance", "allow_header_conformance", "use_after_free")
 MAX_EXAMPLES = int(os.environ.get("KYROS_CONTRACT_MAX_EXAMPLES", "10"))
 # Two runs, so the stateful phase gets its own share of the time (--max-time is per run).
-MAX_SECONDS = int(os.environ.get("KYROS_CONTRACT_MAX_SECONDS", "80"))
-STATEFUL_SECONDS = int(os.environ.get("KYROS_CONTRACT_STATEFUL_SECONDS", "60"))
+MAX_SECONDS = int(os.environ.get("KYROS_CONTRACT_MAX_SECONDS", "65"))
+STATEFUL_SECONDS = int(os.environ.get("KYROS_CONTRACT_STATEFUL_SECONDS", "50"))
 
 
 def free_port() -> int:

@@ -101,7 +101,9 @@ _NOT_IDEMPOTENT = frozenset(
 )
 _SIGN_INS = frozenset({"Login", "IssueToken", "RefreshToken", "CompleteOAuth2Login"})  # 401
 _LOGIN = frozenset({"Login", "IssueToken", "CompleteOAuth2Login"})  # 423: a locked account
-_REFERS = frozenset({"SubmitEscalation"})  # 404: the body names a task that does not exist
+# 404 without a path id: the body names a task that does not exist, or the configuration names
+# a model the catalog does not hold
+_REFERS = frozenset({"SubmitEscalation", "SelectModel"})
 _POLICY_REFUSALS = frozenset({"SubmitEscalation", "CompleteSubmission"})
 _UNLIMITED_PREFIXES = ("/v1/health/",)  # never rate limited (kyros/http/rate_limit.py)
 _METHODS = ("get", "put", "post", "delete", "patch")
