@@ -76,11 +76,13 @@ def create_admin_key(env: dict[str, str]) -> str:
     return made.stdout.strip().splitlines()[-1]
 
 
-def run_schemathesis(base: str, key: str, phases: str, seconds: int, totals: list[str]) -> int:
+def run_schemathesis(
+    base: str, key: str, phases: str, seconds: int, totals: list[str], workdir: str
+) -> int:
     command = [
         str(VENV_BIN / "schemathesis"),
         "--config-file",
-        str(Path(__file__).with_name("schemathesis.toml")),
+        str(Path(__file__).resolve().with_name("schemathesis.toml")),
         "run",
         f"{base}/v1/schema/openapi.json",
         "--checks",
@@ -106,7 +108,8 @@ def run_schemathesis(base: str, key: str, phases: str, seconds: int, totals: lis
     command += ["--exclude-checks", ",".join(EXCLUDED_CHECKS)]
     for operation in EXCLUDED_OPERATIONS:
         command += ["--exclude-operation-id", operation]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as run:
+    # Run where it may leave its cache (.schemathesis/): the temporary data directory.
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=workdir) as run:
         assert run.stdout is not None
         for line in run.stdout:
             print(line, end="")
@@ -142,7 +145,7 @@ def main() -> int:
                 ("examples,coverage,fuzzing", MAX_SECONDS),
                 ("stateful", STATEFUL_SECONDS),
             ):
-                codes.append(run_schemathesis(base, key, phases, seconds, totals))
+                codes.append(run_schemathesis(base, key, phases, seconds, totals, data_dir))
             code = max(codes)
         finally:
             server.terminate()
