@@ -29,9 +29,12 @@ def check_username(username: str) -> None:
         )
 
 
+PASSWORD_LENGTH = (8, 1024)
+
+
 def check_new_password(password: str) -> None:
     """Length only (NIST SP 800-63B): at least 8, and at most 1024 so hashing stays cheap."""
-    if not 8 <= len(password) <= 1024:
+    if not PASSWORD_LENGTH[0] <= len(password) <= PASSWORD_LENGTH[1]:
         raise DomainError("Must be between 8 and 1024 characters", field="password")
 
 

@@ -9,6 +9,8 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
 from litestar.static_files import create_static_files_router
 
+from kyros.http.openapi_document import DocumentedJsonRenderPlugin
+
 ASSETS = Path(__file__).parent / "static" / "swagger-ui"
 ASSETS_PATH = "/v1/docs-assets"
 
@@ -48,7 +50,7 @@ def openapi_config(version: str) -> OpenAPIConfig:
         description="Control plane for AI coding agents. Every response uses the envelope "
         "`{success, data|error, message, timestamp, request_id}`.",
         path="/v1/schema",
-        render_plugins=[swagger],
+        render_plugins=[swagger, DocumentedJsonRenderPlugin()],
         components=Components(security_schemes=dict(SECURITY_SCHEMES)),
         security=SECURED,
     )

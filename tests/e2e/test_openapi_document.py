@@ -1,0 +1,150 @@
+"""The served OpenAPI document describes the envelope, every error status and every body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+METHODS = ("get", "put", "post", "delete", "patch")
+ERROR_REF = "#/components/schemas/ErrorEnvelope"
+FORM = "application/x-www-form-urlencoded"
+CALLBACK = "/v1/auth/oauth2/{provider}/callback"
+
+
+@pytest.fixture
+def document(anonymous: httpx.Client, store: str) -> dict[str, Any]:
+    if store != "sqlite":
+        pytest.skip("the document does not depend on the store")
+    answer = anonymous.get("/v1/schema/openapi.json")
+    assert answer.status_code == 200
+    return answer.json()
+
+
+def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method.upper(), path, item[method])
+        for path, item in document["paths"].items()
+        for method in METHODS
+        if method in item
+    ]
+
+
+def resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def test_every_json_success_is_the_envelope_around_described_data(document: dict[str, Any]):
+    checked = 0
+    for method, path, operation in operations(document):
+        for status, response in operation["responses"].items():
+            content = response.get("content", {})
+            if not status.startswith("2") or "application/json" not in content:
+                continue
+            schema = resolve(document, content["application/json"]["schema"])
+            assert schema.get("type") == "object", (method, path, schema)
+            props = schema["properties"]
+            assert props["success"] == {"const": True}, (method, path)
+            assert {"data", "message", "timestamp", "request_id"} <= set(schema["required"])
+            checked += 1
+    assert checked >= 60
+
+
+def test_no_json_operation_documents_its_answer_as_a_bare_string(document: dict[str, Any]):
+    for method, path, operation in operations(document):
+        if path == "/metrics":  # Prometheus text exposition, not JSON
+            continue
+        for status, response in operation["responses"].items():
+            for media, body in response.get("content", {}).items():
+                assert body["schema"] != {"type": "string"}, (method, path, status, media)
+
+
+def test_every_protected_operation_documents_401_and_403_with_the_error_envelope(
+    document: dict[str, Any],
+):
+    protected = 0
+    for method, path, operation in operations(document):
+        if operation.get("security") == [{}]:
+            continue
+        protected += 1
+        for status in ("401", "403", "422", "503"):
+            response = operation["responses"].get(status)
+            assert response is not None, (method, path, status)
+            schema = response["content"]["application/json"]["schema"]
+            assert schema == {"$ref": ERROR_REF}, (method, path, status)
+    assert protected >= 55
+
+
+def test_statuses_follow_paths_bodies_and_logins(document: dict[str, Any]):
+    for method, path, operation in operations(document):
+        statuses = operation["responses"]
+        if "400" in statuses:  # only the error envelope (policy refusals), never Litestar's
+            schema = statuses["400"]["content"]["application/json"]["schema"]
+            assert schema == {"$ref": ERROR_REF}, (method, path)
+        if "{" in path:
+            assert "404" in statuses, (method, path)
+        if "requestBody" in operation:
+            assert {"413", "415", "422"} <= set(statuses), (method, path)
+        if not path.startswith("/v1/health"):
+            assert "Retry-After" in statuses["429"]["headers"], (method, path)
+    login = document["paths"]["/v1/auth/login"]["post"]["responses"]
+    assert "423" in login and "401" in login
+
+
+def test_error_envelope_names_the_code_and_details(document: dict[str, Any]):
+    envelope = document["components"]["schemas"]["ErrorEnvelope"]
+    error = envelope["properties"]["error"]
+    assert envelope["properties"]["success"] == {"const": False}
+    assert "VALIDATION_ERROR" in error["properties"]["code"]["enum"]
+    assert set(error["required"]) == {"code", "message", "details"}
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "media_type", "field"),
+    [
+        ("/v1/configuration", "put", "application/json", "security"),
+        ("/v1/agents/{role}/configuration", "put", "application/json", "preferences"),
+        ("/v1/auth/login", "post", FORM, "password"),
+        ("/v1/auth/token", "post", FORM, "grant_type"),
+        (CALLBACK, "post", "application/json", "code"),
+        (CALLBACK, "post", FORM, "state"),
+    ],
+)
+def test_bodies_read_by_hand_are_documented(
+    document: dict[str, Any], path: str, method: str, media_type: str, field: str
+):
+    body = document["paths"][path][method]["requestBody"]
+    schema = resolve(document, body["content"][media_type]["schema"])
+    assert field in schema["properties"]
+
+
+def test_configuration_patch_carries_the_aggregates_bounds(document: dict[str, Any]):
+    body = document["paths"]["/v1/configuration"]["put"]["requestBody"]
+    schema = body["content"]["application/json"]["schema"]
+    attempts = schema["properties"]["security"]["properties"]["max_login_attempts"]
+    assert (attempts["type"], attempts["minimum"], attempts["maximum"]) == ("integer", 1, 100)
+    assert schema["additionalProperties"] is False
+    assert "version" not in schema["properties"]["system"]["properties"]  # read-only
+
+
+def test_query_enums_appear(document: dict[str, Any]):
+    params = {p["name"]: p for p in document["paths"]["/v1/tasks"]["get"]["parameters"]}
+    assert params["sort_order"]["schema"]["enum"] == ["asc", "desc"]
+    assert "pattern" in params["status"]["schema"]  # comma-separated task statuses
+    assert "pending" in params["status"]["schema"]["pattern"]
+
+
+def test_request_structs_refuse_unknown_fields_in_the_document(document: dict[str, Any]):
+    body = document["paths"]["/v1/tasks"]["post"]["requestBody"]
+    schema = resolve(document, body["content"]["application/json"]["schema"])
+    assert schema.get("additionalProperties") is False
+    password = resolve(
+        document,
+        document["paths"]["/v1/users"]["post"]["requestBody"]["content"]["application/json"][
+            "schema"
+        ],
+    )["properties"]["password"]
+    assert password.get("minLength", 0) >= 8
