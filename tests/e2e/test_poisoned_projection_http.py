@@ -6,6 +6,7 @@ read-your-writes timeout and, in the users read model, kept `kyros serve` from s
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,6 +21,7 @@ from kyros.domain.user import User
 from kyros.projections.failures import ProjectionStuck
 from kyros.settings import Settings
 from tests.conftest import LiveServer, make_api_key
+from tests.e2e.test_cli import run_cli, serving
 from tests.integration.helpers import table
 
 PATIENT = 30.0  # read-your-writes timeout here: a write that waited for it is unmistakable
@@ -129,3 +131,17 @@ def test_an_event_holding_text_postgresql_cannot_store_is_still_projected(kyros:
     assert kyros.engine.catch_up("users", 500) == kyros.app.head()
     assert kyros.engine.failure("users") is None
     assert [row["name"] for row in table(kyros.db, "rm_users", "id")] == ["a\ufffdb"]
+
+
+def test_kyros_serve_starts_on_a_log_its_users_read_model_cannot_apply(tmp_path: Path) -> None:
+    """The outage as it happened: the first-admin check read the stuck users read model."""
+    with Kyros(Settings(data_dir=tmp_path)) as before:
+        poison = _append_poison(before)
+    with serving(tmp_path) as served:
+        assert httpx.get(f"{served.url}/v1/health/live", timeout=10).status_code == 200
+    status = run_cli(tmp_path, "projections", "status")
+    users_row = next(line for line in status.stdout.splitlines() if "users" in line)
+    assert f"event {poison}:" in users_row
+    rebuilt = run_cli(tmp_path, "projections", "rebuild", "users")
+    assert rebuilt.returncode == 1
+    assert f"cannot apply event {poison}" in rebuilt.stderr
