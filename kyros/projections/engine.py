@@ -14,7 +14,7 @@ from kyros.projections.failures import (
     read_failures,
     record_failure,
 )
-from kyros.projections.storable_cursor import StorableCursor
+from kyros.projections.storable_cursor import storable_cursor
 from kyros.store.application import KyrosApplication
 from kyros.store.database import Cursor, Database
 from kyros.timefmt import now, sortable
@@ -126,7 +126,7 @@ class ProjectionEngine:
             )
             if tx.rowcount != 1:
                 return 0, self._position_in(tx, name)
-            self.projections[name].apply(StorableCursor(tx), page)
+            self.projections[name].apply(storable_cursor(tx, self.db.dialect), page)
             if name in self._failing:  # it got past the event it was stuck at
                 clear_failure(tx, name)
         self._failing.discard(name)

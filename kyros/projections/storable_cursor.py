@@ -9,16 +9,32 @@ from kyros.domain.text import is_storable, storable
 from kyros.store.database import Cursor, Row
 
 
+def _fine(param: Any) -> bool:
+    """Most parameters are ASCII without NUL: that test is far cheaper than the full rule."""
+    if not isinstance(param, str):
+        return True
+    return (param.isascii() and "\x00" not in param) or is_storable(param)
+
+
 def _clean(params: Sequence[Any]) -> Sequence[Any]:
-    if all(not isinstance(p, str) or is_storable(p) for p in params):
+    for param in params:
+        if not _fine(param):
+            break
+    else:
         return params
     return [storable(p) if isinstance(p, str) else p for p in params]
 
 
-class StorableCursor:
+def storable_cursor(tx: Cursor, dialect: str) -> Cursor:
     """What projections write through. The boundary refuses NUL, but older versions stored
     it in events, and PostgreSQL text cannot hold it: such an event would stall its read
-    model for ever. Replacing it (U+FFFD) on both stores keeps their read models equal."""
+    model for ever, so there it becomes U+FFFD. SQLite holds NUL as it is, and the log
+    cannot hold unpaired surrogates (msgpack refuses them), so SQLite skips the check."""
+    return StorableCursor(tx) if dialect == "postgres" else tx
+
+
+class StorableCursor:
+    """Replaces unstorable text in every parameter it passes on."""
 
     def __init__(self, cursor: Cursor) -> None:
         self._cursor = cursor
