@@ -50,6 +50,7 @@ class ProjectionWorker:
         self.poll_seconds = poll_seconds
         self.position = 0
         self.failure: ProjectionFailure | None = None  # the event it is stuck at, if any
+        self._alerted: int | None = None  # the position this worker raised an alert for
         self.state = WorkerState(name=f"projection:{name}")
         self._scope: anyio.CancelScope | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -111,9 +112,11 @@ class ProjectionWorker:
         self.progressed.fire()
         if failure.attempts == 1:
             log.error("%s; retrying it", stuck, exc_info=stuck.__cause__)
-        if failure.attempts == ALERT_AFTER_ATTEMPTS and self.on_stuck is not None:
+        due = failure.attempts >= ALERT_AFTER_ATTEMPTS and self._alerted != failure.position
+        if due and self.on_stuck is not None:  # attempts count in every process: not `==`
             try:
                 await anyio.to_thread.run_sync(self.on_stuck, failure)
+                self._alerted = failure.position
             except Exception:
                 log.exception("could not raise the alert for read model %s", self.name)
         delay = RETRY_FIRST_SECONDS * 2 ** min(failure.attempts - 1, 10)
