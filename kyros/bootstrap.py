@@ -13,6 +13,7 @@ from anyio.abc import TaskGroup
 from ulid import ULID
 
 from kyros.catalog import load_catalog
+from kyros.commands.alerts import raise_projection_alert
 from kyros.commands.users import CreateUser, create_user
 from kyros.domain.configuration import DEFAULTS
 from kyros.domain.identity_errors import UsernameTaken
@@ -22,6 +23,7 @@ from kyros.identity.oauth2 import OAuth2Login
 from kyros.identity.oauth2_states import SqlStateStore
 from kyros.identity.tokens import MIN_SECRET_BYTES, TokenService
 from kyros.projections.engine import ProjectionEngine
+from kyros.projections.failures import ProjectionFailure, ProjectionStuck
 from kyros.projections.registry import all_projections
 from kyros.projections.worker import ProjectionWorkers
 from kyros.queries.identity import count_users
@@ -68,6 +70,7 @@ class Kyros:
             appended=self.appended,
             page_size=settings.projection_page_size,
             poll_seconds=settings.projection_poll_seconds,
+            on_stuck=self._alert_stuck,
         )
         self.listener_state = WorkerState(name="log-listener")
         self.scheduler = Scheduler(
@@ -97,7 +100,10 @@ class Kyros:
     def ensure_admin(self) -> str | None:
         """With no user in the store, creates the first admin (KYROS_ADMIN_USERNAME/PASSWORD,
         else `admin` and a generated password, which is returned so it can be shown once)."""
-        self.engine.catch_up("users", self.settings.projection_page_size)
+        try:
+            self.engine.catch_up("users", self.settings.projection_page_size)
+        except ProjectionStuck as stuck:  # its worker retries and health shows it: serve on
+            log.error("starting with the users read model behind: %s", stuck)
         if count_users(self.db):
             return None
         password = self.settings.admin_password or secrets.token_urlsafe(18)
@@ -113,6 +119,11 @@ class Kyros:
         except UsernameTaken:  # another process, starting at the same time, made it first
             return None
         return None if self.settings.admin_password else password
+
+    def _alert_stuck(self, failure: ProjectionFailure) -> None:
+        raise_projection_alert(
+            self.app, failure.name, failure.position, failure.event_type, failure.error
+        )
 
     def start_background(self, tg: TaskGroup) -> None:
         """Starts projection workers and, on PostgreSQL, the cross-process append listener."""

@@ -22,6 +22,7 @@ from kyros.domain.user import USER_ROLES, normalise_username
 from kyros.domain.vocabulary import ROLES
 from kyros.identity.api_keys import generate_api_key
 from kyros.ids import public_id
+from kyros.projections.failures import ProjectionStuck
 from kyros.queries.identity import list_api_keys, list_users, user_id_by_username
 from kyros.store.preflight import describe
 
@@ -112,7 +113,7 @@ def users_add(
 def users_list() -> None:
     """Every user with roles, status and last login."""
     with _kyros() as kyros:
-        kyros.engine.catch_up("users", kyros.settings.projection_page_size)
+        _catch_up(kyros, "users")
         rows, _ = list_users(kyros.db, limit=1_000_000, offset=0)
     table = Table("id", "username", "roles", "status", "locked", "last login")
     for u in rows:
@@ -184,7 +185,7 @@ def keys_create(name: str, role: str, init: bool) -> None:
 def keys_list() -> None:
     """Every key by id, name, prefix and role (never the key itself)."""
     with _kyros() as kyros:
-        kyros.engine.catch_up("api_keys", kyros.settings.projection_page_size)
+        _catch_up(kyros, "api_keys")
         rows = list_api_keys(kyros.db)
     table = Table("id", "name", "prefix", "role", "status", "created")
     for k in rows:
@@ -230,8 +231,16 @@ def _change_user(handler: Callable[[Any, Any], int], user: str, **fields: str) -
     click.echo(f"{handler.__name__.replace('_', ' ')}: {user}")
 
 
+def _catch_up(kyros: Kyros, name: str) -> None:
+    """A read model stuck at an event still answers as of the event before: say so."""
+    try:
+        kyros.engine.catch_up(name, kyros.settings.projection_page_size)
+    except ProjectionStuck as stuck:
+        click.echo(f"warning: {stuck}; answering as of event {stuck.reached}", err=True)
+
+
 def _user_id(kyros: Kyros, username: str) -> str:
-    kyros.engine.catch_up("users", kyros.settings.projection_page_size)
+    _catch_up(kyros, "users")
     user_id = user_id_by_username(kyros.db, normalise_username(username))
     if user_id is None:
         raise click.ClickException(f"no user named {username!r}")
@@ -247,10 +256,12 @@ def projections() -> None:
 def projections_status() -> None:
     """Position and lag of every read model."""
     with _kyros() as kyros:
-        head = kyros.app.head()
-        table = Table("projection", "position", "head", "lag")
+        head, failures = kyros.app.head(), kyros.engine.failures()
+        table = Table("projection", "position", "head", "lag", "stuck at")
         for name, position in sorted(kyros.engine.positions().items()):
-            table.add_row(name, str(position), str(head), str(head - position))
+            failure = failures.get(name)
+            stuck = f"event {failure.position}: {failure.error}" if failure else ""
+            table.add_row(name, str(position), str(head), str(head - position), stuck)
         Console().print(table)
 
 
@@ -274,9 +285,12 @@ def projections_rebuild(name: str | None, rebuild_all: bool, page_size: int) -> 
             for projection in names:
                 job = bar.add_task(projection, total=head)
                 kyros.engine.reset(projection)
-                kyros.engine.catch_up(
-                    projection, page_size, lambda p, j=job: bar.update(j, completed=p)
-                )
+                try:
+                    kyros.engine.catch_up(
+                        projection, page_size, lambda p, j=job: bar.update(j, completed=p)
+                    )
+                except ProjectionStuck as stuck:
+                    raise click.ClickException(str(stuck)) from None
                 bar.update(job, completed=head)
         click.echo(f"rebuilt {', '.join(names)} up to position {head}")
 

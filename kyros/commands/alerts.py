@@ -1,8 +1,12 @@
-"""Alert commands: an operator acknowledges an alert, then resolves it."""
+"""Alert commands: an operator acknowledges an alert, then resolves it; a stuck read model
+raises one."""
 
 from __future__ import annotations
 
+from uuid import NAMESPACE_URL, uuid5
+
 from kyros.domain.alert import Alert
+from kyros.domain.errors import Conflict
 from kyros.domain.escalation_errors import AlertNotFound
 from kyros.ids import parse_id
 from kyros.store.application import KyrosApplication
@@ -25,3 +29,28 @@ def resolve_alert(app: KyrosApplication, alert_id: str, note: str | None, actor:
     alert = load_alert(app, alert_id)
     alert.resolve(note=note, actor=actor)
     return app.save_all(alert)
+
+
+def raise_projection_alert(
+    app: KyrosApplication, projection: str, position: int, event_type: str, error: str
+) -> int:
+    """One alert per read model and event, however many processes or retries see it fail:
+    its id is derived from both, and a second raise conflicts. 0 if already raised."""
+    alert_id = uuid5(NAMESPACE_URL, f"kyros:projection-failed:{projection}:{position}")
+    alert = Alert(
+        alert_id=alert_id,
+        alert_type="projection_failed",
+        severity="critical",
+        message=f"Read model {projection} is stuck: it cannot apply event {position}",
+        details={
+            "projection": projection,
+            "position": position,
+            "event_type": event_type,
+            "error": error,
+        },
+        actor="system",
+    )
+    try:
+        return app.save_all(alert)
+    except Conflict:
+        return 0

@@ -9,7 +9,7 @@ from eventsourcing.domain import Aggregate, event
 
 from kyros.domain.escalation_errors import AlertClosed
 
-ALERT_TYPES = ("cost_overrun", "budget_threshold", "escalation_pending")
+ALERT_TYPES = ("cost_overrun", "budget_threshold", "escalation_pending", "projection_failed")
 SEVERITIES = ("info", "warning", "error", "critical")
 STATUSES = ("active", "acknowledged", "resolved")
 

@@ -35,6 +35,7 @@ from kyros.http.rate_limit import rate_limit_middleware_factory
 from kyros.http.request_id import request_id_middleware
 from kyros.http.submissions import SubmissionController
 from kyros.http.tasks import TaskController
+from kyros.http.text_guard import CheckedRequest
 from kyros.http.users import UserController
 from kyros.http.webhooks import WebhookController
 from kyros.http.websocket import redact_tokens_in_server_logs, root_socket, v1_socket
@@ -97,5 +98,6 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
         state=State({"kyros": kyros, "monitor": monitor}),
         logging_config=None,  # logging is the process's (kyros serve), not reset per app
         request_max_body_size=kyros.settings.max_body_bytes,
+        request_class=CheckedRequest,  # refuses text no store can hold, in every JSON body
         debug=False,
     )

@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl
 from litestar import Request
 
 from kyros.domain.errors import DomainError
+from kyros.domain.text import UNSTORABLE_ISSUE, is_storable
 
 FORM = "application/x-www-form-urlencoded"
 MAX_FIELDS = 20
@@ -39,6 +40,8 @@ async def read_form(request: Request[Any, Any, Any], limits: dict[str, int]) -> 
             continue
         if name in form:
             raise DomainError("Must be sent only once", field=name)
+        if not is_storable(value):
+            raise DomainError(UNSTORABLE_ISSUE, field=name)
         if len(value) > limits[name]:
             raise DomainError(f"Must be at most {limits[name]} characters", field=name)
         form[name] = value

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from kyros.domain.text import UNSTORABLE_ISSUE, is_storable
 from kyros.http.envelope import error_body
 
 
@@ -33,16 +34,16 @@ def _known_caller(scope: Scope) -> bool:
 
 
 def _refusal(scope: Scope) -> tuple[int, str, str, dict[str, str]] | None:
-    if "\x00" in scope["path"]:
+    if not is_storable(scope["path"]):
         params = scope.get("path_params") or {}
-        named = [name for name, value in params.items() if "\x00" in str(value)]
+        named = [name for name, value in params.items() if not is_storable(str(value))]
         details = {"field": named[0]} if named else {}
         return 404, "NOT_FOUND", "Resource not found", {**details, "issue": "Contains NUL"}
     query = scope.get("query_string", b"").decode("latin-1")
     for name, value in parse_qsl(query, keep_blank_values=True):
-        if "\x00" in name or "\x00" in value:
+        if not is_storable(name) or not is_storable(value):
             field = name.replace("\x00", "")
-            details = {"field": field, "issue": "Must not contain NUL characters"}
+            details = {"field": field, "issue": UNSTORABLE_ISSUE}
             return 422, "VALIDATION_ERROR", "Request validation failed", details
     return None
 

@@ -10,6 +10,7 @@ from typing import Any
 import jwt
 import msgspec
 
+from kyros.domain.text import is_storable, storable
 from kyros.identity.oauth2_providers import (
     TENANT_ID_PLACEHOLDER,
     Endpoints,
@@ -121,13 +122,13 @@ def identity_from_claims(provider: str, claims: Mapping[str, Any]) -> ExternalId
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
         raise refused(f"{provider} did not identify the user", "subject_missing")
-    email, name = claims.get("email"), claims.get("name")
+    email = _email(claims.get("email"))
     return ExternalIdentity(
         provider=provider,
-        subject=subject,
-        email=email if isinstance(email, str) and email else None,
-        email_verified=claims.get("email_verified") is True and isinstance(email, str),
-        name=name if isinstance(name, str) and name else None,
+        subject=_subject(provider, subject),
+        email=email,
+        email_verified=claims.get("email_verified") is True and email is not None,
+        name=_name(claims.get("name")),
     )
 
 
@@ -136,18 +137,36 @@ def github_identity(provider: str, profile: Mapping[str, Any]) -> ExternalIdenti
     if not isinstance(profile.get("id"), int):
         raise refused(f"{provider} did not identify the user", "subject_missing")
     emails = [
-        e for e in profile["emails"] if isinstance(e, dict) and isinstance(e.get("email"), str)
+        e for e in profile["emails"] if isinstance(e, dict) and _email(e.get("email")) is not None
     ]
     emails.sort(key=lambda e: (e.get("verified") is not True, e.get("primary") is not True))
     chosen = emails[0] if emails else {}
-    name = profile.get("name") or profile.get("login")
     return ExternalIdentity(
         provider=provider,
         subject=str(profile["id"]),
         email=chosen.get("email"),
         email_verified=chosen.get("verified") is True,
-        name=name if isinstance(name, str) else None,
+        name=_name(profile.get("name") or profile.get("login")),
     )
+
+
+# What a provider sends is text like any other input: what no store can hold (NUL, unpaired
+# surrogates from a JSON escape) is cleaned from a display name, makes an e-mail unusable
+# (it could only ever be a wrong link) and refuses a subject (an identity must be exact).
+
+
+def _subject(provider: str, subject: str) -> str:
+    if not is_storable(subject):
+        raise refused(f"{provider} sent an unusable user identifier", "subject_invalid")
+    return subject
+
+
+def _email(value: Any) -> str | None:
+    return value if isinstance(value, str) and value and is_storable(value) else None
+
+
+def _name(value: Any) -> str | None:
+    return storable(value) if isinstance(value, str) and value else None
 
 
 def refused(issue: str, reason: str, field: str | None = None) -> OAuth2LoginRefused:

@@ -2,8 +2,9 @@
 
 Overall status: `unhealthy` when the database cannot be queried; `degraded` when a background
 component of this process is not running (stopped, crashed and waiting to restart, never
-started), a read model lags the log by LAG_DEGRADED events or more, or no WebSocket library is
-installed to upgrade connections with; `healthy` otherwise.
+started), a read model is stuck at an event it cannot apply (whichever process runs it) or
+lags the log by LAG_DEGRADED events or more, or no WebSocket library is installed to upgrade
+connections with; `healthy` otherwise.
 Agents are separate processes: their absence shows in `agent_runner` but degrades nothing.
 """
 
@@ -65,8 +66,8 @@ def health_report(kyros: Kyros, probe: DatabaseProbe, clock: ApiClock) -> dict[s
     issues: list[str] = []
     if stored is None:
         issues.append("the database does not answer")
-    head, positions, agents, models, alerts = stored or (None, {}, None, {}, None)
-    projections = _projections(kyros, head, positions, issues)
+    head, positions, agents, models, alerts, failures = stored or (None, {}, None, {}, None, {})
+    projections = _projections(kyros, head, positions, failures, issues)
     services = {
         "api": {
             "status": "healthy",
@@ -105,9 +106,9 @@ _NO_FIGURES = {"response_time": None, "success_rate": None, "recent_attempts": N
 
 def _stored(
     kyros: Kyros,
-) -> tuple[int, dict[str, int], dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """The log head, read-model positions, agent presence, recent model figures and the
-    alerts still open."""
+) -> tuple[int, dict[str, int], dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The log head, read-model positions, agent presence, recent model figures, the
+    alerts still open and the read models stuck at an event."""
     lease = timedelta(seconds=kyros.settings.agent_lease_seconds)
     return (
         kyros.app.head(),
@@ -115,22 +116,34 @@ def _stored(
         agent_presence(kyros.db, now(), lease),
         recent_model_figures(kyros.db, kyros.catalog.names()),
         open_alert_counts(kyros.db),
+        kyros.engine.failures(),
     )
 
 
 def _projections(
-    kyros: Kyros, head: int | None, positions: dict[str, int], issues: list[str]
+    kyros: Kyros,
+    head: int | None,
+    positions: dict[str, int],
+    failures: dict[str, Any],
+    issues: list[str],
 ) -> dict[str, Any]:
     report = {}
     for worker in kyros.projections.workers:
         state = worker.state
         position = positions.get(worker.name)
         lag = max(head - position, 0) if head is not None and position is not None else None
-        if state.status != "running":
+        failure = failures.get(worker.name)
+        if failure is not None:
+            issues.append(
+                f"projection {worker.name} is stuck: it cannot apply event {failure.position}"
+                f" ({failure.event_type}): {failure.error}"
+            )
+        elif state.status != "running":
             issues.append(f"projection {worker.name}: its worker is {state.status}")
         elif lag is not None and lag >= LAG_DEGRADED:
             issues.append(f"projection {worker.name} lags the log by {lag} events")
         report[worker.name] = {
+            "status": "stuck" if failure is not None else "ok",
             "position": position,
             "lag": lag,
             "worker_alive": state.running,
@@ -139,6 +152,7 @@ def _projections(
             "restarts": state.restarts,
             "last_error": state.last_error,
             "last_error_at": state.last_error_at,
+            "failure": failure.as_report() if failure is not None else None,
         }
     return report
 

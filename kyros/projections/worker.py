@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import anyio
 from anyio.abc import TaskGroup
 
 from kyros.projections.engine import ProjectionEngine
+from kyros.projections.failures import ProjectionFailure, ProjectionStuck
 from kyros.store.leadership import LEASE_CHECK_SECONDS, LeaderSession, Leadership
 from kyros.store.signals import Pulse
 from kyros.supervision import WorkerState, supervise
+from kyros.timefmt import iso, now
 
 log = logging.getLogger(__name__)
+
+ALERT_AFTER_ATTEMPTS = 3  # a failure that survives its retries is no passing blip
+RETRY_FIRST_SECONDS = 0.5
+RETRY_MAX_SECONDS = 30.0
+
+OnStuck = Callable[[ProjectionFailure], object]
 
 
 class ProjectionWorker:
@@ -30,15 +38,19 @@ class ProjectionWorker:
         progressed: Pulse,
         page_size: int,
         poll_seconds: float,
+        on_stuck: OnStuck | None = None,
     ) -> None:
         self.engine = engine
         self.name = name
+        self.on_stuck = on_stuck
         self.leaders = leaders
         self.appended = appended
         self.progressed = progressed
         self.page_size = page_size
         self.poll_seconds = poll_seconds
         self.position = 0
+        self.failure: ProjectionFailure | None = None  # the event it is stuck at, if any
+        self._alerted: int | None = None  # the position this worker raised an alert for
         self.state = WorkerState(name=f"projection:{name}")
         self._scope: anyio.CancelScope | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -69,22 +81,50 @@ class ProjectionWorker:
     async def _lead(self, lease: Leadership) -> None:
         """Applies the log until the lease turns out lost (its session died)."""
         checked = anyio.current_time()
+        self.failure = await anyio.to_thread.run_sync(self.engine.failure, self.name)
         while True:
-            ticket = self.appended.ticket()
-            applied, self.position = await anyio.to_thread.run_sync(
-                self.engine.step, self.name, self.page_size
-            )
-            if applied:
-                self.progressed.fire()
             if anyio.current_time() - checked > LEASE_CHECK_SECONDS:
                 if not await anyio.to_thread.run_sync(lease.still_held):
                     return
                 checked = anyio.current_time()
+            ticket = self.appended.ticket()
+            try:
+                applied, self.position = await anyio.to_thread.run_sync(
+                    self.engine.step, self.name, self.page_size
+                )
+            except ProjectionStuck as stuck:
+                await self._stuck(stuck)
+                continue
+            if applied:
+                self.failure = None
+                self.progressed.fire()
             if applied < self.page_size:
                 await Pulse.wait(ticket, self.poll_seconds)
 
+    async def _stuck(self, stuck: ProjectionStuck) -> None:
+        """Halts visibly at the event, keeping the lease, and retries it with backoff; writes
+        stop waiting for this read model (see `wait_for`) and, once the failure has
+        survived its retries, an alert is raised."""
+        failure = stuck.failure
+        self.position, self.failure = stuck.reached, failure
+        self.state.last_error = str(stuck)[:500]
+        self.state.last_error_at = iso(now())
+        self.progressed.fire()
+        if failure.attempts == 1:
+            log.error("%s; retrying it", stuck, exc_info=stuck.__cause__)
+        due = failure.attempts >= ALERT_AFTER_ATTEMPTS and self._alerted != failure.position
+        if due and self.on_stuck is not None:  # attempts count in every process: not `==`
+            try:
+                await anyio.to_thread.run_sync(self.on_stuck, failure)
+                self._alerted = failure.position
+            except Exception:
+                log.exception("could not raise the alert for read model %s", self.name)
+        delay = RETRY_FIRST_SECONDS * 2 ** min(failure.attempts - 1, 10)
+        await anyio.sleep(min(delay, RETRY_MAX_SECONDS))
+
     async def refresh(self) -> None:
         self.position = await anyio.to_thread.run_sync(self.engine.position, self.name)
+        self.failure = await anyio.to_thread.run_sync(self.engine.failure, self.name)
         self.progressed.fire()
 
 
@@ -99,6 +139,7 @@ class ProjectionWorkers:
         appended: Pulse,
         page_size: int,
         poll_seconds: float,
+        on_stuck: OnStuck | None = None,
     ) -> None:
         self.progressed = Pulse()
         self.workers = [
@@ -110,6 +151,7 @@ class ProjectionWorkers:
                 progressed=self.progressed,
                 page_size=page_size,
                 poll_seconds=poll_seconds,
+                on_stuck=on_stuck,
             )
             for name in engine.projections
         ]
@@ -128,11 +170,12 @@ class ProjectionWorkers:
         worker.stop()
 
     async def wait_for(self, position: int, timeout: float) -> bool:
-        """True once every read model has applied the log up to `position`."""
+        """True once every read model has applied the log up to `position`, a read model
+        stuck at an event not counting: it would hold every write for the whole timeout."""
         with anyio.move_on_after(timeout):
             while True:
                 ticket = self.progressed.ticket()
-                lagging = [w for w in self.workers if w.position < position]
+                lagging = [w for w in self.workers if w.position < position and not w.failure]
                 if not lagging:
                     return True
                 if any(not w.state.leader for w in lagging):

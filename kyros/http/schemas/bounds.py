@@ -1,4 +1,4 @@
-"""Bounds on free-form JSON that the typed schemas cannot express: depth, integer range, NUL."""
+"""Bounds on free-form JSON that typed schemas cannot express: depth and integer range."""
 
 from __future__ import annotations
 
@@ -21,9 +21,6 @@ def check_json(value: Any, field: str, depth: int = 0) -> None:
     if isinstance(value, int):
         if not _INT_MIN <= value <= _INT_MAX:
             raise DomainError("Integer out of the 64-bit range", field=field)
-    elif isinstance(value, str):
-        if "\x00" in value:
-            raise DomainError("Must not contain NUL characters", field=field)
     elif isinstance(value, datetime):
         _check_moment(value, field)
     elif isinstance(value, dict):
