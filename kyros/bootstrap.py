@@ -28,6 +28,7 @@ from kyros.queries.identity import count_users
 from kyros.scheduler.worker import Scheduler
 from kyros.settings import Settings
 from kyros.store.application import KyrosApplication, store_env
+from kyros.store.current_configuration import CurrentConfiguration
 from kyros.store.database import Database, open_database
 from kyros.store.leadership import LeaderSession
 from kyros.store.signals import Pulse, listen_for_appends
@@ -56,6 +57,7 @@ class Kyros:
         )
         self.app = KyrosApplication(env=store_env(settings))
         self.db: Database = open_database(settings)
+        self.configuration = CurrentConfiguration(self.app)  # read on every write request
         self.engine = ProjectionEngine(self.app, self.db, all_projections())
         self.engine.setup()
         self.oauth2 = oauth2_login(settings, self.db)

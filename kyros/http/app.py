@@ -24,6 +24,7 @@ from kyros.http.docs import assets_router, openapi_config
 from kyros.http.errors import EXCEPTION_HANDLERS
 from kyros.http.escalations import EscalationController
 from kyros.http.health import HealthController
+from kyros.http.maintenance import maintenance_middleware
 from kyros.http.models import ModelController
 from kyros.http.monitoring_analytics import MonitoringAnalyticsController
 from kyros.http.monitoring_health import MonitoringHealthController
@@ -89,6 +90,7 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
             authentication_middleware(kyros),
             rate_limit_middleware_factory(kyros.settings),
             nul_guard_middleware,
+            maintenance_middleware(kyros),
         ],
         openapi_config=openapi_config(__version__),
         lifespan=[lifespan],
