@@ -20,6 +20,7 @@ from kyros.domain.user import USER_ROLES
 from kyros.fanout.hub import Hub
 from kyros.identity.oauth2 import OAuth2Login
 from kyros.identity.oauth2_states import SqlStateStore
+from kyros.identity.session_activity import SessionActivity
 from kyros.identity.tokens import MIN_SECRET_BYTES, TokenService
 from kyros.projections.engine import ProjectionEngine
 from kyros.projections.registry import all_projections
@@ -61,6 +62,8 @@ class Kyros:
         self.engine = ProjectionEngine(self.app, self.db, all_projections())
         self.engine.setup()
         self.oauth2 = oauth2_login(settings, self.db)
+        self.sessions = SessionActivity(self.db)  # when each login session was last used
+        self.sessions.create()
         self.appended = Pulse()
         self.app.add_listener(self.appended.fire_threadsafe)
         self.leaders = LeaderSession(settings.database_url)  # one connection for every lease
