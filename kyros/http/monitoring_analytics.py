@@ -14,6 +14,7 @@ from kyros.http.envelope import ok
 from kyros.queries.configuration import get_configuration
 from kyros.queries.costs import GROUPS, cost_analysis
 from kyros.queries.metrics import METRICS, SPEC_METRICS, performance_metrics
+from kyros.queries.metrics_retention import retained, retained_from, retention_note
 from kyros.queries.windows import DEFAULT_GRANULARITY, cost_window, metric_buckets, selection
 from kyros.timefmt import now
 
@@ -32,12 +33,22 @@ class MonitoringAnalyticsController(Controller):
         metrics: str | None = Parameter(default=None, max_length=1_000),
     ) -> Response[bytes]:
         """Buckets aligned to the granularity in UTC, the last one holding now; the default
-        granularity is 5m for 1h, 1h for 24h and 7d, 1d for 30d."""
+        granularity is 5m for 1h, 1h for 24h and 7d, 1d for 30d. Only buckets within the
+        metrics retention are answered; `retention` says from when data is kept."""
         step = DEFAULT_GRANULARITY.get(period, "1h") if granularity is None else granularity
-        buckets = metric_buckets(period, step, now())
+        at = now()
+        requested = metric_buckets(period, step, at)
         names = selection("metrics", metrics, tuple(METRICS), SPEC_METRICS)
-        series = await in_thread(performance_metrics, kyros.db, buckets, names)
-        return ok(request, {"period": period, "granularity": step, **series})
+        days = (await in_thread(get_configuration, kyros.db))["monitoring"][
+            "metrics_retention_days"
+        ]
+        since = await in_thread(retained_from, kyros.db, days, at)
+        buckets = retained(requested, since)
+        series = await in_thread(performance_metrics, kyros.db, buckets, names, since)
+        retention = retention_note(days, since, requested)
+        return ok(
+            request, {"period": period, "granularity": step, **series, "retention": retention}
+        )
 
     @get("/costs", operation_id="GetCostAnalysis", guards=[requires("read_costs")])
     async def get_costs(
