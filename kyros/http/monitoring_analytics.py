@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get
@@ -39,16 +40,12 @@ class MonitoringAnalyticsController(Controller):
         at = now()
         requested = metric_buckets(period, step, at)
         names = selection("metrics", metrics, tuple(METRICS), SPEC_METRICS)
-        days = (await in_thread(get_configuration, kyros.db))["monitoring"][
-            "metrics_retention_days"
-        ]
-        since = await in_thread(retained_from, kyros.db, days, at)
+        days, since = await _retention(kyros, at)
         buckets = retained(requested, since)
         series = await in_thread(performance_metrics, kyros.db, buckets, names, since)
-        retention = retention_note(days, since, requested)
-        return ok(
-            request, {"period": period, "granularity": step, **series, "retention": retention}
-        )
+        retention = retention_note(days, since, requested.start)
+        body = {"period": period, "granularity": step, **series, "retention": retention}
+        return ok(request, body)
 
     @get("/costs", operation_id="GetCostAnalysis", guards=[requires("read_costs")])
     async def get_costs(
@@ -58,9 +55,20 @@ class MonitoringAnalyticsController(Controller):
         period: str = Parameter(default="7d", max_length=10),
         group_by: str | None = Parameter(default=None, max_length=200),
     ) -> Response[bytes]:
-        """Savings re-price every priced attempt at the configured escalation model."""
-        window = cost_window(period, now())
+        """Savings re-price every priced attempt at the configured escalation model. A
+        period reaching past the metrics retention covers only what is retained."""
+        at = now()
+        start, end = cost_window(period, at)
         groups = selection("group_by", group_by, tuple(GROUPS), tuple(GROUPS))
+        days, since = await _retention(kyros, at)
         premium = (await in_thread(get_configuration, kyros.db))["models"]["escalation_model"]
+        window = (max(start, since), end)
         analysis = await in_thread(cost_analysis, kyros.db, window, groups, kyros.catalog, premium)
-        return ok(request, {"period": period, **analysis})
+        retention = retention_note(days, since, start)
+        return ok(request, {"period": period, **analysis, "retention": retention})
+
+
+async def _retention(kyros: Kyros, at: datetime) -> tuple[int, datetime]:
+    """monitoring.metrics_retention_days, and the moment from which facts are retained."""
+    days = (await in_thread(get_configuration, kyros.db))["monitoring"]["metrics_retention_days"]
+    return days, await in_thread(retained_from, kyros.db, days, at)

@@ -30,5 +30,6 @@ def retained(buckets: Buckets, since: datetime) -> Buckets:
     )
 
 
-def retention_note(days: int, since: datetime, requested: Buckets) -> dict[str, Any]:
-    return {"days": days, "retained_from": iso(since), "truncated": requested.start < since}
+def retention_note(days: int, since: datetime, start: datetime) -> dict[str, Any]:
+    """What the answer says of the retention; `truncated` when the period reaches past it."""
+    return {"days": days, "retained_from": iso(since), "truncated": start < since}

@@ -67,6 +67,9 @@ def test_within_the_retention_every_bucket_is_answered_and_says_so(
     assert len(body["buckets"]) == 7
     assert body["retention"]["days"] == 90
     assert body["retention"]["truncated"] is False
+    costs = data(client.get("/v1/monitoring/costs", params={"period": "7d"}))
+    assert costs["task_counts"]["completed"] == 1
+    assert costs["retention"]["truncated"] is False
 
 
 def test_buckets_older_than_the_retention_leave_the_metrics_and_a_rebuild_keeps_them_out(
@@ -96,6 +99,9 @@ def test_buckets_older_than_the_retention_leave_the_metrics_and_a_rebuild_keeps_
     kyros.engine.catch_up("analytics", 500)
     assert stored() == 1  # a rebuild does not bring it back
     assert completed(week(client)) == 1
+    costs = data(client.get("/v1/monitoring/costs", params={"period": "7d"}))
+    assert costs["task_counts"]["completed"] == 1  # cost analysis reads the same facts
+    assert (costs["retention"]["days"], costs["retention"]["truncated"]) == (1, True)
     assert get_task(client, old)["status"] == "completed"  # the log and other models keep it
 
 
