@@ -51,6 +51,12 @@ def until(read: Callable[[], Any], condition: Callable[[Any], bool], timeout: fl
     return value
 
 
+def stored_attempts(kyros: Kyros) -> int:
+    with kyros.db.transaction(write=False) as tx:
+        row = tx.execute("SELECT COUNT(*) AS n FROM rm_analytics_attempts").fetchone()
+    return int(row["n"]) if row else 0
+
+
 def set_retention(client: httpx.Client, days: int) -> None:
     body = {"monitoring": {"metrics_retention_days": days}}
     assert (
@@ -89,15 +95,10 @@ def test_buckets_older_than_the_retention_leave_the_metrics_and_a_rebuild_keeps_
     assert len(body["buckets"]) == 2  # the day the retention starts in, and today
     assert datetime.fromisoformat(body["buckets"][0]) + timedelta(days=1) > since
 
-    def stored() -> int:
-        with kyros.db.transaction(write=False) as tx:
-            row = tx.execute("SELECT COUNT(*) AS n FROM rm_analytics_attempts").fetchone()
-        return int(row["n"]) if row else 0
-
-    until(stored, lambda n: n == 1)  # the scheduler purged the old attempt
+    until(lambda: stored_attempts(kyros), lambda n: n == 1)  # the scheduler purged the old one
     kyros.engine.reset("analytics")
     kyros.engine.catch_up("analytics", 500)
-    assert stored() == 1  # a rebuild does not bring it back
+    assert stored_attempts(kyros) == 1  # a rebuild does not bring it back
     assert completed(week(client)) == 1
     costs = data(client.get("/v1/monitoring/costs", params={"period": "7d"}))
     assert costs["task_counts"]["completed"] == 1  # cost analysis reads the same facts
@@ -111,11 +112,7 @@ def test_raising_the_retention_again_keeps_new_facts_but_not_the_purged_ones(
     finish_at(kyros, base_url, client, event_clock, timedelta(days=3))
     set_retention(client, 1)
 
-    def purged(_: object = None) -> bool:
-        with kyros.db.transaction(write=False) as tx:
-            return tx.execute("SELECT * FROM analytics_retention").fetchone() is not None
-
-    until(purged, bool)
+    until(lambda: stored_attempts(kyros), lambda n: n == 0)  # the scheduler purged it
     set_retention(client, 90)
     finish_at(kyros, base_url, client, event_clock, timedelta(hours=2))
     body = until(lambda: week(client), lambda b: completed(b) == 1)
