@@ -21,6 +21,7 @@ from kyros.domain.user import USER_ROLES
 from kyros.fanout.hub import Hub
 from kyros.identity.oauth2 import OAuth2Login
 from kyros.identity.oauth2_states import SqlStateStore
+from kyros.identity.session_activity import SessionActivity
 from kyros.identity.tokens import MIN_SECRET_BYTES, TokenService
 from kyros.projections.engine import ProjectionEngine
 from kyros.projections.failures import ProjectionFailure, ProjectionStuck
@@ -30,6 +31,7 @@ from kyros.queries.identity import count_users
 from kyros.scheduler.worker import Scheduler
 from kyros.settings import Settings
 from kyros.store.application import KyrosApplication, store_env
+from kyros.store.current_configuration import CurrentConfiguration
 from kyros.store.database import Database, open_database
 from kyros.store.leadership import LeaderSession
 from kyros.store.signals import Pulse, listen_for_appends
@@ -58,9 +60,12 @@ class Kyros:
         )
         self.app = KyrosApplication(env=store_env(settings))
         self.db: Database = open_database(settings)
+        self.configuration = CurrentConfiguration(self.app)  # read on every write request
         self.engine = ProjectionEngine(self.app, self.db, all_projections())
         self.engine.setup()
         self.oauth2 = oauth2_login(settings, self.db)
+        self.sessions = SessionActivity(self.db)  # when each login session was last used
+        self.sessions.create()
         self.appended = Pulse()
         self.app.add_listener(self.appended.fire_threadsafe)
         self.leaders = LeaderSession(settings.database_url)  # one connection for every lease

@@ -97,6 +97,17 @@ def log_out(app: KyrosApplication, cmd: LogOut) -> int:
     return app.save_all(family)
 
 
+def end_idle_session(app: KyrosApplication, family_id: str) -> int:
+    """Revokes a session that went unused past the timeout, so raising the timeout later
+    does not revive it; a racing request that revoked it first leaves nothing to do."""
+    family = _load_family(app, family_id)
+    family.revoke(reason="idle_timeout", actor="system")
+    try:
+        return app.save_all(family)
+    except Conflict:
+        return 0
+
+
 def _verified_user(app: KyrosApplication, cmd: LogIn) -> User:
     """Every refusal costs one Argon2 verification, whether or not the user exists."""
     user = find_user(app, normalise_username(cmd.username))

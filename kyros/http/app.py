@@ -25,6 +25,7 @@ from kyros.http.errors import EXCEPTION_HANDLERS
 from kyros.http.escalations import EscalationController
 from kyros.http.health import HealthController
 from kyros.http.idempotency import idempotency_middleware
+from kyros.http.maintenance import maintenance_middleware
 from kyros.http.models import ModelController
 from kyros.http.monitoring_analytics import MonitoringAnalyticsController
 from kyros.http.monitoring_health import MonitoringHealthController
@@ -91,6 +92,7 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
             authentication_middleware(kyros),
             rate_limit_middleware_factory(kyros.settings),
             nul_guard_middleware,
+            maintenance_middleware(kyros),  # before idempotency: no replay gets past maintenance
             idempotency_middleware(kyros),
         ],
         openapi_config=openapi_config(__version__),

@@ -13,6 +13,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from kyros.bootstrap import Kyros
 from kyros.domain.identity_errors import Forbidden, Unauthorized
+from kyros.http.idle_sessions import use_session
 from kyros.identity.api_keys import api_key_prefix, looks_like_api_key, verify_api_key
 from kyros.identity.roles import Permission, permissions_for
 from kyros.identity.tokens import InvalidToken, TokenClaims
@@ -116,6 +117,7 @@ def _session_principal(kyros: Kyros, claims: TokenClaims) -> Principal:
         raise Unauthorized("This session has ended; log in again")
     if row["disabled"]:
         raise Unauthorized("This account is disabled")
+    use_session(kyros, str(claims.session_id))
     roles = frozenset(loads(row["roles"]))
     return Principal(
         subject=row["id"],

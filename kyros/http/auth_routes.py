@@ -18,6 +18,7 @@ from kyros.http.dependencies import in_thread
 from kyros.http.docs import ANONYMOUS
 from kyros.http.envelope import ok
 from kyros.http.forms import read_form, required
+from kyros.http.idle_sessions import use_session
 from kyros.http.schemas.identity import RefreshRequest
 from kyros.identity.api_keys import api_key_prefix
 from kyros.identity.tokens import MAX_TOKEN_BYTES, InvalidToken
@@ -109,6 +110,8 @@ async def _refresh_grant(kyros: Kyros, token: str) -> dict[str, Any]:
     except InvalidToken as invalid:
         expired = invalid.reason == "expired"
         raise Unauthorized(f"{'Expired' if expired else 'Invalid'} refresh token") from None
+    if claims.family_id:
+        await in_thread(use_session, kyros, claims.family_id)
     command = Refresh(
         user_id=claims.subject,
         family_id=claims.family_id or "",

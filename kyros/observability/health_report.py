@@ -101,7 +101,12 @@ def health_report(kyros: Kyros, probe: DatabaseProbe, clock: ApiClock) -> dict[s
     }
 
 
-_NO_FIGURES = {"response_time": None, "success_rate": None, "recent_attempts": None}
+_NO_FIGURES = {
+    "response_time": None,
+    "success_rate": None,
+    "recent_attempts": None,
+    "performance_tracking": None,
+}
 
 
 def _stored(

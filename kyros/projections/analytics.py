@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kyros.ids import public_id
+from kyros.projections import analytics_retention
 from kyros.projections.engine import Page
 from kyros.store.database import Cursor
 from kyros.timefmt import from_sortable, sortable
@@ -61,6 +62,7 @@ DDL = (
     )
     """,
     "CREATE INDEX IF NOT EXISTS rm_analytics_attempts_at ON rm_analytics_attempts (finished_at)",
+    analytics_retention.DDL,
 )
 
 
@@ -72,6 +74,9 @@ class AnalyticsProjection:
     submitted work, with what that attempt reported: tokens, response seconds and the cost
     priced at completion (Decimal text, summed exactly in Python; null when no usage was
     reported, e.g. a completion through PUT /tasks).
+
+    Facts dated before the retention horizon (`analytics_retention`) are not recorded, so a
+    rebuild does not bring back what the retention purge removed.
     """
 
     name = "analytics"
@@ -85,10 +90,14 @@ class AnalyticsProjection:
             tx.execute(f"DELETE FROM rm_analytics_{table}")
 
     def apply(self, tx: Cursor, page: Page) -> None:
+        purged_before = analytics_retention.horizon(tx) or ""
         for _, event in page:
             handler = _HANDLERS.get(type(event).__qualname__)
-            if handler is not None:
-                handler(tx, event)
+            if handler is None:
+                continue
+            if (sortable(event.timestamp) or "") < purged_before:
+                handler = _BEFORE_HORIZON.get(handler, handler)
+            handler(tx, event)
 
 
 def _task_id(e: Any) -> str:
@@ -112,16 +121,20 @@ def _updated(tx: Cursor, e: Any) -> None:
 
 
 def _submitted(tx: Cursor, e: Any) -> None:
-    task_id = _task_id(e)
     tx.execute(
         "INSERT INTO rm_analytics_submissions (task_id, version, submitted_at) VALUES (?, ?, ?)"
         " ON CONFLICT (task_id, version) DO NOTHING",
-        (task_id, e.originator_version, sortable(e.timestamp)),
+        (_task_id(e), e.originator_version, sortable(e.timestamp)),
     )
+    _routed(tx, e)
+
+
+def _routed(tx: Cursor, e: Any) -> None:
+    """The task's current submission, which its later attempts are recorded against."""
     tx.execute(
         "UPDATE rm_analytics_tasks SET role = ?, model = ?, submitted_by = ?, started_at = NULL"
         " WHERE task_id = ?",
-        (e.role, e.model, e.actor, task_id),
+        (e.role, e.model, e.actor, _task_id(e)),
     )
 
 
@@ -185,13 +198,32 @@ def _escalation_submitted(tx: Cursor, e: Any) -> None:
     )
 
 
+def _skip(tx: Cursor, e: Any) -> None:
+    pass
+
+
+def _completed(tx: Cursor, e: Any) -> None:
+    _finished(tx, e, "completed", e.usage or {})
+
+
+def _failed(tx: Cursor, e: Any) -> None:
+    _finished(tx, e, "failed", {})
+
+
 _HANDLERS = {
     "Task.Created": _created,
     "Task.Updated": _updated,
     "Task.Submitted": _submitted,
     "Task.Requeued": _requeued,
     "Task.Assigned": _assigned,
-    "Task.Completed": lambda tx, e: _finished(tx, e, "completed", e.usage or {}),
-    "Task.Failed": lambda tx, e: _finished(tx, e, "failed", {}),
+    "Task.Completed": _completed,
+    "Task.Failed": _failed,
     "Escalation.Submitted": _escalation_submitted,
+}
+# Before the horizon, dated facts are skipped; what later facts need is still kept.
+_BEFORE_HORIZON: dict[Any, Any] = {
+    _submitted: _routed,
+    _completed: _skip,
+    _failed: _skip,
+    _escalation_submitted: _skip,
 }

@@ -36,6 +36,19 @@ DDL = (
     """,
     "CREATE INDEX IF NOT EXISTS rm_attempts_model ON rm_attempts (model, outcome)",
     "CREATE INDEX IF NOT EXISTS rm_attempts_role ON rm_attempts (role, finished_at)",
+    """
+    CREATE TABLE IF NOT EXISTS rm_untracked_attempts (
+        task_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (task_id, version)
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS rm_performance_tracking (
+        id INTEGER PRIMARY KEY,
+        tracking INTEGER NOT NULL
+    )
+    """,
 )
 
 
@@ -44,6 +57,10 @@ class ModelPerformanceProjection:
 
     `cost` is Decimal text (summed exactly in Python); `quality` is the completion's
     `results.code_quality_score` (0-100) on the spec's 0-10 scale, when an agent reports one.
+
+    While `monitoring.performance_tracking` is off (followed here in log order, so a rebuild
+    agrees), an attempt is still recorded with its cost, for cost accounting, but without its
+    times and quality, and listed in `rm_untracked_attempts`, which performance figures skip.
     """
 
     name = "model_performance"
@@ -53,12 +70,16 @@ class ModelPerformanceProjection:
             tx.execute(statement)
 
     def clear(self, tx: Cursor) -> None:
-        tx.execute("DELETE FROM rm_attempts")
-        tx.execute("DELETE FROM rm_attempt_state")
+        for table in ("attempts", "attempt_state", "untracked_attempts", "performance_tracking"):
+            tx.execute(f"DELETE FROM rm_{table}")
 
     def apply(self, tx: Cursor, page: Page) -> None:
         for _, event in page:
-            handler = _HANDLERS.get(type(event).__qualname__)
+            kind = type(event).__qualname__
+            if kind in ("Configuration.Initialised", "Configuration.Changed"):
+                _tracking_changed(tx, event)
+                continue
+            handler = _HANDLERS.get(kind)
             if handler is not None:
                 handler(tx, event, public_id("task", event.originator_id))
 
@@ -96,6 +117,13 @@ def _finished(tx: Cursor, e: Any, task_id: str, outcome: str, usage: dict[str, A
     seconds = usage.get("response_seconds")
     cost = usage.get("cost")
     quality = _quality((getattr(e, "results", None) or {}).get("code_quality_score"))
+    if not _tracking(tx):
+        duration = seconds = quality = None
+        tx.execute(
+            "INSERT INTO rm_untracked_attempts (task_id, version) VALUES (?, ?)"
+            " ON CONFLICT (task_id, version) DO NOTHING",
+            (task_id, e.originator_version),
+        )
     tx.execute(
         "INSERT INTO rm_attempts (task_id, version, role, model, outcome, finished_at,"
         " response_seconds, duration_seconds, cost, quality) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -114,6 +142,25 @@ def _finished(tx: Cursor, e: Any, task_id: str, outcome: str, usage: dict[str, A
         ),
     )
     tx.execute("UPDATE rm_attempt_state SET started_at = NULL WHERE task_id = ?", (task_id,))
+
+
+def _tracking(tx: Cursor) -> bool:
+    row = tx.execute("SELECT tracking FROM rm_performance_tracking WHERE id = 1").fetchone()
+    return bool(row["tracking"]) if row else True
+
+
+def _tracking_changed(tx: Cursor, e: Any) -> None:
+    """From a Configuration event: whether figures are recorded from here on."""
+    settings = getattr(e, "settings", None) or {}
+    tracking = settings.get("monitoring", {}).get("performance_tracking")
+    change = (getattr(e, "changes", None) or {}).get("monitoring.performance_tracking")
+    if change is not None:
+        tracking = change["new"]
+    if tracking is not None:
+        tx.execute("DELETE FROM rm_performance_tracking WHERE id = 1")
+        tx.execute(
+            "INSERT INTO rm_performance_tracking (id, tracking) VALUES (1, ?)", (int(tracking),)
+        )
 
 
 def _quality(score: Any) -> float | None:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from kyros.queries.models import TRACKED, performance_tracking
 from kyros.store.database import Database
 from kyros.timefmt import from_sortable, sortable
 
@@ -35,12 +36,14 @@ def agent_presence(db: Database, now: datetime, lease: timedelta) -> dict[str, A
 
 def recent_model_figures(db: Database, models: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Per model, over its latest finished attempts: mean response seconds of the completed
-    ones and the percentage that completed; null where there is nothing to measure."""
+    ones and the percentage that completed; null where there is nothing to measure. Attempts
+    finished while performance tracking was off are not among them."""
     figures = {}
     with db.transaction(write=False) as tx:
+        tracking = performance_tracking(tx)
         for model in models:
             rows = tx.execute(
-                "SELECT outcome, response_seconds FROM rm_attempts WHERE model = ?"
+                f"SELECT outcome, response_seconds FROM rm_attempts WHERE model = ? AND {TRACKED}"
                 " ORDER BY finished_at DESC LIMIT ?",
                 (model, RECENT_ATTEMPTS),
             ).fetchall()
@@ -52,5 +55,6 @@ def recent_model_figures(db: Database, models: Sequence[str]) -> dict[str, dict[
                 "response_time": round(sum(seconds) / len(seconds), 2) if seconds else None,
                 "success_rate": round(100 * len(completed) / len(rows), 1) if rows else None,
                 "recent_attempts": len(rows),
+                "performance_tracking": tracking,
             }
     return figures

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -69,13 +70,17 @@ METRICS: dict[str, Metric] = {
 SPEC_METRICS = ("task_completion_rate", "average_response_time", "cost_per_task", "escalation_rate")
 
 
-def performance_metrics(db: Database, buckets: Buckets, names: tuple[str, ...]) -> dict[str, Any]:
+def performance_metrics(
+    db: Database, buckets: Buckets, names: tuple[str, ...], since: datetime | None = None
+) -> dict[str, Any]:
     """`buckets` (ISO starts) and, per metric, `data` (one value per bucket; null for a
-    ratio with nothing to measure, 0 for an empty count or sum), `unit` and `average`."""
+    ratio with nothing to measure, 0 for an empty count or sum), `unit` and `average`.
+    Facts before `since` (the retention's start) count nowhere."""
     tallies = [Tally() for _ in range(buckets.count)]
     total = Tally()
+    start = max(buckets.start, since) if since else buckets.start
     with db.transaction(write=False) as tx:
-        for at, kind, row in _facts(tx, buckets):
+        for at, kind, row in _facts(tx, start, buckets.end):
             index = buckets.index(from_sortable(at))
             if index is not None:
                 _add(tallies[index], kind, row)
@@ -114,10 +119,10 @@ _DATED = (
 )
 
 
-def _facts(tx: Cursor, buckets: Buckets) -> Iterator[tuple[str, str, Row | None]]:
+def _facts(tx: Cursor, start: datetime, end: datetime) -> Iterator[tuple[str, str, Row | None]]:
     """(time, kind, attempt row) of every fact in the window; a window holds few enough rows
     to bucket in Python, which keeps the SQL identical on both stores."""
-    window = (sortable(buckets.start), sortable(buckets.end))
+    window = (sortable(start), sortable(end))
     for kind, table, column in _DATED:
         sql = f"SELECT {column} AS at FROM {table} WHERE {column} >= ? AND {column} < ?"
         for row in tx.execute(sql, window).fetchall():

@@ -1,5 +1,6 @@
 """Requeues work of agents that stopped heartbeating; queues tasks whose dependencies completed;
-expires escalations past their deadline and flags those waiting too long.
+expires escalations past their deadline and flags those waiting too long; purges metrics
+older than their retention.
 
 Runs once across the cluster (an advisory lock on PostgreSQL). It reads read models to find
 candidates and acts only through commands, which re-check everything against the log, so a
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 import anyio
 
@@ -18,6 +20,7 @@ from kyros.commands.reports import ExpireLease, expire_lease
 from kyros.commands.submissions import release_waiting_task
 from kyros.domain.errors import DomainError
 from kyros.domain.models import Catalog
+from kyros.projections.analytics_retention import purge
 from kyros.queries.configuration import get_configuration
 from kyros.queries.escalation_deadlines import expired_escalations, unflagged_escalations
 from kyros.queries.queue import expired_leases, ready_to_release
@@ -30,6 +33,7 @@ from kyros.timefmt import now, sortable
 
 log = logging.getLogger(__name__)
 MIN_INTERVAL = 0.1  # seconds between sweeps, however often the log moves
+PURGE_EVERY = timedelta(hours=1)  # and whenever the retention setting changes
 
 
 class Scheduler:
@@ -52,6 +56,7 @@ class Scheduler:
         # A lease is noticed within a quarter of its length (and at least every second).
         self.interval = max(MIN_INTERVAL, min(1.0, lease.total_seconds() / 4))
         self.state = WorkerState(name="scheduler")
+        self._purged: tuple[datetime, int] | None = None  # when, and for how many days
 
     def sweep(self, at: datetime) -> int:
         """One pass; returns how many transitions it made."""
@@ -67,15 +72,22 @@ class Scheduler:
             changed += self._attempt(expire_lease, self.app, command)
         for task_id in ready_to_release(self.db):
             changed += self._attempt(release_waiting_task, self.app, task_id)
-        return changed + self._sweep_escalations(at)
+        configuration = get_configuration(self.db)
+        self._purge_metrics(at, configuration["monitoring"]["metrics_retention_days"])
+        return changed + self._sweep_escalations(at, configuration)
 
-    def _sweep_escalations(self, at: datetime) -> int:
+    def _purge_metrics(self, at: datetime, days: int) -> None:
+        """Changes no state in the log: the analytics read model forgets old facts."""
+        if self._purged is None or self._purged[1] != days or at - self._purged[0] >= PURGE_EVERY:
+            removed = purge(self.db, at - timedelta(days=days))
+            self._purged = (at, days)
+            log.debug("scheduler: purged %d analytics facts older than %d days", removed, days)
+
+    def _sweep_escalations(self, at: datetime, configuration: dict[str, Any]) -> int:
         changed = 0
         for escalation_id in expired_escalations(self.db, sortable(at) or ""):
             changed += self._attempt(expire_escalation, self.app, self.catalog, escalation_id, at)
-        waited = timedelta(
-            minutes=get_configuration(self.db)["escalation"]["pending_alert_minutes"]
-        )
+        waited = timedelta(minutes=configuration["escalation"]["pending_alert_minutes"])
         for escalation_id in unflagged_escalations(self.db, sortable(at - waited) or ""):
             changed += self._attempt(flag_overdue, self.app, escalation_id, waited)
         return changed

@@ -101,6 +101,7 @@ def test_a_model_shows_the_specs_information_and_no_performance_before_anything_
         "quality_score": None,
         "tasks_completed": 0,
         "tasks_failed": 0,
+        "performance_tracking": True,
     }
     assert data(client.get("/v1/models/local-coder"))["pricing"]["input_tokens"] == 0.0005
 
@@ -135,6 +136,7 @@ def test_performance_comes_from_the_completions_agents_reported(
         "quality_score": 9.0,
         "tasks_completed": 2,
         "tasks_failed": 0,
+        "performance_tracking": True,
     }
 
 

@@ -110,6 +110,8 @@ def test_a_day_leaves_out_older_attempts_and_group_by_selects_the_breakdowns(
 
 def test_an_empty_period_answers_zeros(client: httpx.Client) -> None:
     body = figures(client.get("/v1/monitoring/costs?period=1d"))
+    retention = body.pop("retention")
+    assert (retention["days"], retention["truncated"]) == (90, False)
     assert body == {
         "period": "1d",
         "total_cost": 0,

@@ -145,6 +145,7 @@ def test_model_and_agent_figures_come_from_the_work_agents_reported(
         "response_time": 3.0,  # of the completed attempt; the failed one reported none
         "success_rate": 50.0,
         "recent_attempts": 2,
+        "performance_tracking": True,
     }
     assert report["models"][DISABLED_MODEL]["recent_attempts"] == 0
     runner = report["services"]["agent_runner"]

@@ -1,0 +1,176 @@
+"""Maintenance mode over a real socket: writes answer 503, reads and in-flight work go on."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import msgspec
+import uvicorn
+
+from kyros.bootstrap import Kyros
+from kyros.http.app import create_app
+from kyros.settings import Settings
+from tests.conftest import Credential
+from tests.e2e.agent_helpers import agent_client, claim, complete, data, register, submit
+from tests.e2e.auth_helpers import add_user, bearer, tokens
+from tests.e2e.helpers import assert_error, create_task
+from tests.fanout.wsclient import next_of, open_socket
+
+
+def maintenance(client: httpx.Client, on: bool) -> None:
+    response = client.put("/v1/configuration", json={"system": {"maintenance_mode": on}})
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["system"]["maintenance_mode"] is on
+
+
+def assert_maintenance(response: httpx.Response) -> None:
+    body = assert_error(response, 503, "SERVICE_UNAVAILABLE", field="system.maintenance_mode")
+    assert "maintenance" in body["error"]["details"]["issue"]
+    assert int(response.headers["retry-after"]) > 0
+
+
+def test_writes_are_refused_with_503_and_retry_after_while_maintenance_is_on(
+    client: httpx.Client,
+) -> None:
+    task = create_task(client)
+    maintenance(client, True)
+    assert_maintenance(client.post("/v1/tasks", json={"title": "refused"}))
+    assert_maintenance(client.put(f"/v1/tasks/{task['id']}", json={"title": "renamed"}))
+    assert_maintenance(client.delete(f"/v1/tasks/{task['id']}"))
+    assert_maintenance(client.post("/v1/webhooks", json={"url": "https://example.com/h"}))
+    assert client.get(f"/v1/tasks/{task['id']}").json()["data"]["title"] == "A task"
+
+
+def test_reads_health_and_the_configuration_keep_working_in_maintenance(
+    client: httpx.Client,
+) -> None:
+    task = create_task(client)
+    maintenance(client, True)
+    assert client.get(f"/v1/tasks/{task['id']}").status_code == 200
+    assert client.get("/v1/tasks").status_code == 200
+    assert client.get("/v1/health/live").status_code == 200
+    assert client.get("/v1/health/ready").status_code == 200
+    assert client.get("/v1/monitoring/health").status_code == 200
+    assert client.get("/v1/configuration").json()["data"]["system"]["maintenance_mode"] is True
+
+
+def test_turning_maintenance_off_restores_writes(client: httpx.Client) -> None:
+    maintenance(client, True)
+    assert_maintenance(client.post("/v1/tasks", json={"title": "refused"}))
+    maintenance(client, False)
+    assert create_task(client, title="accepted")["title"] == "accepted"
+
+
+def test_an_admin_can_sign_in_and_end_maintenance(
+    kyros: Kyros, client: httpx.Client, anonymous: httpx.Client
+) -> None:
+    add_user(kyros, "root", ["admin"])
+    maintenance(client, True)
+    session = tokens(anonymous, "root")
+    refreshed = anonymous.post("/v1/auth/refresh", json={"refresh_token": session["refresh_token"]})
+    assert refreshed.status_code == 200, refreshed.text
+    access = refreshed.json()["data"]["access_token"]
+    body = {"system": {"maintenance_mode": False}}
+    assert anonymous.put("/v1/configuration", json=body, headers=bearer(access)).status_code == 200
+    assert create_task(client)["status"]
+
+
+def test_work_in_flight_finishes_while_new_work_is_refused(
+    kyros: Kyros, client: httpx.Client, base_url: str
+) -> None:
+    queued, waiting = create_task(client), create_task(client)
+    with agent_client(kyros, base_url) as agent:
+        agent_id = register(agent)
+        submit(client, queued["id"])
+        submission = claim(agent, agent_id)
+        maintenance(client, True)
+        assert_maintenance(
+            client.post("/v1/agents/implementer/submit", json={"task_id": waiting["id"]})
+        )
+        assert_maintenance(agent.post(f"/v1/agents/{agent_id}/claim", params={"wait": 0}))
+        assert_maintenance(
+            agent.post("/v1/agents/register", json={"role": "critic", "capacity": 1})
+        )
+        assert data(agent.post(f"/v1/agents/{agent_id}/heartbeat"))["leases"]
+        progress = {"completed_steps": 1, "total_steps": 2}
+        data(agent.post(f"/v1/submissions/{submission['submission_id']}/progress", json=progress))
+        data(complete(agent, submission["submission_id"]))
+
+
+def test_websockets_keep_working_in_maintenance(
+    client: httpx.Client, base_url: str, admin: Credential
+) -> None:
+    maintenance(client, True)
+    with open_socket(base_url, path=f"/v1/ws?token={admin.key}") as socket:
+        assert next_of(socket, "authenticated")["data"]["kind"] == "api_key"
+
+
+class _Server:
+    """A second server process's worth: its own Kyros, serving requests only (no workers,
+    so its read models never move: what it knows of maintenance comes from the log)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.kyros = Kyros(settings)
+        config = uvicorn.Config(
+            create_app(self.kyros, run_workers=False), host="127.0.0.1", port=0, log_level="warning"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline and self.thread.is_alive(), "server did not start"
+            time.sleep(0.01)
+        return f"http://127.0.0.1:{self.server.servers[0].sockets[0].getsockname()[1]}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.kyros.close()
+
+
+@contextmanager
+def servers_without_workers(
+    settings: Settings, admin: Credential
+) -> Iterator[tuple[httpx.Client, httpx.Client]]:
+    """Clients of two servers whose read models never move (no worker runs anywhere), so
+    only a check that reads the log can see the switch."""
+    quick = msgspec.structs.replace(settings, read_your_writes_seconds=0.1)
+    headers = {"Authorization": f"Bearer {admin.key}"}
+    with (
+        _Server(quick) as a,
+        _Server(quick) as b,
+        httpx.Client(base_url=a, timeout=10, headers=headers) as one,
+        httpx.Client(base_url=b, timeout=10, headers=headers) as other,
+    ):
+        yield one, other
+
+
+def test_every_server_honours_the_switch_as_soon_as_it_commits_without_read_models(
+    kyros: Kyros, settings: Settings, admin: Credential
+) -> None:
+    def accepted(response: httpx.Response) -> None:
+        """Not refused: the log grew (the answer itself may wait in vain for a read model)."""
+        assert response.status_code != 503, response.text
+
+    with servers_without_workers(settings, admin) as (one, other):
+        before = kyros.app.head()
+        accepted(other.post("/v1/tasks", json={"title": "accepted"}))
+        assert kyros.app.head() > before
+        body = {"system": {"maintenance_mode": True}}
+        assert one.put("/v1/configuration", json=body).status_code == 200
+        head = kyros.app.head()
+        assert_maintenance(other.post("/v1/tasks", json={"title": "refused"}))
+        assert_maintenance(one.post("/v1/tasks", json={"title": "refused"}))
+        assert kyros.app.head() == head
+        body = {"system": {"maintenance_mode": False}}
+        assert other.put("/v1/configuration", json=body).status_code == 200
+        head = kyros.app.head()
+        accepted(one.post("/v1/tasks", json={"title": "accepted"}))
+        assert kyros.app.head() > head
