@@ -41,6 +41,8 @@ def is_unavailable(exc: BaseException) -> bool:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
+        if isinstance(current, BaseExceptionGroup):  # a task group's failures, all outages?
+            return all(is_unavailable(inner) for inner in current.exceptions)
         if isinstance(current, _OUTAGES):
             return True
         if isinstance(current, sqlite3.OperationalError):
