@@ -42,7 +42,7 @@ class Ledger:
     created: dict[str, str] = field(default_factory=dict)  # title -> task id ("" if 202)
     versions: dict[str, int] = field(default_factory=dict)  # task id -> last acked version
     attempts: int = 0
-    failures: int = 0  # refused, reset or timed out: the outcome is unknown, never counted
+    failures: int = 0  # refused, reset, timed out or not 2xx: not acknowledged, not counted
 
 
 class Server:
@@ -155,7 +155,7 @@ def verdict(ledger: Ledger, titles: list[str], versions: dict[str, int]) -> dict
         "duplicates": sum(n - 1 for n in counts.values() if n > 1),
         "acknowledged_updates": len(acked_updates),
         "lost_updates": sum(1 for t, v in acked_updates.items() if versions.get(t, 0) < v),
-        "unknown_outcomes": ledger.failures,
+        "unacknowledged": ledger.failures,
         "attempts": ledger.attempts,
     }
 
