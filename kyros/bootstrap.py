@@ -31,6 +31,7 @@ from kyros.queries.identity import count_users
 from kyros.scheduler.worker import Scheduler
 from kyros.settings import Settings
 from kyros.store.application import KyrosApplication, store_env
+from kyros.store.committed import note_committed
 from kyros.store.current_configuration import CurrentConfiguration
 from kyros.store.database import Database, open_database
 from kyros.store.leadership import LeaderSession
@@ -68,7 +69,9 @@ class Kyros:
         self.sessions.create()
         self.appended = Pulse()
         self.app.add_listener(self.appended.fire_threadsafe)
-        self.leaders = LeaderSession(settings.database_url)  # one connection for every lease
+        self.leaders = LeaderSession(  # one connection for every lease
+            settings.database_url, settings.database_timeout_seconds
+        )
         self.projections = ProjectionWorkers(
             self.engine,
             leaders=self.leaders,
@@ -148,6 +151,7 @@ class Kyros:
 
     async def settle(self, position: int) -> None:
         """Waits, bounded, until read models include `position` (read-your-writes)."""
+        note_committed(position)  # from here on this request's answer is a success
         if position and not await self.projections.wait_for(
             position, self.settings.read_your_writes_seconds
         ):

@@ -24,7 +24,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     projection_poll_seconds: float = 0.5
     read_your_writes_seconds: float = 5.0
     postgres_pool_size: int = 10
+    database_timeout_seconds: float = 5.0  # longest wait for a connection, a transaction, a lock
     redis_url: str | None = None
+    redis_timeout_seconds: float = 1.0  # longest wait for Redis before limits fail open
     trusted_proxies: tuple[str, ...] = ()
     rate_limits: dict[str, str] = {}
     jwt_secret: str | None = None
@@ -111,7 +113,9 @@ _ENV_FIELDS: dict[str, Callable[[str], object]] = {
     "projection_poll_seconds": float,
     "read_your_writes_seconds": float,
     "postgres_pool_size": int,
+    "database_timeout_seconds": float,
     "redis_url": str,
+    "redis_timeout_seconds": float,
     "trusted_proxies": _csv,
     "rate_limits": _limits,
     "jwt_secret": str,

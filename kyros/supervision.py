@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import anyio
 
+from kyros.store.unavailable import is_unavailable
 from kyros.timefmt import iso, now
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,15 @@ async def supervise(
                 state.restarts += 1
                 state.last_error = f"{type(exc).__name__}: {exc}"[:500]
                 state.last_error_at = iso(now())
-                log.exception("worker %s crashed; restarting in %.1fs", state.name, delay)
+                if is_unavailable(exc):  # an outage, not a bug: one line, not a traceback
+                    log.warning(
+                        "worker %s: store unavailable (%s); retrying in %.1fs",
+                        state.name,
+                        state.last_error,
+                        delay,
+                    )
+                else:
+                    log.exception("worker %s crashed; restarting in %.1fs", state.name, delay)
             state.running = False
             state.leader = False
             await anyio.sleep(delay)

@@ -14,6 +14,7 @@ from kyros.domain.errors import DomainError
 from kyros.domain.vocabulary import PRIORITIES, ROLES, TASK_TYPES
 from kyros.http.envelope import fail
 from kyros.http.schemas.tasks import SETTABLE_STATUSES
+from kyros.http.unavailable import UNAVAILABLE_HANDLERS
 
 log = logging.getLogger(__name__)
 
@@ -122,5 +123,6 @@ EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
     ValidationException: _validation,
     RecursionError: _too_deep,
     HTTPException: _http,
+    **UNAVAILABLE_HANDLERS,  # the store down, busy or locked: 503 with Retry-After
     Exception: _internal,
 }

@@ -11,7 +11,8 @@ from kyros.bootstrap import Kyros
 from kyros.http.auth import PUBLIC
 from kyros.http.dependencies import in_thread
 from kyros.http.docs import ANONYMOUS
-from kyros.http.envelope import fail, ok
+from kyros.http.envelope import ok
+from kyros.http.unavailable import unavailable_response
 from kyros.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -33,9 +34,9 @@ class HealthController(Controller):
         """The database answers; 503 otherwise, so a load balancer stops sending traffic."""
         try:
             await in_thread(_ping, kyros.db)
-        except Exception:
-            log.exception("readiness check failed")
-            return fail(request, 503, "SERVICE_UNAVAILABLE", "The database is not reachable")
+        except Exception as exc:
+            log.warning("readiness check failed: %s", exc)
+            return unavailable_response(request)
         return ok(request, {"status": "ready"})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import anyio
@@ -29,6 +30,7 @@ _GROUPS: tuple[tuple[str, str, str], ...] = (
     ("POST", "/v1/agents/agent_", "agent_work"),  # heartbeat and claim; roles never start so
     ("POST", "/v1/submissions/", "agent_work"),
 )
+OUTAGE_PAUSE_SECONDS = 5.0  # how long limits stay open after the store failed, before a retry
 _UNLIMITED = ("/v1/health/", "/v1/schema", "/v1/docs-assets")
 
 
@@ -55,8 +57,13 @@ def identity_of(scope: Scope, trusted_proxies: tuple[str, ...]) -> str:
 
 
 def rate_limit_middleware_factory(settings: Settings) -> Any:
-    limiter = RateLimiter(storage_url=settings.redis_url, overrides=settings.rate_limits)
+    limiter = RateLimiter(
+        storage_url=settings.redis_url,
+        overrides=settings.rate_limits,
+        timeout_seconds=settings.redis_timeout_seconds,
+    )
     remote = settings.redis_url is not None
+    outage = Outage()
 
     def rate_limit_middleware(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
@@ -65,13 +72,17 @@ def rate_limit_middleware_factory(settings: Settings) -> Any:
                 await app(scope, receive, send)
                 return
             identity = identity_of(scope, settings.trusted_proxies)
+            if outage.ongoing():  # fail open at once rather than wait on Redis again
+                await app(scope, receive, send)
+                return
             try:
                 if remote:  # a network round trip: keep it off the event loop
                     result = await anyio.to_thread.run_sync(limiter.hit, group, identity)
                 else:
                     result = limiter.hit(group, identity)
-            except StorageError:
-                log.warning("rate-limit storage unavailable; request allowed")
+            except StorageError as exc:
+                outage.begin()
+                log.warning("rate-limit storage unavailable (%s); requests allowed", exc)
                 await app(scope, receive, send)
                 return
             if not result.allowed:
@@ -91,6 +102,21 @@ def rate_limit_middleware_factory(settings: Settings) -> Any:
         return middleware
 
     return rate_limit_middleware
+
+
+class Outage:
+    """After the limit store fails, skip it for a while: each request would otherwise wait a
+    full timeout on it, and a few dozen such waits exhaust the server's worker threads."""
+
+    def __init__(self, pause_seconds: float = OUTAGE_PAUSE_SECONDS) -> None:
+        self.pause_seconds = pause_seconds
+        self._until = 0.0
+
+    def begin(self) -> None:
+        self._until = time.monotonic() + self.pause_seconds
+
+    def ongoing(self) -> bool:
+        return time.monotonic() < self._until
 
 
 async def _refuse(scope: Scope, send: Send, result: RateLimitResult) -> None:

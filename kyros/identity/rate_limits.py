@@ -60,11 +60,17 @@ class RateLimiter:
         storage_url: str | None = None,
         overrides: Mapping[str, str] | None = None,
         key_prefix: str = "kyros-ratelimit",
+        timeout_seconds: float = 1.0,
     ) -> None:
         specs = {**DEFAULT_LIMITS, **(overrides or {})}
         self._items = {group: _parse_limit(group, spec) for group, spec in specs.items()}
+        # A Redis that accepts connections but never answers must not hold a request for ever.
+        bounds = {"socket_timeout": timeout_seconds, "socket_connect_timeout": timeout_seconds}
         storage = storage_from_string(
-            storage_url or "memory://", wrap_exceptions=True, key_prefix=key_prefix
+            storage_url or "memory://",
+            wrap_exceptions=True,
+            key_prefix=key_prefix,
+            **(bounds if storage_url else {}),
         )
         self._strategy = MovingWindowRateLimiter(storage)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from kyros.domain.agent import Agent
 from kyros.domain.budget_ledger import BudgetLedger
 from kyros.domain.errors import Conflict
 from kyros.settings import Settings
+from kyros.store.event_store_postgres import TIMEOUT_KEY
 from kyros.store.riders import current_rider
 from kyros.store.transcoder import MsgpackTranscoder
 
@@ -87,11 +89,11 @@ def store_env(settings: Settings) -> dict[str, str]:
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(settings.sqlite_path),
-            "SQLITE_LOCK_TIMEOUT": "10",
+            "SQLITE_LOCK_TIMEOUT": str(max(1, math.ceil(settings.database_timeout_seconds))),
         }
     url = urlsplit(settings.database_url or "")
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": "kyros.store.event_store_postgres:BoundedPostgresFactory",
         "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
         "POSTGRES_HOST": url.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(url.port or 5432),
@@ -99,7 +101,8 @@ def store_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_PASSWORD": unquote(url.password or ""),
         "POSTGRES_POOL_SIZE": str(settings.postgres_pool_size),
         "POSTGRES_MAX_OVERFLOW": str(settings.postgres_pool_size),
-        "POSTGRES_LOCK_TIMEOUT": "10",
+        "POSTGRES_LOCK_TIMEOUT": str(max(1, math.ceil(settings.database_timeout_seconds))),
+        TIMEOUT_KEY: str(settings.database_timeout_seconds),
         "POSTGRES_SCHEMA": "public",
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         "CREATE_TABLE": "y",

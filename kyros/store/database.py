@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
 import threading
@@ -10,9 +11,9 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
 
 from kyros.settings import Settings
+from kyros.store.bounded_pool import BoundedPool
 
 Row = dict[str, Any]
 
@@ -63,14 +64,16 @@ class _PgCursor:
 class PostgresDatabase:
     dialect = "postgres"
 
-    def __init__(self, url: str, pool_size: int) -> None:
-        self.pool = ConnectionPool(
+    def __init__(self, url: str, pool_size: int, timeout_seconds: float = 5.0) -> None:
+        self.pool = BoundedPool(
             url,
             min_size=1,
             max_size=pool_size,
-            kwargs={"row_factory": dict_row},
+            kwargs={"row_factory": dict_row, "connect_timeout": max(2, math.ceil(timeout_seconds))},
             open=True,
             name="kyros-read-models",
+            timeout=timeout_seconds,
+            use_seconds=timeout_seconds,
         )
 
     @contextmanager
@@ -122,8 +125,9 @@ class SqliteDatabase:
 
     dialect = "sqlite"
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, lock_timeout_seconds: float = 5.0) -> None:
         self.path = path
+        self._busy_ms = max(1, round(lock_timeout_seconds * 1000))
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -134,7 +138,7 @@ class SqliteDatabase:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA busy_timeout=10000")
+            conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
             conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
             with self._lock:
@@ -172,6 +176,10 @@ class SqliteDatabase:
 
 def open_database(settings: Settings) -> Database:
     if settings.is_postgres:
-        return PostgresDatabase(settings.database_url or "", settings.postgres_pool_size)
+        return PostgresDatabase(
+            settings.database_url or "",
+            settings.postgres_pool_size,
+            settings.database_timeout_seconds,
+        )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return SqliteDatabase(str(settings.sqlite_path))
+    return SqliteDatabase(str(settings.sqlite_path), settings.database_timeout_seconds)

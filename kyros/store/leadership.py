@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import threading
 from types import TracebackType
 
 import psycopg
+
+from kyros.store.watchdog import WATCHDOG
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +35,9 @@ class LeaderSession:
     starts a new generation: a lock taken in an earlier generation died with its session.
     """
 
-    def __init__(self, url: str | None) -> None:
+    def __init__(self, url: str | None, timeout_seconds: float = 5.0) -> None:
         self.url = url
+        self.timeout_seconds = timeout_seconds  # a silent server must not hold a caller longer
         self._mutex = threading.Lock()
         self._conn: psycopg.Connection | None = None
         self.generation = 0
@@ -45,10 +49,15 @@ class LeaderSession:
         """The generation the lock was taken in, or None when another session holds it."""
         with self._mutex:
             if self._conn is None or self._conn.closed:
-                self._conn = psycopg.connect(self.url or "", autocommit=True, connect_timeout=10)
+                self._conn = psycopg.connect(
+                    self.url or "",
+                    autocommit=True,
+                    connect_timeout=max(2, math.ceil(self.timeout_seconds)),
+                )
                 self.generation += 1
             try:
-                row = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+                with WATCHDOG.guard(self._conn, self.timeout_seconds):
+                    row = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
             except psycopg.Error:
                 self._drop()
                 raise
@@ -60,7 +69,8 @@ class LeaderSession:
             if self._conn is None or self._conn.closed or generation != self.generation:
                 return False
             try:
-                self._conn.execute("SELECT 1")
+                with WATCHDOG.guard(self._conn, self.timeout_seconds):
+                    self._conn.execute("SELECT 1")
             except psycopg.Error:
                 log.warning("the leadership session was lost; every leader must re-acquire")
                 self._drop()
@@ -72,7 +82,8 @@ class LeaderSession:
             if self._conn is None or self._conn.closed or generation != self.generation:
                 return  # that session, and the lock with it, is already gone
             try:
-                self._conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+                with WATCHDOG.guard(self._conn, self.timeout_seconds):
+                    self._conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
             except psycopg.Error:
                 self._drop()
 

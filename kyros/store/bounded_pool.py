@@ -1,0 +1,47 @@
+"""A psycopg connection pool whose every wait is bounded: checkout, health check and each use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from eventsourcing.postgres import ConnectionPool
+from psycopg_pool import PoolTimeout, TooManyRequests
+
+from kyros.store.unavailable import StoreUnavailable
+from kyros.store.watchdog import WATCHDOG
+
+
+class BoundedPool(ConnectionPool[Any]):
+    """Checks a pooled connection before lending it, and cuts one kept busy past `use_seconds`.
+
+    The check (an empty query) replaces a connection that died while idle — a server restart
+    — before a request meets it. Failures past a bound surface as `StoreUnavailable`, which the
+    event store library does not retry.
+    """
+
+    def __init__(self, conninfo: str = "", *, use_seconds: float, **kwargs: Any) -> None:
+        self.use_seconds = use_seconds
+
+        def check(conn: psycopg.Connection[Any]) -> None:
+            with WATCHDOG.guard(conn, use_seconds):
+                ConnectionPool.check_connection(conn)
+
+        super().__init__(conninfo, check=check, **kwargs)
+
+    @contextmanager
+    def connection(self, timeout: float | None = None) -> Iterator[Any]:
+        try:
+            with super().connection(timeout) as conn, WATCHDOG.guard(conn, self.use_seconds) as g:
+                try:
+                    yield conn
+                except psycopg.Error as exc:
+                    if g.fired:
+                        raise StoreUnavailable(
+                            f"the database did not answer within {self.use_seconds:g} s"
+                        ) from exc
+                    raise
+        except (PoolTimeout, TooManyRequests) as exc:
+            raise StoreUnavailable(f"no database connection available: {exc}") from exc
