@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
 
 import anyio
 from limits.errors import StorageError
@@ -54,22 +54,28 @@ def identity_of(scope: Scope, trusted_proxies: tuple[str, ...]) -> str:
     return "ip:" + client_identity(peer, forwarded.decode("latin-1") or None, trusted_proxies)
 
 
-def rate_limit_middleware_factory(settings: Settings) -> Any:
-    limiter = RateLimiter(storage_url=settings.redis_url, overrides=settings.rate_limits)
-    remote = settings.redis_url is not None
+class RateLimits:
+    """Counts every routed request against its group, and reports a standing on every response.
 
-    def rate_limit_middleware(app: ASGIApp) -> ASGIApp:
+    Liveness, readiness and the docs are never counted or refused; unknown routes and wrong
+    methods are answered before any route (or credential) is looked at. Those responses still
+    carry the headers (the spec: "all API responses"), showing what the caller has left in the
+    path's group without spending any of it.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._limiter = RateLimiter(storage_url=settings.redis_url, overrides=settings.rate_limits)
+        self._remote = settings.redis_url is not None
+        self._trusted = settings.trusted_proxies
+
+    def middleware(self, app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
             group = group_for(scope.get("method", "GET"), scope["path"])
             if scope["type"] != "http" or group is None:
                 await app(scope, receive, send)
                 return
-            identity = identity_of(scope, settings.trusted_proxies)
             try:
-                if remote:  # a network round trip: keep it off the event loop
-                    result = await anyio.to_thread.run_sync(limiter.hit, group, identity)
-                else:
-                    result = limiter.hit(group, identity)
+                result = await self._call(self._limiter.hit, group, scope)
             except StorageError:
                 log.warning("rate-limit storage unavailable; request allowed")
                 await app(scope, receive, send)
@@ -90,7 +96,28 @@ def rate_limit_middleware_factory(settings: Settings) -> Any:
 
         return middleware
 
-    return rate_limit_middleware
+    async def report_standing(self, message: Message, scope: Scope) -> None:
+        """A `before_send` hook: fills in the headers where `middleware` counted nothing."""
+        if message["type"] != "http.response.start" or scope["type"] != "http":
+            return
+        response_headers = MutableScopeHeaders.from_message(message)
+        if "X-RateLimit-Limit" in response_headers:
+            return
+        group = group_for(scope.get("method", "GET"), scope["path"]) or "default"
+        try:
+            result = await self._call(self._limiter.peek, group, scope)
+        except StorageError:
+            return
+        for name, value in headers(result).items():
+            response_headers[name] = value
+
+    async def _call(
+        self, method: Callable[[str, str], RateLimitResult], group: str, scope: Scope
+    ) -> RateLimitResult:
+        identity = identity_of(scope, self._trusted)
+        if self._remote:  # a network round trip: keep it off the event loop
+            return await anyio.to_thread.run_sync(method, group, identity)
+        return method(group, identity)
 
 
 async def _refuse(scope: Scope, send: Send, result: RateLimitResult) -> None:
