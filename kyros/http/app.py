@@ -33,6 +33,7 @@ from kyros.http.options import options_middleware
 from kyros.http.prometheus_metrics import prometheus_metrics
 from kyros.http.rate_limit import RateLimits
 from kyros.http.request_id import request_id_middleware
+from kyros.http.strict_body import strict_json_body
 from kyros.http.submissions import SubmissionController
 from kyros.http.tasks import TaskController
 from kyros.http.users import UserController
@@ -93,6 +94,7 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
             nul_guard_middleware,
             options_middleware,
         ],
+        before_request=strict_json_body,  # 0 is not a boolean nor a date-time in a body
         before_send=[rate_limits.report_standing],  # unknown routes, 405s, probes and docs too
         openapi_config=openapi_config(__version__),
         lifespan=[lifespan],
