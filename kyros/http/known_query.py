@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections import Counter
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from litestar.types import Scope
 
-# Routes outside the API contract take what their own clients send (Swagger UI's OAuth2
-# redirect page, asset cache-busting); OPTIONS preflights repeat the actual request's query.
-_UNCHECKED_METHODS = ("OPTIONS",)
+_UNCHECKED_METHODS = ("OPTIONS",)  # a CORS preflight repeats the actual request's query
 
-_known: dict[tuple[int, frozenset[str]], tuple[Any, frozenset[str], frozenset[str]]] = {}
+Names = tuple[frozenset[str], frozenset[str]]  # known, and those that may be given repeatedly
+_known: WeakKeyDictionary[Any, dict[frozenset[str], Names]] = WeakKeyDictionary()
 
 
 def unknown_query_refusal(scope: Scope, names: list[str]) -> dict[str, str] | None:
@@ -25,7 +25,7 @@ def unknown_query_refusal(scope: Scope, names: list[str]) -> dict[str, str] | No
     if handler is None or scope["method"] in _UNCHECKED_METHODS:
         return None
     if not handler.resolve_include_in_schema():
-        return None
+        return None  # outside the API contract: the docs (Swagger's OAuth2 redirect), assets
     known, lists = _parameters(handler, frozenset(scope.get("path_params") or {}))
     for name in names:
         if name not in known:
@@ -37,13 +37,12 @@ def unknown_query_refusal(scope: Scope, names: list[str]) -> dict[str, str] | No
     return None
 
 
-def _parameters(handler: Any, path_params: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+def _parameters(handler: Any, path_params: frozenset[str]) -> Names:
     """Known and list-valued names, from the same model Litestar fills the handler's arguments
     with (dependencies' parameters included); built once per route handler."""
-    key = (id(handler), path_params)
-    cached = _known.get(key)
-    if cached is None or cached[0] is not handler:
+    per_path = _known.setdefault(handler, {})
+    if path_params not in per_path:
         model = handler.create_kwargs_model(path_parameters=dict.fromkeys(path_params))
         known = frozenset(p.field_alias for p in model.expected_query_params)
-        cached = _known[key] = (handler, known, frozenset(model.sequence_query_parameter_names))
-    return cached[1], cached[2]
+        per_path[path_params] = (known, frozenset(model.sequence_query_parameter_names))
+    return per_path[path_params]

@@ -9,6 +9,7 @@ first; what it refuses never reaches the handler, named like any other validatio
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import msgspec
 from litestar import Request
@@ -16,7 +17,7 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
 from litestar.params import BodyKwarg
 
-_decoders: dict[int, tuple[Any, msgspec.json.Decoder[Any] | None]] = {}
+_decoders: WeakKeyDictionary[Any, msgspec.json.Decoder[Any] | None] = WeakKeyDictionary()
 
 
 async def strict_json_body(request: Request[Any, Any, Any]) -> None:
@@ -38,9 +39,8 @@ async def strict_json_body(request: Request[Any, Any, Any]) -> None:
 def _decoder(handler: Any) -> msgspec.json.Decoder[Any] | None:
     """A strict decoder for the handler's JSON `data` type; None when it takes no JSON body or
     the type is not one msgspec decodes by itself. Built once per handler."""
-    cached = _decoders.get(id(handler))
-    if cached is not None and cached[0] is handler:
-        return cached[1]
+    if handler in _decoders:
+        return _decoders[handler]
     decoder = None
     field = handler.parsed_fn_signature.parameters.get("data")
     kwarg = getattr(field, "kwarg_definition", None)
@@ -50,5 +50,5 @@ def _decoder(handler: Any) -> msgspec.json.Decoder[Any] | None:
             decoder = msgspec.json.Decoder(field.annotation, strict=True)
         except TypeError:
             decoder = None
-    _decoders[id(handler)] = (handler, decoder)
+    _decoders[handler] = decoder
     return decoder
