@@ -30,6 +30,7 @@ _GROUPS: tuple[tuple[str, str, str], ...] = (
     ("POST", "/v1/submissions/", "agent_work"),
 )
 _UNLIMITED = ("/v1/health/", "/v1/schema", "/v1/docs-assets")
+_COUNTED = "rate_limit_counted"  # scope state: the middleware saw this request
 
 
 def group_for(method: str, path: str) -> str | None:
@@ -74,6 +75,7 @@ class RateLimits:
             if scope["type"] != "http" or group is None:
                 await app(scope, receive, send)
                 return
+            scope.setdefault("state", {})[_COUNTED] = True  # type: ignore[typeddict-item]
             try:
                 result = await self._call(self._limiter.hit, group, scope)
             except StorageError:
@@ -100,9 +102,9 @@ class RateLimits:
         """A `before_send` hook: fills in the headers where `middleware` counted nothing."""
         if message["type"] != "http.response.start" or scope["type"] != "http":
             return
+        if scope.get("state", {}).get(_COUNTED):
+            return  # counted (or the storage failed once already: no second wait)
         response_headers = MutableScopeHeaders.from_message(message)
-        if "X-RateLimit-Limit" in response_headers:
-            return
         group = group_for(scope.get("method", "GET"), scope["path"]) or "default"
         try:
             result = await self._call(self._limiter.peek, group, scope)
