@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -50,13 +51,15 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 
 @dataclass(frozen=True)
 class Rule:
-    """What one setting accepts: a kind, optional bounds, optional choices."""
+    """What one setting accepts: a kind, optional bounds, optional choices; `model` settings
+    must name a model of the deployment's catalogue, or routing would fail for everyone."""
 
     kind: str  # "bool" | "int" | "decimal" | "str"
     low: Decimal | int | None = None
     high: Decimal | int | None = None
     choices: tuple[str, ...] = ()
     read_only: bool = False
+    model: bool = False
 
     def check(self, path: str, value: Any) -> Any:
         if self.read_only:
@@ -104,9 +107,9 @@ RULES: dict[str, dict[str, Rule]] = {
         "maintenance_mode": Rule("bool"),
     },
     "models": {
-        "default_model": Rule("str"),
-        "escalation_model": Rule("str"),
-        "fallback_model": Rule("str"),
+        "default_model": Rule("str", model=True),
+        "escalation_model": Rule("str", model=True),
+        "fallback_model": Rule("str", model=True),
         "timeout": Rule("int", 1, 3600),
     },
     "escalation": {
@@ -138,8 +141,11 @@ def with_defaults(settings: dict[str, dict[str, Any]]) -> dict[str, dict[str, An
     }
 
 
-def validate_patch(patch: Any) -> dict[str, dict[str, Any]]:
-    """Checks a whole partial update before anything changes; returns normalised values."""
+def validate_patch(patch: Any, models: Collection[str]) -> dict[str, dict[str, Any]]:
+    """Checks a whole partial update before anything changes; returns normalised values.
+
+    `models` are the names in the deployment's model catalogue, which model settings must name.
+    """
     if not isinstance(patch, dict) or not patch:
         raise DomainError("Must be a non-empty object of configuration sections", field="body")
     clean: dict[str, dict[str, Any]] = {}
@@ -155,7 +161,11 @@ def validate_patch(patch: Any) -> dict[str, dict[str, Any]]:
                 raise DomainError(
                     f"Unknown setting; one of: {', '.join(rules)}", field=f"{section}.{key}"
                 )
-            clean.setdefault(section, {})[key] = rule.check(f"{section}.{key}", value)
+            checked = rule.check(f"{section}.{key}", value)
+            if rule.model and checked not in models:
+                issue = f"Unknown model; one of: {', '.join(models)}"
+                raise DomainError(issue, field=f"{section}.{key}")
+            clean.setdefault(section, {})[key] = checked
     return clean
 
 
@@ -170,8 +180,8 @@ class Configuration(Aggregate):
     def __init__(self, *, settings: dict[str, dict[str, Any]], actor: str) -> None:
         self.settings = copy.deepcopy(settings)
 
-    def change(self, patch: Any, *, actor: str) -> None:
-        clean = validate_patch(patch)
+    def change(self, patch: Any, *, models: Collection[str], actor: str) -> None:
+        clean = validate_patch(patch, models)
         current = with_defaults(self.settings)
         changes = {
             f"{section}.{key}": {"old": current[section][key], "new": value}

@@ -31,9 +31,11 @@ from kyros.http.monitoring_analytics import MonitoringAnalyticsController
 from kyros.http.monitoring_health import MonitoringHealthController
 from kyros.http.nul_guard import nul_guard_middleware
 from kyros.http.oauth2_routes import OAuth2Controller
+from kyros.http.options import options_middleware
 from kyros.http.prometheus_metrics import prometheus_metrics
-from kyros.http.rate_limit import rate_limit_middleware_factory
+from kyros.http.rate_limit import RateLimits
 from kyros.http.request_id import request_id_middleware
+from kyros.http.strict_body import strict_json_body
 from kyros.http.submissions import SubmissionController
 from kyros.http.tasks import TaskController
 from kyros.http.text_guard import CheckedRequest
@@ -57,6 +59,7 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
 
     redact_tokens_in_server_logs()  # `?token=` on a WebSocket URL must not reach a log
     monitor = AppMonitor(kyros)
+    rate_limits = RateLimits(kyros.settings)
     v1 = Router(
         path="/v1",
         route_handlers=[
@@ -90,11 +93,14 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
             request_id_middleware,
             access_middleware(monitor.http),
             authentication_middleware(kyros),
-            rate_limit_middleware_factory(kyros.settings),
+            rate_limits.middleware,
             nul_guard_middleware,
+            options_middleware,
             maintenance_middleware(kyros),  # before idempotency: no replay gets past maintenance
             idempotency_middleware(kyros),
         ],
+        before_request=strict_json_body,  # 0 is not a boolean nor a date-time in a body
+        before_send=[rate_limits.report_standing],  # unknown routes, 405s, probes and docs too
         openapi_config=openapi_config(__version__),
         lifespan=[lifespan],
         state=State({"kyros": kyros, "monitor": monitor}),

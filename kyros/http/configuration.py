@@ -35,7 +35,8 @@ class ConfigurationController(Controller):
     ) -> Response[bytes]:
         """Partial update: only the settings present change; every one is validated first."""
         command = ChangeConfiguration(actor=actor, patch=_decode(await request.body()))
-        await kyros.settle(await in_thread(change_configuration, kyros.app, command))
+        changed = await in_thread(change_configuration, kyros.app, kyros.catalog, command)
+        await kyros.settle(changed)
         return ok(request, await in_thread(get_configuration, kyros.db))
 
 

@@ -1,4 +1,5 @@
-"""Refuses NUL characters in a request's path or query before any handler sees them.
+"""Refuses NUL characters in a request's path or query, and query parameters the route does not
+take, before any handler sees them.
 
 PostgreSQL text cannot hold NUL, so an id or filter carrying one would fail deep in a query;
 no resource can be named with one, and no filter can match one.
@@ -12,6 +13,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from kyros.domain.text import UNSTORABLE_ISSUE, is_storable
 from kyros.http.envelope import error_body
+from kyros.http.known_query import unknown_query_refusal
 
 
 def nul_guard_middleware(app: ASGIApp) -> ASGIApp:
@@ -40,11 +42,15 @@ def _refusal(scope: Scope) -> tuple[int, str, str, dict[str, str]] | None:
         details = {"field": named[0]} if named else {}
         return 404, "NOT_FOUND", "Resource not found", {**details, "issue": "Contains NUL"}
     query = scope.get("query_string", b"").decode("latin-1")
-    for name, value in parse_qsl(query, keep_blank_values=True):
+    pairs = parse_qsl(query, keep_blank_values=True)
+    for name, value in pairs:
         if not is_storable(name) or not is_storable(value):
             field = name.replace("\x00", "")
             details = {"field": field, "issue": UNSTORABLE_ISSUE}
             return 422, "VALIDATION_ERROR", "Request validation failed", details
+    unknown = unknown_query_refusal(scope, [name for name, _ in pairs])
+    if unknown is not None:
+        return 422, "VALIDATION_ERROR", "Request validation failed", unknown
     return None
 
 

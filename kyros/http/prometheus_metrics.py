@@ -11,7 +11,8 @@ from kyros.http.auth import requires
 from kyros.http.dependencies import in_thread
 from kyros.observability.app_monitor import AppMonitor
 
-EXPOSITION_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+# Litestar appends "; charset=utf-8" to text/* types itself; naming it here sent it twice.
+EXPOSITION_TYPE = "text/plain; version=0.0.4"
 
 
 @get(

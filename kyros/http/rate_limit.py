@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from collections.abc import Callable
 
 import anyio
 from limits.errors import StorageError
@@ -32,6 +32,7 @@ _GROUPS: tuple[tuple[str, str, str], ...] = (
 )
 OUTAGE_PAUSE_SECONDS = 5.0  # how long limits stay open after the store failed, before a retry
 _UNLIMITED = ("/v1/health/", "/v1/schema", "/v1/docs-assets")
+_COUNTED = "rate_limit_counted"  # scope state: the middleware saw this request
 
 
 def group_for(method: str, path: str) -> str | None:
@@ -56,32 +57,39 @@ def identity_of(scope: Scope, trusted_proxies: tuple[str, ...]) -> str:
     return "ip:" + client_identity(peer, forwarded.decode("latin-1") or None, trusted_proxies)
 
 
-def rate_limit_middleware_factory(settings: Settings) -> Any:
-    limiter = RateLimiter(
-        storage_url=settings.redis_url,
-        overrides=settings.rate_limits,
-        timeout_seconds=settings.redis_timeout_seconds,
-    )
-    remote = settings.redis_url is not None
-    outage = Outage()
+class RateLimits:
+    """Counts every routed request against its group, and reports a standing on every response.
 
-    def rate_limit_middleware(app: ASGIApp) -> ASGIApp:
+    Liveness, readiness and the docs are never counted or refused; unknown routes and wrong
+    methods are answered before any route (or credential) is looked at. Those responses still
+    carry the headers (the spec: "all API responses"), showing what the caller has left in the
+    path's group without spending any of it.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._limiter = RateLimiter(
+            storage_url=settings.redis_url,
+            overrides=settings.rate_limits,
+            timeout_seconds=settings.redis_timeout_seconds,
+        )
+        self._remote = settings.redis_url is not None
+        self._trusted = settings.trusted_proxies
+        self._outage = Outage()
+
+    def middleware(self, app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
             group = group_for(scope.get("method", "GET"), scope["path"])
             if scope["type"] != "http" or group is None:
                 await app(scope, receive, send)
                 return
-            identity = identity_of(scope, settings.trusted_proxies)
-            if outage.ongoing():  # fail open at once rather than wait on Redis again
+            scope.setdefault("state", {})[_COUNTED] = True  # type: ignore[typeddict-item]
+            if self._outage.ongoing():  # fail open at once rather than wait on Redis again
                 await app(scope, receive, send)
                 return
             try:
-                if remote:  # a network round trip: keep it off the event loop
-                    result = await anyio.to_thread.run_sync(limiter.hit, group, identity)
-                else:
-                    result = limiter.hit(group, identity)
+                result = await self._call(self._limiter.hit, group, scope)
             except StorageError as exc:
-                outage.begin()
+                self._outage.begin()
                 log.warning("rate-limit storage unavailable (%s); requests allowed", exc)
                 await app(scope, receive, send)
                 return
@@ -101,7 +109,31 @@ def rate_limit_middleware_factory(settings: Settings) -> Any:
 
         return middleware
 
-    return rate_limit_middleware
+    async def report_standing(self, message: Message, scope: Scope) -> None:
+        """A `before_send` hook: fills in the headers where `middleware` counted nothing."""
+        if message["type"] != "http.response.start" or scope["type"] != "http":
+            return
+        if scope.get("state", {}).get(_COUNTED):
+            return  # counted (or the storage failed once already: no second wait)
+        response_headers = MutableScopeHeaders.from_message(message)
+        group = group_for(scope.get("method", "GET"), scope["path"]) or "default"
+        if self._outage.ongoing():
+            return
+        try:
+            result = await self._call(self._limiter.peek, group, scope)
+        except StorageError:
+            self._outage.begin()
+            return
+        for name, value in headers(result).items():
+            response_headers[name] = value
+
+    async def _call(
+        self, method: Callable[[str, str], RateLimitResult], group: str, scope: Scope
+    ) -> RateLimitResult:
+        identity = identity_of(scope, self._trusted)
+        if self._remote:  # a network round trip: keep it off the event loop
+            return await anyio.to_thread.run_sync(method, group, identity)
+        return method(group, identity)
 
 
 class Outage:

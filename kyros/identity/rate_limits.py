@@ -86,6 +86,18 @@ class RateLimiter:
         if not identity:
             raise ValueError("identity must be non-empty")
         allowed = self._strategy.hit(item, group, identity)
+        return self._standing(item, group, identity, allowed)
+
+    def peek(self, group: str, identity: str) -> RateLimitResult:
+        """The standing `hit` would start from, recording nothing (always allowed)."""
+        item = self.limit_for(group)
+        if not identity:
+            raise ValueError("identity must be non-empty")
+        return self._standing(item, group, identity, allowed=True)
+
+    def _standing(
+        self, item: RateLimitItem, group: str, identity: str, allowed: bool
+    ) -> RateLimitResult:
         reset_at, remaining = self._strategy.get_window_stats(item, group, identity)
         reset_after = max(0, math.ceil(reset_at - time.time()))
         return RateLimitResult(

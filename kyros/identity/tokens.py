@@ -16,6 +16,7 @@ TokenType = Literal["access", "refresh"]
 MAX_TOKEN_BYTES = 8 * 1024
 MIN_SECRET_BYTES = 32  # RFC 7518 §3.2: an HS256 key must be at least 256 bits.
 _ALGORITHM = "HS256"
+_LATEST_TIMESTAMP = 253_402_300_799  # 9999-12-31T23:59:59Z, the last second a datetime holds
 _COMMON_CLAIMS = ("iss", "aud", "sub", "iat", "nbf", "exp", "jti", "typ")
 _TYPE_CLAIM: dict[str, str] = {"access": "roles", "refresh": "fam"}
 _PYJWT_REASONS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
@@ -178,8 +179,12 @@ def _timestamp(now: datetime) -> float:
 
 
 def _numeric(payload: dict[str, Any], claim: str) -> float:
+    """A Unix time between 1970 and the year 9999: compared as given, so an integer too large for
+    a float (`10**400`) is refused rather than overflowing; NaN and infinities fail the range."""
     value = payload[claim]
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidToken("malformed")
+    if not 0 <= value <= _LATEST_TIMESTAMP:
         raise InvalidToken("malformed")
     return float(value)
 

@@ -17,6 +17,7 @@ from kyros.domain.errors import DomainError
 
 PREFIX = "whsec_"
 MIN_KEY_BYTES, MAX_KEY_BYTES = 24, 64
+MIN_CHOSEN_CHARS, MAX_CHOSEN_CHARS = 16, 200
 _SEALED = "v1:"
 
 
@@ -25,13 +26,30 @@ def generate_secret() -> str:
 
 
 def secret_key(secret: str) -> bytes:
-    """The HMAC key inside `whsec_<base64>`; anything else is refused, naming the field."""
+    """The HMAC key a secret stands for, so that receivers can compute the same signature.
+
+    `whsec_<base64>` (what Kyros generates) keys with the decoded bytes, as Standard Webhooks
+    defines; any other caller-chosen secret (the spec's `"your_webhook_secret"` style) keys with
+    its UTF-8 bytes, which receivers pass to their library as raw bytes. Refusals name the field.
+    """
+    if secret.startswith(PREFIX):
+        return _standard_key(secret)
+    if not MIN_CHOSEN_CHARS <= len(secret) <= MAX_CHOSEN_CHARS:
+        raise DomainError(
+            f"Must be {MIN_CHOSEN_CHARS} to {MAX_CHOSEN_CHARS} characters, or a {PREFIX} secret;"
+            " omit it to have one generated",
+            field="secret",
+        )
+    if not secret.isprintable():
+        raise DomainError("Must not contain control characters", field="secret")
+    return secret.encode()
+
+
+def _standard_key(secret: str) -> bytes:
     issue = (
-        f"Must be {PREFIX} followed by the base64 of {MIN_KEY_BYTES} to {MAX_KEY_BYTES} random"
-        " bytes (Standard Webhooks); omit it to have one generated"
+        f"A {PREFIX} secret must be followed by the base64 of {MIN_KEY_BYTES} to"
+        f" {MAX_KEY_BYTES} random bytes (Standard Webhooks)"
     )
-    if not secret.startswith(PREFIX):
-        raise DomainError(issue, field="secret")
     try:
         key = base64.b64decode(secret[len(PREFIX) :], validate=True)
     except (binascii.Error, ValueError):

@@ -31,8 +31,9 @@ class Received:
     def payload(self) -> dict[str, Any]:
         return json.loads(self.body)  # type: ignore[no-any-return]
 
-    def verifies_with(self, secret: str) -> bool:
-        """The reference Standard Webhooks library decides, not our own code."""
+    def verifies_with(self, secret: str | bytes) -> bool:
+        """The reference Standard Webhooks library decides, not our own code (bytes are the raw
+        HMAC key, a string is a `whsec_` secret)."""
         try:
             Webhook(secret).verify(self.body, self.headers)
         except WebhookVerificationError:

@@ -40,16 +40,31 @@ def test_during_a_rotation_either_secret_verifies_and_a_stranger_does_not() -> N
 @pytest.mark.parametrize(
     "secret",
     [
-        "your_webhook_secret",
         "whsec_not base64!",
         "whsec_" + base64.b64encode(b"short").decode(),
         "whsec_" + base64.b64encode(b"x" * 65).decode(),
     ],
 )
-def test_a_secret_that_is_not_whsec_base64_of_24_to_64_bytes_is_refused(secret: str) -> None:
+def test_a_whsec_secret_that_is_not_base64_of_24_to_64_bytes_is_refused(secret: str) -> None:
     with pytest.raises(DomainError) as refused:
         secret_key(secret)
     assert refused.value.field == "secret"
+
+
+@pytest.mark.parametrize("secret", ["short-secret", "x" * 201, "tab\there-is-a-control"])
+def test_a_chosen_secret_must_be_16_to_200_printable_characters(secret: str) -> None:
+    with pytest.raises(DomainError) as refused:
+        secret_key(secret)
+    assert refused.value.field == "secret"
+
+
+def test_a_chosen_secret_keys_the_hmac_with_its_utf8_bytes() -> None:
+    secret = "your_webhook_secret"
+    assert secret_key(secret) == secret.encode("utf-8")
+    body, now = b'{"type":"task.created"}', int(time.time())
+    signature = signature_header([secret_key(secret)], "msg_3", now, body)
+    headers = {"webhook-id": "msg_3", "webhook-timestamp": str(now), "webhook-signature": signature}
+    assert Webhook(secret.encode("utf-8")).verify(body, headers)
 
 
 def test_sealed_secrets_open_only_with_the_same_master_key() -> None:

@@ -48,7 +48,7 @@ def test_creating_a_webhook_answers_the_spec_shape_and_shows_the_secret_once(
         assert "sealed" not in later.text
 
 
-def test_a_given_secret_is_used_and_a_bad_one_is_refused(
+def test_a_given_whsec_secret_is_used_and_a_malformed_one_is_refused(
     client: httpx.Client, receiver: Receiver
 ) -> None:
     given = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -56,7 +56,7 @@ def test_a_given_secret_is_used_and_a_bad_one_is_refused(
     assert made["secret"] == given
     bad = client.post(
         "/v1/webhooks",
-        json={"url": receiver.url, "events": ["task.created"], "secret": "your_webhook_secret"},
+        json={"url": receiver.url, "events": ["task.created"], "secret": "whsec_not-base64!"},
     )
     assert_error(bad, 422, "VALIDATION_ERROR", field="secret")
 

@@ -246,6 +246,19 @@ def test_a_signed_token_with_ill_typed_claims_is_refused(
     assert _reason(service, _forge({"alg": "HS256"}, _valid_claims(**changes))) == "malformed"
 
 
+@pytest.mark.parametrize("claim", ["iat", "nbf", "exp"])
+@pytest.mark.parametrize(
+    "moment",
+    [10**400, -(10**400), 10**20, -1, float("inf"), float("nan"), "1736937000"],
+    ids=["10**400", "-10**400", "10**20", "-1", "inf", "nan", "string"],
+)
+def test_a_signed_token_with_an_absurd_time_claim_is_refused(
+    service: TokenService, claim: str, moment: Any
+) -> None:
+    token = _forge({"alg": "HS256"}, _valid_claims(**{claim: moment}))
+    assert _reason(service, token) in ("malformed", "not_yet_valid", "expired")
+
+
 def test_a_secret_shorter_than_256_bits_is_rejected() -> None:
     with pytest.raises(ValueError, match="at least 32 bytes") as caught:
         _service(secret=b"short-secret")

@@ -54,9 +54,8 @@ SECURE = {"title": "OAuth2 login", "description": "Add OAuth2 and SAML auth with
 
 
 def _configure(kyros: Kyros, **escalation: Any) -> None:
-    change_configuration(
-        kyros.app, ChangeConfiguration(patch={"escalation": escalation}, actor="admin")
-    )
+    command = ChangeConfiguration(patch={"escalation": escalation}, actor="admin")
+    change_configuration(kyros.app, kyros.catalog, command)
 
 
 def _submit(kyros: Kyros, task_id: str, actor: str = "user_1", **options: Any) -> Any:

@@ -9,6 +9,9 @@ import pytest
 
 from kyros.domain.configuration import DEFAULTS, initial_configuration, validate_patch
 from kyros.domain.errors import DomainError
+from kyros.domain.models import DEFAULT_CATALOG
+
+MODELS = DEFAULT_CATALOG.names()
 
 
 def test_defaults_are_exactly_the_spec_values() -> None:
@@ -27,7 +30,9 @@ def test_defaults_are_exactly_the_spec_values() -> None:
 
 def test_a_partial_update_changes_only_the_given_settings_and_records_old_values() -> None:
     config = initial_configuration(actor="admin")
-    config.change({"models": {"timeout": 600}, "escalation": {"cost_threshold": 25}}, actor="a")
+    config.change(
+        {"models": {"timeout": 600}, "escalation": {"cost_threshold": 25}}, models=MODELS, actor="a"
+    )
     assert config.settings["models"]["timeout"] == 600
     assert config.settings["escalation"]["cost_threshold"] == Decimal(25)
     assert config.settings["models"]["default_model"] == "glm-4.5"
@@ -37,7 +42,7 @@ def test_a_partial_update_changes_only_the_given_settings_and_records_old_values
 
 def test_the_defaults_are_not_shared_with_the_aggregate() -> None:
     config = initial_configuration(actor="admin")
-    config.change({"models": {"timeout": 601}}, actor="a")
+    config.change({"models": {"timeout": 601}}, models=MODELS, actor="a")
     assert DEFAULTS["models"]["timeout"] == 300
 
 
@@ -56,13 +61,16 @@ def test_the_defaults_are_not_shared_with_the_aggregate() -> None:
         ({"system": {"version": "2.0.0"}}, "system.version"),
         ({"system": {"environment": "moon"}}, "system.environment"),
         ({"models": {}}, "models"),
+        ({"models": {"default_model": "no-such-model"}}, "models.default_model"),
+        ({"models": {"escalation_model": "glm-4.5\u0000"}}, "models.escalation_model"),
+        ({"models": {"fallback_model": "GLM-4.5"}}, "models.fallback_model"),
         ({}, "body"),
         ([], "body"),
     ],
 )
 def test_invalid_updates_name_the_offending_setting(patch: Any, field: str) -> None:
     with pytest.raises(DomainError) as caught:
-        validate_patch(patch)
+        validate_patch(patch, MODELS)
     assert caught.value.field == field
 
 
@@ -70,7 +78,19 @@ def test_an_invalid_update_changes_nothing_even_when_other_settings_are_valid() 
     config = initial_configuration(actor="admin")
     with pytest.raises(DomainError):
         config.change(
-            {"models": {"timeout": 600}, "security": {"max_login_attempts": 0}}, actor="a"
+            {"models": {"timeout": 600}, "security": {"max_login_attempts": 0}},
+            models=MODELS,
+            actor="a",
         )
     assert config.settings["models"]["timeout"] == 300
     assert len(config.collect_events()) == 1
+
+
+def test_model_settings_take_any_model_of_the_given_catalogue_and_nothing_else() -> None:
+    config = initial_configuration(actor="admin")
+    config.change({"models": {"fallback_model": "house-model"}}, models=["house-model"], actor="a")
+    assert config.settings["models"]["fallback_model"] == "house-model"
+    with pytest.raises(DomainError) as caught:
+        config.change({"models": {"default_model": "glm-4.5"}}, models=["house-model"], actor="a")
+    assert caught.value.field == "models.default_model"
+    assert "house-model" in caught.value.issue

@@ -18,7 +18,7 @@ DEFAULT_OVERLAP_SECONDS = 86_400
 class WebhookCreate(Struct, forbid_unknown_fields=True, kw_only=True):
     url: Url
     events: Events
-    secret: Secret | None = None  # whsec_<base64>; generated when absent
+    secret: Secret | None = None  # whsec_… or 16 to 200 chosen characters; generated if absent
     description: Description = ""
 
 
