@@ -21,7 +21,7 @@ from kyros.identity.authority import (
     session_holder,
 )
 from kyros.identity.roles import Permission, permissions_for
-from kyros.identity.tokens import InvalidToken, TokenClaims
+from kyros.identity.tokens import InvalidToken
 from kyros.timefmt import now
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
@@ -89,41 +89,33 @@ def _single(headers: Sequence[tuple[bytes, bytes]], name: bytes) -> str | None:
 
 
 def by_api_key(kyros: Kyros, plaintext: str) -> Principal:
-    return _key_principal(api_key_holder(kyros.app, kyros.db, plaintext))
+    return _principal(api_key_holder(kyros.app, kyros.db, plaintext), "api_key")
 
 
 def _by_token(kyros: Kyros, token: str) -> Principal:
+    """Roles come from the key or user now, not from the token, so a revoked role or key stops
+    working at once."""
     try:
         claims = kyros.tokens.decode(token, "access", now())
     except InvalidToken as invalid:
         expired = invalid.reason == "expired"
         raise Unauthorized("The access token has expired" if expired else _BAD_TOKEN) from None
     if claims.subject.startswith("key_"):
-        return _key_principal(api_key_holder_by_id(kyros.app, kyros.db, claims.subject))
-    return _session_principal(kyros, claims)
-
-
-def _session_principal(kyros: Kyros, claims: TokenClaims) -> Principal:
-    """Roles are read on every request, not taken from the token, so a revoked role stops
-    working at once."""
+        return _principal(api_key_holder_by_id(kyros.app, kyros.db, claims.subject), "api_key")
     holder = session_holder(kyros.app, kyros.db, claims.session_id, claims.subject)
+    return _principal(holder, "user", claims.session_id)
+
+
+def _principal(
+    holder: Holder, kind: Literal["user", "api_key"], family_id: str | None = None
+) -> Principal:
     return Principal(
         subject=holder.subject,
         username=holder.name,
         roles=holder.roles,
         permissions=permissions_for(holder.roles),
-        kind="user",
-        family_id=claims.session_id,
-    )
-
-
-def _key_principal(holder: Holder) -> Principal:
-    return Principal(
-        subject=holder.subject,
-        username=holder.name,
-        roles=holder.roles,
-        permissions=permissions_for(holder.roles),
-        kind="api_key",
+        kind=kind,
+        family_id=family_id,
     )
 
 
