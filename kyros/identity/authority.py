@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -17,9 +16,9 @@ from kyros.identity.api_keys import api_key_prefix, verify_api_key
 from kyros.ids import parse_id, public_id
 from kyros.projections.jsondoc import loads
 from kyros.queries.identity import (
-    api_key_credential_as_of,
-    api_keys_with_prefix_as_of,
-    session_user_as_of,
+    api_key_credential_checked,
+    api_keys_with_prefix_checked,
+    session_user_checked,
 )
 from kyros.store.application import KyrosApplication
 from kyros.store.database import Database
@@ -61,8 +60,8 @@ def api_key_holder(app: KyrosApplication, db: Database, plaintext: str) -> Holde
     prefix = api_key_prefix(plaintext)
     if prefix is None:
         raise Unauthorized(BAD_KEY)
-    position, rows = api_keys_with_prefix_as_of(db, prefix)
-    if not _changed_since(app, position, _KEY_TOPICS):
+    newer, rows = api_keys_with_prefix_checked(db, prefix, _KEY_TOPICS)
+    if not newer:
         row = next((r for r in rows if verify_api_key(plaintext, r["key_hash"])), None)
         if row is None or row["revoked_at"]:
             raise Unauthorized(BAD_KEY)
@@ -75,8 +74,8 @@ def api_key_holder(app: KyrosApplication, db: Database, plaintext: str) -> Holde
 
 def api_key_holder_by_id(app: KyrosApplication, db: Database, key_id: str) -> Holder:
     """For an access token issued to a key: the key must still be active."""
-    position, row = api_key_credential_as_of(db, key_id)
-    if not _changed_since(app, position, _KEY_TOPICS):
+    newer, row = api_key_credential_checked(db, key_id, _KEY_TOPICS)
+    if not newer:
         if row is None or row["revoked_at"]:
             raise Unauthorized(BAD_KEY)
         return Holder(row["id"], row["name"], frozenset({row["role"]}))
@@ -90,8 +89,8 @@ def session_holder(
     """The user of a live session (its token family), with the roles they hold now."""
     if family_id is None:
         raise Unauthorized(_ENDED)
-    position, row = session_user_as_of(db, family_id, user_id)
-    if not _changed_since(app, position, _SESSION_TOPICS):
+    newer, row = session_user_checked(db, family_id, user_id, _SESSION_TOPICS)
+    if not newer:
         if row is None:
             raise Unauthorized(_ENDED)
         if row["disabled"]:
@@ -107,14 +106,6 @@ def session_holder(
     if user.disabled:
         raise Unauthorized(_DISABLED)
     return Holder(user.public_id, user.username, frozenset(user.roles))
-
-
-def _changed_since(app: KyrosApplication, position: int, topics: Sequence[str]) -> bool:
-    """Whether the log holds one of `topics` past `position`: the read model may be stale."""
-    newer = app.recorder.select_notifications(
-        start=position, limit=1, topics=topics, inclusive_of_start=False
-    )
-    return bool(newer)
 
 
 def _load(app: KyrosApplication, uuid: UUID) -> Any:

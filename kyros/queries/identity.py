@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from kyros.identity.roles import permissions_for
 from kyros.projections.jsondoc import loads
-from kyros.store.database import Cursor, Database, Row
+from kyros.store.database import Database, Row
+from kyros.store.log_sql import logged_past
 
 _USER_COLUMNS = (
     "id, username, email, name, roles, disabled, locked, failed_logins,"
@@ -82,54 +84,51 @@ def user_ids_with_email(db: Database, email: str) -> list[str]:
     return [str(row["id"]) for row in rows]
 
 
-def _position(tx: Cursor, *names: str) -> int:
-    """How far the named read models have applied the log (the least of them)."""
-    marks = ", ".join("?" * len(names))
-    row = tx.execute(
-        f"SELECT MIN(position) AS position FROM projection_positions WHERE name IN ({marks})",
-        names,
-    ).fetchone()
-    return int(row["position"]) if row and row["position"] is not None else 0
-
-
 def session_user(db: Database, family_id: str, user_id: str) -> Row | None:
     """The user behind a live session; None when the family is revoked, unknown or not theirs."""
-    return session_user_as_of(db, family_id, user_id)[1]
+    return session_user_checked(db, family_id, user_id, ())[1]
 
 
-def session_user_as_of(db: Database, family_id: str, user_id: str) -> tuple[int, Row | None]:
-    """`session_user`, and the log position the answer reflects."""
+def session_user_checked(
+    db: Database, family_id: str, user_id: str, topics: Sequence[str]
+) -> tuple[bool, Row | None]:
+    """`session_user`, and whether the log holds an event of `topics` newer than the answer."""
     with db.transaction(write=False) as tx:
-        position = _position(tx, "users", "token_families")
+        newer = bool(topics) and logged_past(tx, db.dialect, ("users", "token_families"), topics)
         row = tx.execute(
             "SELECT u.id, u.username, u.roles, u.disabled FROM rm_token_families f"
             " JOIN rm_users u ON u.id = f.user_id"
             " WHERE f.id = ? AND f.user_id = ? AND f.revoked_at IS NULL",
             (family_id, user_id),
         ).fetchone()
-    return position, row
+    return newer, row
 
 
-def api_keys_with_prefix_as_of(db: Database, prefix: str) -> tuple[int, list[Row]]:
+def api_keys_with_prefix_checked(
+    db: Database, prefix: str, topics: Sequence[str]
+) -> tuple[bool, list[Row]]:
     """Every key sharing the prefix (collisions are possible), digest included for checking,
-    and the log position the answer reflects."""
+    and whether the log holds an event of `topics` newer than the answer."""
     with db.transaction(write=False) as tx:
-        position = _position(tx, "api_keys")
+        newer = logged_past(tx, db.dialect, ("api_keys",), topics)
         rows = tx.execute(
             "SELECT id, name, role, key_hash, revoked_at FROM rm_api_keys WHERE prefix = ?",
             (prefix,),
         ).fetchall()
-    return position, rows
+    return newer, rows
 
 
-def api_key_credential_as_of(db: Database, key_id: str) -> tuple[int, Row | None]:
-    """One key for authentication, and the log position the answer reflects."""
+def api_key_credential_checked(
+    db: Database, key_id: str, topics: Sequence[str]
+) -> tuple[bool, Row | None]:
+    """One key for authentication, and whether the log holds an event of `topics` newer than
+    the answer."""
     with db.transaction(write=False) as tx:
-        position = _position(tx, "api_keys")
+        newer = logged_past(tx, db.dialect, ("api_keys",), topics)
         row = tx.execute(
             "SELECT id, name, role, revoked_at FROM rm_api_keys WHERE id = ?", (key_id,)
         ).fetchone()
-    return position, row
+    return newer, row
 
 
 def get_api_key(db: Database, key_id: str) -> dict[str, Any] | None:
