@@ -23,7 +23,7 @@ from kyros.queries.identity import (
 from kyros.store.application import KyrosApplication
 from kyros.store.database import Database
 
-BAD_KEY = "Invalid or revoked API key"
+_BAD_KEY = "Invalid or revoked API key"
 _ENDED = "This session has ended; log in again"
 _DISABLED = "This account is disabled"
 
@@ -59,12 +59,12 @@ def api_key_holder(app: KyrosApplication, db: Database, plaintext: str) -> Holde
     before ids derived from prefixes are found through the read model's rows."""
     prefix = api_key_prefix(plaintext)
     if prefix is None:
-        raise Unauthorized(BAD_KEY)
+        raise Unauthorized(_BAD_KEY)
     newer, rows = api_keys_with_prefix_checked(db, prefix, _KEY_TOPICS)
     if not newer:
         row = next((r for r in rows if verify_api_key(plaintext, r["key_hash"])), None)
         if row is None or row["revoked_at"]:
-            raise Unauthorized(BAD_KEY)
+            raise Unauthorized(_BAD_KEY)
         return Holder(row["id"], row["name"], frozenset({row["role"]}))
     ids = {api_key_id(prefix)} | {parse_id("key", r["id"]) for r in rows}
     keys = (_load(app, uuid) for uuid in ids if uuid is not None)
@@ -77,7 +77,7 @@ def api_key_holder_by_id(app: KyrosApplication, db: Database, key_id: str) -> Ho
     newer, row = api_key_credential_checked(db, key_id, _KEY_TOPICS)
     if not newer:
         if row is None or row["revoked_at"]:
-            raise Unauthorized(BAD_KEY)
+            raise Unauthorized(_BAD_KEY)
         return Holder(row["id"], row["name"], frozenset({row["role"]}))
     uuid = parse_id("key", key_id)
     return _key_holder(_load(app, uuid) if uuid else None)
@@ -117,5 +117,5 @@ def _load(app: KyrosApplication, uuid: UUID) -> Any:
 
 def _key_holder(key: Any) -> Holder:
     if not isinstance(key, ApiKey) or key.revoked:
-        raise Unauthorized(BAD_KEY)
+        raise Unauthorized(_BAD_KEY)
     return Holder(public_id("key", key.id), key.name, frozenset({key.role}))
