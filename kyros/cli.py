@@ -16,11 +16,10 @@ from ulid import ULID
 from kyros.bootstrap import FIRST_ADMIN, Kyros
 from kyros.cli_startup import init_option, load_settings, open_kyros
 from kyros.commands import users as user_commands
-from kyros.commands.api_keys import CreateApiKey, RevokeApiKey, create_api_key, revoke_api_key
+from kyros.commands.api_keys import RevokeApiKey, issue_api_key, revoke_api_key
 from kyros.domain.errors import DomainError
 from kyros.domain.user import USER_ROLES, normalise_username
 from kyros.domain.vocabulary import ROLES
-from kyros.identity.api_keys import generate_api_key
 from kyros.ids import public_id
 from kyros.projections.failures import ProjectionStuck
 from kyros.queries.identity import list_api_keys, list_users, user_id_by_username
@@ -171,14 +170,14 @@ def keys() -> None:
 @init_option
 def keys_create(name: str, role: str, init: bool) -> None:
     """Print a new key on stdout, once: only its digest is stored."""
-    key_id, key = ULID().to_uuid(), generate_api_key()
-    command = CreateApiKey(
-        key_id=key_id, name=name, role=role, prefix=key.prefix, key_hash=key.hash, actor=_actor()
-    )
     with _kyros(init=init) as kyros:
-        _run(create_api_key, kyros, command)
-    click.echo(f"Created {public_id('key', key_id)} ({role}); store the key now:", err=True)
-    click.echo(key.plaintext)
+        try:
+            issued = issue_api_key(kyros.app, name=name, role=role, actor=_actor())
+        except DomainError as error:
+            where = f"{error.field}: " if error.field else ""
+            raise click.ClickException(f"{where}{error.issue}") from None
+    click.echo(f"Created {issued.id} ({role}); store the key now:", err=True)
+    click.echo(issued.key.plaintext)
 
 
 @keys.command("list")

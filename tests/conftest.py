@@ -93,9 +93,9 @@ def kyros(settings: Settings) -> Iterator[Kyros]:
 class LiveServer:
     """Uvicorn serving the real app on a loopback port, in a background thread."""
 
-    def __init__(self, kyros: Kyros) -> None:
+    def __init__(self, kyros: Kyros, *, run_workers: bool = True) -> None:
         config = uvicorn.Config(
-            create_app(kyros),
+            create_app(kyros, run_workers=run_workers),
             host="127.0.0.1",
             port=0,
             log_level="warning",

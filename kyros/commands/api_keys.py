@@ -1,15 +1,20 @@
-"""API key commands: create (the caller generated the key) and revoke."""
+"""API key commands: issue (or create one the caller generated) and revoke."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
 from uuid import UUID
 
 import msgspec
 
-from kyros.domain.api_key import ApiKey, check_new_key
+from kyros.domain.api_key import ApiKey, api_key_id, check_new_key
+from kyros.domain.errors import Conflict
 from kyros.domain.identity_errors import ApiKeyNotFound
-from kyros.ids import parse_id
+from kyros.identity.api_keys import GeneratedApiKey, generate_api_key
+from kyros.ids import parse_id, public_id
 from kyros.store.application import KyrosApplication
+
+_PREFIX_DRAWS = 5  # a 32-bit prefix collides rarely; five draws in a row never in practice
 
 
 class CreateApiKey(msgspec.Struct, frozen=True, kw_only=True):
@@ -26,6 +31,29 @@ class CreateApiKey(msgspec.Struct, frozen=True, kw_only=True):
 class RevokeApiKey(msgspec.Struct, frozen=True, kw_only=True):
     key_id: str
     actor: str
+
+
+class IssuedApiKey(NamedTuple):
+    key: GeneratedApiKey  # its plaintext is shown to the caller once
+    id: str  # key_…
+    position: int  # for read-your-writes
+
+
+def issue_api_key(app: KyrosApplication, *, name: str, role: str, actor: str) -> IssuedApiKey:
+    """Generates a key whose id derives from its prefix (`api_key_id`), so authentication can
+    find it in the log at once; a prefix already taken is redrawn."""
+    check_new_key(name, role)
+    for _ in range(_PREFIX_DRAWS):
+        key = generate_api_key()
+        key_id = api_key_id(key.prefix)
+        command = CreateApiKey(
+            key_id=key_id, name=name, role=role, prefix=key.prefix, key_hash=key.hash, actor=actor
+        )
+        try:
+            return IssuedApiKey(key, public_id("key", key_id), create_api_key(app, command))
+        except Conflict:
+            continue
+    raise Conflict("Could not draw an unused API key prefix; try again")
 
 
 def create_api_key(app: KyrosApplication, cmd: CreateApiKey) -> int:

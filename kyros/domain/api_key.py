@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from kyros.domain.errors import DomainError
 from kyros.domain.user import check_role
+
+
+def api_key_id(prefix: str) -> UUID:
+    """A key's id follows from its prefix, so the key can be loaded from the log by the prefix
+    alone, before any read model maps one to the other (a second key with the same prefix
+    collides in the store, and its issuer draws another)."""
+    return uuid5(NAMESPACE_URL, f"kyros:api-key:{prefix}")
 
 
 def check_new_key(name: str, role: str) -> None:

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post
-from ulid import ULID
 
 from kyros.bootstrap import Kyros
-from kyros.commands.api_keys import CreateApiKey, RevokeApiKey, create_api_key, revoke_api_key
+from kyros.commands.api_keys import RevokeApiKey, issue_api_key, revoke_api_key
 from kyros.domain.identity_errors import ApiKeyNotFound
 from kyros.http.auth import requires
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
 from kyros.http.idempotency import WITHHELD_ANSWER
 from kyros.http.schemas.identity import ApiKeyCreate
-from kyros.identity.api_keys import generate_api_key
-from kyros.ids import public_id
 from kyros.queries.identity import get_api_key, list_api_keys
 
 
@@ -30,19 +28,13 @@ class ApiKeyController(Controller):
         self, request: Request[Any, Any, Any], data: ApiKeyCreate, kyros: Kyros, actor: str
     ) -> Response[bytes]:
         """The response is the only place the key ever appears: only its digest is stored."""
-        key_id, key = ULID().to_uuid(), generate_api_key()
-        command = CreateApiKey(
-            key_id=key_id,
-            name=data.name,
-            role=data.role,
-            prefix=key.prefix,
-            key_hash=key.hash,
-            actor=actor,
+        issued = await in_thread(
+            partial(issue_api_key, kyros.app, name=data.name, role=data.role, actor=actor)
         )
-        await kyros.settle(await in_thread(create_api_key, kyros.app, command))
-        view = await _read(kyros, public_id("key", key_id))
+        await kyros.settle(issued.position)
+        view = await _read(kyros, issued.id)
         message = "Store this key now: it is not shown again"
-        return ok(request, {**view, "key": key.plaintext}, status=201, message=message)
+        return ok(request, {**view, "key": issued.key.plaintext}, status=201, message=message)
 
     @get("/", operation_id="ListApiKeys")
     async def list_api_keys(self, request: Request[Any, Any, Any], kyros: Kyros) -> Response[bytes]:

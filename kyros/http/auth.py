@@ -14,18 +14,21 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from kyros.bootstrap import Kyros
 from kyros.domain.identity_errors import Forbidden, Unauthorized
 from kyros.http.idle_sessions import use_session
-from kyros.identity.api_keys import api_key_prefix, looks_like_api_key, verify_api_key
+from kyros.identity.api_keys import looks_like_api_key
+from kyros.identity.authority import (
+    Holder,
+    api_key_holder,
+    api_key_holder_by_id,
+    session_holder,
+)
 from kyros.identity.roles import Permission, permissions_for
-from kyros.identity.tokens import InvalidToken, TokenClaims
-from kyros.projections.jsondoc import loads
-from kyros.queries.identity import api_keys_with_prefix, get_api_key, session_user
+from kyros.identity.tokens import InvalidToken
 from kyros.timefmt import now
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 PUBLIC = {"public": True}  # `opt=PUBLIC` on a handler or controller: no credential needed
 
 _MISSING = "Authentication required: send Authorization: Bearer <access token or API key>"
-_BAD_KEY = "Invalid or revoked API key"
 _BAD_TOKEN = "Invalid access token"  # noqa: S105 (a message, not a secret)
 
 
@@ -87,55 +90,34 @@ def _single(headers: Sequence[tuple[bytes, bytes]], name: bytes) -> str | None:
 
 
 def by_api_key(kyros: Kyros, plaintext: str) -> Principal:
-    """Constant-time digest comparison against every key that shares the prefix."""
-    prefix = api_key_prefix(plaintext)
-    rows = api_keys_with_prefix(kyros.db, prefix) if prefix else []
-    row = next((r for r in rows if verify_api_key(plaintext, r["key_hash"])), None)
-    if row is None or row["revoked_at"]:
-        raise Unauthorized(_BAD_KEY)
-    return _key_principal(row["id"], row["name"], row["role"])
+    return _principal(api_key_holder(kyros.app, kyros.db, plaintext), "api_key")
 
 
 def _by_token(kyros: Kyros, token: str) -> Principal:
+    """Roles come from the key or user now, not from the token, so a revoked role or key stops
+    working at once."""
     try:
         claims = kyros.tokens.decode(token, "access", now())
     except InvalidToken as invalid:
         expired = invalid.reason == "expired"
         raise Unauthorized("The access token has expired" if expired else _BAD_TOKEN) from None
     if claims.subject.startswith("key_"):
-        key = get_api_key(kyros.db, claims.subject)
-        if key is None or key["status"] != "active":
-            raise Unauthorized(_BAD_KEY)
-        return _key_principal(key["id"], key["name"], key["role"])
-    return _session_principal(kyros, claims)
+        return _principal(api_key_holder_by_id(kyros.app, kyros.db, claims.subject), "api_key")
+    holder = session_holder(kyros.app, kyros.db, claims.session_id, claims.subject)
+    use_session(kyros, str(claims.session_id))  # only a live session counts as a use
+    return _principal(holder, "user", claims.session_id)
 
 
-def _session_principal(kyros: Kyros, claims: TokenClaims) -> Principal:
-    """Roles come from the read model, not the token, so a revoked role stops working at once."""
-    row = session_user(kyros.db, claims.session_id, claims.subject) if claims.session_id else None
-    if row is None:
-        raise Unauthorized("This session has ended; log in again")
-    if row["disabled"]:
-        raise Unauthorized("This account is disabled")
-    use_session(kyros, str(claims.session_id))
-    roles = frozenset(loads(row["roles"]))
+def _principal(
+    holder: Holder, kind: Literal["user", "api_key"], family_id: str | None = None
+) -> Principal:
     return Principal(
-        subject=row["id"],
-        username=row["username"],
-        roles=roles,
-        permissions=permissions_for(roles),
-        kind="user",
-        family_id=claims.session_id,
-    )
-
-
-def _key_principal(key_id: str, name: str, role: str) -> Principal:
-    return Principal(
-        subject=key_id,
-        username=name,
-        roles=frozenset({role}),
-        permissions=permissions_for([role]),
-        kind="api_key",
+        subject=holder.subject,
+        username=holder.name,
+        roles=holder.roles,
+        permissions=permissions_for(holder.roles),
+        kind=kind,
+        family_id=family_id,
     )
 
 

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from kyros.identity.roles import permissions_for
 from kyros.projections.jsondoc import loads
 from kyros.store.database import Database, Row
+from kyros.store.log_sql import logged_past
 
 _USER_COLUMNS = (
     "id, username, email, name, roles, disabled, locked, failed_logins,"
     " created_at, updated_at, password_changed_at, last_login"
 )
 _KEY_COLUMNS = "id, name, prefix, role, created_by, created_at, revoked_by, revoked_at"
+_SESSION_USER = (
+    "SELECT u.id, u.username, u.roles, u.disabled FROM rm_token_families f"
+    " JOIN rm_users u ON u.id = f.user_id"
+)
+_LIVE_FAMILY = "f.id = ? AND f.user_id = ? AND f.revoked_at IS NULL"
 
 
 def user_view(row: Row) -> dict[str, Any]:
@@ -85,21 +92,51 @@ def user_ids_with_email(db: Database, email: str) -> list[str]:
 def session_user(db: Database, family_id: str, user_id: str) -> Row | None:
     """The user behind a live session; None when the family is revoked, unknown or not theirs."""
     with db.transaction(write=False) as tx:
-        return tx.execute(
-            "SELECT u.id, u.username, u.roles, u.disabled FROM rm_token_families f"
-            " JOIN rm_users u ON u.id = f.user_id"
-            " WHERE f.id = ? AND f.user_id = ? AND f.revoked_at IS NULL",
-            (family_id, user_id),
-        ).fetchone()
+        return tx.execute(f"{_SESSION_USER} WHERE {_LIVE_FAMILY}", (family_id, user_id)).fetchone()
 
 
-def api_keys_with_prefix(db: Database, prefix: str) -> list[Row]:
-    """Every key sharing the prefix (collisions are possible), digest included for checking."""
+def session_user_checked(
+    db: Database, family_id: str, user_id: str, topics: Sequence[str]
+) -> tuple[bool, Row | None]:
+    """`session_user`, and whether the log holds an event of `topics` newer than the answer."""
+    newer, params = logged_past(db.dialect, ("users", "token_families"), topics)
     with db.transaction(write=False) as tx:
-        return tx.execute(
-            "SELECT id, name, role, key_hash, revoked_at FROM rm_api_keys WHERE prefix = ?",
-            (prefix,),
+        row = tx.execute(
+            f"SELECT s.*, {newer} AS newer FROM (SELECT 1 AS probe) p"
+            f" LEFT JOIN ({_SESSION_USER} WHERE {_LIVE_FAMILY}) s ON 1 = 1",
+            (*params, family_id, user_id),
+        ).fetchone()
+    return bool(row and row["newer"]), row if row and row["id"] is not None else None
+
+
+def api_keys_with_prefix_checked(
+    db: Database, prefix: str, topics: Sequence[str]
+) -> tuple[bool, list[Row]]:
+    """Every key sharing the prefix (collisions are possible), digest included for checking,
+    and whether the log holds an event of `topics` newer than the answer."""
+    newer, params = logged_past(db.dialect, ("api_keys",), topics)
+    with db.transaction(write=False) as tx:
+        rows = tx.execute(
+            f"SELECT k.id, k.name, k.role, k.key_hash, k.revoked_at, {newer} AS newer"
+            " FROM (SELECT 1 AS probe) p LEFT JOIN rm_api_keys k ON k.prefix = ?",
+            (*params, prefix),
         ).fetchall()
+    return bool(rows and rows[0]["newer"]), [r for r in rows if r["id"] is not None]
+
+
+def api_key_credential_checked(
+    db: Database, key_id: str, topics: Sequence[str]
+) -> tuple[bool, Row | None]:
+    """One key for authentication, and whether the log holds an event of `topics` newer than
+    the answer."""
+    newer, params = logged_past(db.dialect, ("api_keys",), topics)
+    with db.transaction(write=False) as tx:
+        row = tx.execute(
+            f"SELECT k.id, k.name, k.role, k.revoked_at, {newer} AS newer"
+            " FROM (SELECT 1 AS probe) p LEFT JOIN rm_api_keys k ON k.id = ?",
+            (*params, key_id),
+        ).fetchone()
+    return bool(row and row["newer"]), row if row and row["id"] is not None else None
 
 
 def get_api_key(db: Database, key_id: str) -> dict[str, Any] | None:

@@ -1,0 +1,30 @@
+"""The event log's table in plain SQL, for a check that must share a read-model statement."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+# As the eventsourcing recorders lay the log out: its table, and the column holding an event's
+# log position (a test pins both on both stores).
+EVENTS_TABLE = {"postgres": "kyros_events", "sqlite": "stored_events"}
+_POSITION_COLUMN = {"postgres": "notification_id", "sqlite": "rowid"}
+
+
+def logged_past(
+    dialect: str, read_models: Sequence[str], topics: Sequence[str]
+) -> tuple[str, tuple[Any, ...]]:
+    """A boolean SQL expression, and its parameters: whether the log holds an event of `topics`
+    that one of `read_models` has not applied yet.
+
+    An expression, so a query can select it beside its rows in one statement (one round trip),
+    from the same snapshot. One indexed range read from the read models' least position: as
+    cheap as the lag is short. A read model without a position counts as having applied
+    nothing."""
+    table, column = EVENTS_TABLE[dialect], _POSITION_COLUMN[dialect]
+    models, kinds = ", ".join("?" * len(read_models)), ", ".join("?" * len(topics))
+    sql = (
+        f"EXISTS (SELECT 1 FROM {table} WHERE {column} > (SELECT COALESCE(MIN(position), 0)"
+        f" FROM projection_positions WHERE name IN ({models})) AND topic IN ({kinds}))"
+    )
+    return sql, (*read_models, *topics)
