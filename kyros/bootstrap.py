@@ -149,9 +149,10 @@ class Kyros:
 
             tg.start_soon(supervise, self.listener_state, listen)
 
-    async def settle(self, position: int) -> None:
-        """Waits, bounded, until read models include `position` (read-your-writes)."""
-        note_committed(position)  # from here on this request's answer is a success
+    async def settle(self, position: int, created: dict[str, str] | None = None) -> None:
+        """Waits, bounded, until read models include `position` (read-your-writes).
+        `created` names a new resource, for the answer given if reading it back fails."""
+        note_committed(position, created)  # from here on this request's answer is a success
         if position and not await self.projections.wait_for(
             position, self.settings.read_your_writes_seconds
         ):

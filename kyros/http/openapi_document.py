@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 import msgspec
-from litestar import Request
+from litestar import Litestar, Request
 from litestar.openapi.plugins import JsonRenderPlugin
 
 from kyros.http.openapi_bodies import RAW_BODIES
@@ -96,9 +96,6 @@ _REPLAYED = {
     "Idempotency-Key.",
     "schema": {"type": "string", "enum": ["true"]},
 }
-_NOT_IDEMPOTENT = frozenset(
-    {"Login", "RefreshToken", "IssueToken", "Logout", "CompleteOAuth2Login"}
-)
 _SIGN_INS = frozenset({"Login", "IssueToken", "RefreshToken", "CompleteOAuth2Login"})  # 401
 _LOGIN = frozenset({"Login", "IssueToken", "CompleteOAuth2Login"})  # 423: a locked account
 # 404 without a path id: the body names a task that does not exist, or the configuration names
@@ -109,9 +106,10 @@ _UNLIMITED_PREFIXES = ("/v1/health/",)  # never rate limited (kyros/http/rate_li
 _METHODS = ("get", "put", "post", "delete", "patch")
 
 
-def complete(document: dict[str, Any]) -> dict[str, Any]:
+def complete(document: dict[str, Any], idempotent: frozenset[str]) -> dict[str, Any]:
     """A copy of Litestar's document with the envelope on every JSON answer and every status
-    the server really returns; handlers stay thin (they only name their operation_id)."""
+    the server really returns; handlers stay thin (they only name their operation_id).
+    `idempotent` names the operations that honour an Idempotency-Key."""
     document = copy.deepcopy(document)
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     apply_request_rules(schemas, REF)
@@ -125,11 +123,23 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
         for method in _METHODS:
             operation = item.get(method)
             if operation is not None:
-                _complete_operation(path, method, operation)
+                _complete_operation(path, method, operation, idempotent)
     return document
 
 
-def _complete_operation(path: str, method: str, operation: dict[str, Any]) -> None:
+def idempotent_operations(app: Litestar) -> frozenset[str]:
+    """The operation ids of the routes marked with `kyros.http.idempotency`'s options."""
+    return frozenset(
+        str(handler.operation_id)
+        for route in app.routes
+        for handler in getattr(route, "route_handlers", ())
+        if "idempotency" in handler.opt and isinstance(handler.operation_id, str)
+    )
+
+
+def _complete_operation(
+    path: str, method: str, operation: dict[str, Any], idempotent: frozenset[str]
+) -> None:
     operation_id = operation.get("operationId", "")
     responses: dict[str, Any] = operation.setdefault("responses", {})
     responses.pop("400", None)  # Litestar's own 400; Kyros answers bad input with a 422
@@ -146,7 +156,7 @@ def _complete_operation(path: str, method: str, operation: dict[str, Any]) -> No
             constrain_path(operation_id, parameter)
     if operation_id in RAW_BODIES:
         operation["requestBody"] = RAW_BODIES[operation_id]
-    if method == "post" and operation_id not in _NOT_IDEMPOTENT:
+    if operation_id in idempotent:
         operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
         for status, response in responses.items():
             if status.startswith("2"):
@@ -230,5 +240,5 @@ class DocumentedJsonRenderPlugin(JsonRenderPlugin):
 
     def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
         if self._completed is None:
-            self._completed = complete(openapi_schema)
+            self._completed = complete(openapi_schema, idempotent_operations(request.app))
         return super().render(request, self._completed)

@@ -61,8 +61,9 @@ class TaskController(Controller):
         check_json(fields, "")
         fields["task_type"] = fields.pop("type")
         command = CreateTask(task_id=task_id, actor=actor, **fields)
-        await kyros.settle(await in_thread(create_task_cmd, kyros.app, command))
-        return ok(request, await _read(kyros, public_id("task", task_id)), status=201)
+        created = {"id": public_id("task", task_id)}
+        await kyros.settle(await in_thread(create_task_cmd, kyros.app, command), created)
+        return ok(request, await _read(kyros, created["id"]), status=201)
 
     @get("/{task_id:str}", operation_id="GetTask", guards=[requires("read_tasks")])
     async def get_task(

@@ -11,7 +11,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from litestar import Request, Response
 
 from kyros.http.envelope import fail, ok
-from kyros.store.committed import committed_position
+from kyros.store.committed import committed_ids, committed_position
 from kyros.store.unavailable import StoreUnavailable, is_unavailable
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def _store_failure(request: Request[Any, Any, Any], exc: Exception) -> Response[
         # The write is in the log; only reading its result back failed. An error here would
         # make a retrying client write it twice.
         log.warning("committed at position %d, but could not read it back: %s", position, exc)
-        data = {"committed": True, "position": position, **request.path_params}
+        data = {"committed": True, "position": position, **request.path_params, **committed_ids()}
         message = "Saved; its new state could not be read back yet, read it again shortly"
         return ok(request, data, status=202, message=message)
     log.warning("store unavailable: %s", exc)

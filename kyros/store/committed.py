@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
-_COMMITTED: ContextVar[int] = ContextVar("kyros_committed_position", default=0)
+_COMMITTED: ContextVar[tuple[int, dict[str, str]]] = ContextVar("kyros_committed", default=(0, {}))
 
 
-def note_committed(position: int) -> None:
-    """Called once a command's events are in the log (each request runs in its own context)."""
+def note_committed(position: int, created: dict[str, str] | None = None) -> None:
+    """Called once a command's events are in the log (each request runs in its own context);
+    `created` names what the write created when its URL does not (e.g. a new task's id)."""
     if position:
-        _COMMITTED.set(position)
+        _COMMITTED.set((position, created or {}))
 
 
 def committed_position() -> int:
     """The log position this request's write committed at; 0 when it wrote nothing."""
-    return _COMMITTED.get()
+    return _COMMITTED.get()[0]
+
+
+def committed_ids() -> dict[str, str]:
+    """What this request's committed write created, as named by `note_committed`."""
+    return _COMMITTED.get()[1]

@@ -148,3 +148,15 @@ def test_request_structs_refuse_unknown_fields_in_the_document(document: dict[st
         ],
     )["properties"]["password"]
     assert password.get("minLength", 0) >= 8
+
+
+def test_the_idempotency_key_is_documented_exactly_where_the_server_honours_it(
+    document: dict[str, Any],
+) -> None:
+    documented = {
+        operation["operationId"]
+        for _, _, operation in operations(document)
+        if any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", []))
+    }
+    assert {"CreateTask", "SubmitTaskToAgent", "DecideEscalation", "CreateWebhook"} <= documented
+    assert not documented & {"Login", "RegisterAgent", "ClaimWork", "Logout", "SelectModel"}

@@ -149,6 +149,8 @@ def test_a_committed_write_whose_read_back_fails_is_answered_as_saved(
             assert body["success"] is True and body["data"]["committed"] is True
             assert saved.seconds < BOUND + SLACK
             eventually(lambda: _total_is(client, 1), 200)  # once: the answer said saved
+            task_id = body["data"]["id"]  # the answer names what was saved: read it back
+            assert client.get(f"/v1/tasks/{task_id}").json()["data"]["title"] == TASK["title"]
 
 
 def _total_is(client: httpx.Client, expected: int) -> httpx.Response:
