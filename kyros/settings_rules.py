@@ -38,6 +38,8 @@ _POSITIVE_NUMBERS = (
     "webhook_poll_seconds",
     "ws_heartbeat_seconds",
     "ws_auth_timeout_seconds",
+    "database_timeout_seconds",  # 0 would fail every query at once
+    "redis_timeout_seconds",
 )
 _NON_NEGATIVE_NUMBERS = ("read_your_writes_seconds", "startup_timeout_seconds")
 _REDIS_SCHEMES = ("redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")

@@ -24,6 +24,8 @@ from kyros.settings import Settings
         ("KYROS_RATE_LIMITS", "auth=5/minute;6/hour", "the limit for auth must be one limit"),
         ("KYROS_RATE_LIMITS", "login=5/minute", "KYROS_RATE_LIMITS: unknown group 'login'"),
         ("KYROS_PROJECTION_POLL_SECONDS", "-0.5", "must be a positive number (got -0.5)"),
+        ("KYROS_DATABASE_TIMEOUT_SECONDS", "0", "must be a positive number (got 0.0)"),
+        ("KYROS_REDIS_TIMEOUT_SECONDS", "-1", "must be a positive number (got -1.0)"),
         (
             "KYROS_WEBHOOK_TIMEOUT_SECONDS",
             "nan",
