@@ -48,7 +48,7 @@ def apply_request_rules(schemas: dict[str, Any], ref_template: str) -> None:
     constraints on list items and dict sizes and never says that unknown fields are refused."""
     strict = [s for s in _strict_structs() if s.__name__ in schemas]
     _, components = msgspec.json.schema_components(strict, ref_template=ref_template)
-    schemas.update(components)
+    schemas.update({name: _decimals_as_numbers(schema) for name, schema in components.items()})
     for (name, field), rule in _FIELDS.items():
         prop = schemas.get(name, {}).get("properties", {}).get(field)
         if prop is not None:
@@ -57,6 +57,19 @@ def apply_request_rules(schemas: dict[str, Any], ref_template: str) -> None:
         prop = schemas.get(name, {}).get("properties", {}).get(field)
         if prop is not None:
             prop["items"].update(rule)
+
+
+def _decimals_as_numbers(node: Any) -> Any:
+    """msgspec documents a Decimal as a string, but decodes a JSON number into one too (and the
+    spec's examples send money as numbers): say both."""
+    if isinstance(node, list):
+        return [_decimals_as_numbers(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if node.get("type") == "string" and node.get("format") == "decimal":
+        rest = {k: v for k, v in node.items() if k not in ("type", "format")}
+        return {"anyOf": [{"type": "number"}, {"type": "string", "format": "decimal"}], **rest}
+    return {key: _decimals_as_numbers(value) for key, value in node.items()}
 
 
 def constrain_path(operation_id: str, parameter: dict[str, Any]) -> None:
