@@ -49,6 +49,8 @@ def apply_request_rules(schemas: dict[str, Any], ref_template: str) -> None:
     strict = [s for s in _strict_structs() if s.__name__ in schemas]
     _, components = msgspec.json.schema_components(strict, ref_template=ref_template)
     schemas.update(components)
+    for component in components.values():
+        _decimals_as_numbers(component)
     for (name, field), rule in _FIELDS.items():
         prop = schemas.get(name, {}).get("properties", {}).get(field)
         if prop is not None:
@@ -57,6 +59,21 @@ def apply_request_rules(schemas: dict[str, Any], ref_template: str) -> None:
         prop = schemas.get(name, {}).get("properties", {}).get(field)
         if prop is not None:
             prop["items"].update(rule)
+
+
+def _decimals_as_numbers(node: Any) -> None:
+    """msgspec calls a Decimal a decimal string, yet decodes a JSON number too, which is
+    what clients send (`"limit": 100`): say both."""
+    if isinstance(node, list):
+        for item in node:
+            _decimals_as_numbers(item)
+    elif isinstance(node, dict):
+        if node.get("type") == "string" and node.get("format") == "decimal":
+            del node["type"], node["format"]
+            node["anyOf"] = [{"type": "number"}, {"type": "string", "format": "decimal"}]
+            return
+        for value in node.values():
+            _decimals_as_numbers(value)
 
 
 def constrain_path(operation_id: str, parameter: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import jsonschema_rs
 import pytest
 
 METHODS = ("get", "put", "post", "delete", "patch")
@@ -238,3 +239,22 @@ def test_free_form_fields_say_so(document: dict[str, Any]) -> None:
             or "as the client gave it" in s.get("description", "")
             for s in described
         ), place
+
+
+@pytest.mark.parametrize(
+    ("component", "field"),
+    [
+        ("BudgetCreate", "limit"),
+        ("BudgetUpdate", "alert_threshold"),
+        ("EscalationSubmit", "estimated_cost"),
+        ("SelectContext", "budget_remaining"),
+    ],
+)
+def test_decimal_inputs_are_documented_as_the_numbers_clients_send(
+    document: dict[str, Any], component: str, field: str
+) -> None:
+    schema = document["components"]["schemas"][component]["properties"][field]
+    validator = jsonschema_rs.Draft202012Validator(schema)
+    assert validator.is_valid(100) and validator.is_valid(0.01)
+    assert validator.is_valid("12.50")  # msgspec decodes a decimal string too
+    assert not validator.is_valid(True) and not validator.is_valid([1])
