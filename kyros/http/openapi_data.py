@@ -2,18 +2,36 @@
 
 Handlers build their answers from read-model views (dicts); these types only describe them.
 Fields are named as the views name them; `Obj` is a JSON object this document does not detail.
+Decimal amounts are JSON numbers (`float` here); times are ISO 8601 strings.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from msgspec import Struct
+from msgspec import UNSET, Meta, Struct, UnsetType, defstruct
 
 from kyros.domain.agent_roles import RoleConstraints, RolePreferences
-from kyros.domain.routing import EscalationRules
+from kyros.domain.configuration import RULES
+from kyros.domain.models import Connection, Limits
+from kyros.domain.routing import EscalationRules, RoutingReasoning
 
 Obj = dict[str, Any]
+Metadata = Annotated[
+    Obj,
+    Meta(
+        description="Free-form: the client's own keys, plus `model_used`, `cost` and "
+        "`actual_hours` once the task completes."
+    ),
+]
+Results = Annotated[Obj, Meta(description="Free-form: the JSON object the agent reported.")]
+Context = Annotated[Obj, Meta(description="Free-form: the JSON object its submitter supplied.")]
+AlertDetails = Annotated[
+    Obj, Meta(description="Free-form: the figures behind the alert; their keys depend on its type.")
+]
+EstimatedHours = Annotated[
+    Any, Meta(description="A copy of `metadata.estimated_hours` as the client gave it, or null.")
+]
 
 
 class Pagination(Struct):
@@ -21,6 +39,56 @@ class Pagination(Struct):
     limit: int
     offset: int
     has_more: bool
+
+
+class TaskProgress(Struct):
+    completed_steps: int
+    total_steps: int
+    percentage: int
+    current_step: str | None
+
+
+class Sampling(Struct, kw_only=True):
+    """The role's sampling defaults overridden by the submitter's (absent from submissions
+    recorded before they were kept)."""
+
+    temperature: float | UnsetType = UNSET
+    max_tokens: int | UnsetType = UNSET
+    timeout: int | UnsetType = UNSET
+
+
+class TaskSubmission(Struct, kw_only=True):
+    """The task's latest submission to an agent role; `requeued_because` once requeued."""
+
+    submission_id: str
+    role: str
+    model: str
+    premium: bool
+    estimated_cost: float
+    estimated_duration: int
+    waiting_on: list[str]
+    submitted_at: str
+    retries: int
+    context: Context
+    preferences: Sampling
+    requeued_because: str | UnsetType = UNSET
+
+
+class TaskEscalation(Struct):
+    escalation_id: str
+    status: str
+
+
+class BudgetReservation(Struct):
+    amount: float
+    model: str
+    budgets: int
+
+
+class Cancellation(Struct):
+    reason: str | None
+    cancelled_by: str
+    cancelled_at: str
 
 
 class Task(Struct):
@@ -39,11 +107,18 @@ class Task(Struct):
     dependencies: list[str]
     tags: list[str]
     deadline: str | None
-    metadata: Obj
-    progress: Obj | None
-    results: Any
-    feedback: Any
-    error: Any
+    metadata: Metadata
+    progress: TaskProgress | None
+    results: Results | None
+    feedback: str | None
+    error: str | None
+    submission: TaskSubmission | None
+    escalation: TaskEscalation | None
+    budget_reservation: BudgetReservation | None
+    cancellation: Cancellation | None
+    started_at: str | None
+    completed_at: str | None
+    estimated_hours: EstimatedHours
     updated_at: str
     version: int
 
@@ -157,6 +232,8 @@ class Webhook(Struct):
     created_at: str
     updated_at: str
     last_triggered: str | None
+    secret_rotated_at: str | None
+    previous_secret_expires_at: str | None
 
 
 class WebhookWithSecret(Webhook):
@@ -167,9 +244,54 @@ class WebhookList(Struct):
     webhooks: list[Webhook]
 
 
+class DeliveryAttempt(Struct):
+    attempt: int
+    started_at: str
+    status_code: int | None
+    latency_ms: int
+    error: str | None
+    response_body: str | None
+    response_truncated: bool
+
+
+class Delivery(Struct):
+    """`next_attempt_at` only while pending; `redelivery_of` names the delivery it repeats."""
+
+    id: str
+    webhook_id: str
+    message_id: str
+    event_type: str
+    position: int
+    status: str
+    attempts: int
+    created_at: str
+    next_attempt_at: str | None
+    last_attempt_at: str | None
+    last_status_code: int | None
+    last_error: str | None
+    completed_at: str | None
+    redelivery_of: str | None
+    requested_by: str | None
+    attempt_log: list[DeliveryAttempt]
+
+
 class DeliveryPage(Struct):
-    deliveries: list[Obj]
+    deliveries: list[Delivery]
     pagination: Pagination
+
+
+class BudgetPeriod(Struct):
+    """`end` is exclusive; `remaining` is negative when a soft budget is overcommitted;
+    `utilization` is a percent of the limit (null for a zero limit)."""
+
+    start: str
+    end: str
+    spent: float
+    reserved: float
+    committed: float
+    remaining: float
+    utilization: float | None
+    open_reservations: int
 
 
 class Budget(Struct):
@@ -182,21 +304,38 @@ class Budget(Struct):
     enforcement: str
     alert_threshold: float
     enabled: bool
+    created_by: str
     created_at: str
     updated_at: str
-    current_period: Obj
+    current_period: BudgetPeriod
 
 
 class BudgetList(Struct):
     budgets: list[Budget]
 
 
+_SETTING_TYPES = {"bool": bool, "int": int, "decimal": float, "str": str}
+
+
+def _section(name: str) -> type[Struct]:
+    """One configuration section, field by field from the rules the aggregate enforces."""
+    fields = [(key, _SETTING_TYPES[rule.kind]) for key, rule in RULES[name].items()]
+    return defstruct(f"{name.capitalize()}Settings", fields)
+
+
+SystemSettings = _section("system")
+ModelsSettings = _section("models")
+EscalationSettings = _section("escalation")
+MonitoringSettings = _section("monitoring")
+SecuritySettings = _section("security")
+
+
 class ConfigurationSections(Struct):
-    system: Obj
-    models: Obj
-    escalation: Obj
-    monitoring: Obj
-    security: Obj
+    system: SystemSettings  # type: ignore[valid-type]
+    models: ModelsSettings  # type: ignore[valid-type]
+    escalation: EscalationSettings  # type: ignore[valid-type]
+    monitoring: MonitoringSettings  # type: ignore[valid-type]
+    security: SecuritySettings  # type: ignore[valid-type]
 
 
 class AgentRole(Struct):
@@ -231,27 +370,109 @@ class ModelList(Struct):
     escalation_model: str
 
 
+class ModelPricing(Struct):
+    """In `currency` per 1,000 tokens."""
+
+    input_tokens: float
+    output_tokens: float
+    cached_input_tokens: float
+    currency: str
+
+
+class ModelPerformance(Struct):
+    """Null until something was measured; `success_rate` in percent, `quality_score` 0-10."""
+
+    average_response_time: float | None
+    success_rate: float | None
+    tasks_completed: int
+    tasks_failed: int
+    quality_score: float | None
+    performance_tracking: bool
+
+
 class Model(ModelSummary):
+    recommended_usage: str
     capabilities: list[str]
-    limits: Obj
-    pricing: Obj
+    limits: Limits
+    pricing: ModelPricing
+    connection: Connection
+    performance: ModelPerformance
 
 
 class Registration(Struct):
     agent_id: str
     role: str
     capacity: int
-    lease_seconds: int
-    heartbeat_interval_seconds: int
+    lease_seconds: float
+    heartbeat_interval_seconds: float
 
 
 class Heartbeat(Struct):
+    """`leases`: the ids of the submissions the agent still holds."""
+
     agent_id: str
-    leases: list[Obj]
+    leases: list[str]
+
+
+class ClaimedSubmission(Struct):
+    submission_id: str
+    task_id: str
+    role: str
+    model: str
+    lease_expires_at: str
+    task: Task
+    context: Context
+    preferences: Sampling
+
+
+class Claim(Struct):
+    """`submission` is null when nothing was queued for the agent's role within `wait`."""
+
+    submission: ClaimedSubmission | None
+
+
+class SubmissionEscalation(Struct):
+    escalation_id: str
+    status: str
+    approval_required: bool
+    rule: str
+
+
+class AgentSubmission(Struct):
+    """`agent_id` stays null until an agent claims the submission; `escalation` is set when
+    the work was routed to the premium model."""
+
+    submission_id: str
+    task_id: str
+    role: str
+    agent_id: str | None
+    status: Literal["accepted", "awaiting_approval", "waiting"]
+    estimated_duration: int
+    estimated_cost: float
+    model_assigned: str
+    submitted_at: str
+    escalation: SubmissionEscalation | None
+
+
+class ModelSelection(Struct):
+    selected_model: str
+    confidence_score: float
+    reasoning: RoutingReasoning
+    estimated_cost: float
+    estimated_duration: int
+    fallback_model: str | None
 
 
 class Status(Struct):
     status: str
+
+
+class RolePerformance(Struct):
+    """Today (UTC): `average_task_duration` in hours, both null before anything completed."""
+
+    tasks_completed_today: int
+    average_task_duration: float | None
+    cost_per_task: float | None
 
 
 class AgentStatus(Struct):
@@ -261,15 +482,62 @@ class AgentStatus(Struct):
     queue_length: int
     average_response_time: float | None
     success_rate: float | None
-    current_models: Obj
-    performance: Obj
+    current_models: Annotated[
+        dict[str, float],
+        Meta(description="Percent of in-flight and last-24-hour work per model name."),
+    ]
+    performance: RolePerformance
+
+
+class Retention(Struct):
+    """`truncated` when the period reaches past what the metrics retention keeps."""
+
+    days: int
+    retained_from: str
+    truncated: bool
+
+
+class TaskCounts(Struct):
+    completed: int
+    failed: int
+    priced: int
+
+
+class CostShare(Struct):
+    cost: float
+    percentage: float
+    tasks: int
+
+
+class Savings(Struct):
+    """Every priced attempt re-priced at `premium_model`; null when it is not in the catalog."""
+
+    premium_model: str
+    vs_premium_only: float | None
+    percentage: float | None
+    roi: float | None
+    premium_only_cost: float | None
+
+
+Shares = dict[str, CostShare]
+
+
+class CostBreakdown(Struct, kw_only=True):
+    """One `by_*` map per requested `group_by`, keyed by model, role, task type or user."""
+
+    by_model: Shares | UnsetType = UNSET
+    by_role: Shares | UnsetType = UNSET
+    by_task_type: Shares | UnsetType = UNSET
+    by_user: Shares | UnsetType = UNSET
+    savings: Savings
 
 
 class CostAnalysis(Struct):
     period: str
     total_cost: float
-    task_counts: Obj
-    cost_breakdown: Obj
+    task_counts: TaskCounts
+    cost_breakdown: CostBreakdown
+    retention: Retention
 
 
 class MetricSeries(Struct):
@@ -283,23 +551,205 @@ class PerformanceMetrics(Struct):
     granularity: str
     buckets: list[str]
     metrics: dict[str, MetricSeries]
+    retention: Retention
+
+
+class ApiService(Struct):
+    status: str
+    uptime_seconds: float
+    started_at: str
+    version: str
+
+
+class ProjectionWorkers(Struct):
+    """`uptime_seconds`: how long every worker has been up together (null if one is down)."""
+
+    status: str
+    running: int
+    total: int
+    not_running: list[str]
+    uptime_seconds: float | None
+    restarts: int
+
+
+class ComponentHealth(Struct, kw_only=True):
+    """A supervised worker of this process; `upgrade_library` only on the WebSocket hub."""
+
+    status: str
+    state: str
+    leader: bool
+    uptime_seconds: float | None
+    started_at: str | None
+    restarts: int
+    last_error: str | None
+    last_error_at: str | None
+    upgrade_library: str | UnsetType | None = UNSET
+
+
+class AgentRunner(Struct, kw_only=True):
+    """Agents run elsewhere: the counts are null when the read model could not be read."""
+
+    status: str
+    live_agents: int | None
+    registered_agents: int | None
+    uptime_seconds: float | UnsetType | None = UNSET
+
+
+class Services(Struct, kw_only=True):
+    api: ApiService
+    projection_workers: ProjectionWorkers
+    scheduler: ComponentHealth
+    webhook_dispatcher: ComponentHealth
+    websocket_hub: ComponentHealth
+    log_listener: ComponentHealth | UnsetType = UNSET  # PostgreSQL only
+    agent_runner: AgentRunner
+
+
+class QueryPerformance(Struct):
+    """Milliseconds over the last `window` probes."""
+
+    average_time: float
+    last_time: float
+    slow_queries: int
+    slow_query_ms: float
+    window: int
+
+
+class DatabaseHealth(Struct, kw_only=True):
+    """`error` names what failed when unhealthy; the pool and timings when the probe ran."""
+
+    status: str
+    backend: str
+    error: str | UnsetType = UNSET
+    connection_pool: dict[str, int | None] | UnsetType = UNSET
+    query_performance: QueryPerformance | UnsetType = UNSET
+
+
+class ProjectionFailure(Struct):
+    position: int
+    event_type: str
+    error: str
+    attempts: int
+    first_failed_at: str
+    last_failed_at: str
+
+
+class ProjectionHealth(Struct):
+    """`failure` is the event the read model cannot apply (`status` stuck)."""
+
+    status: str
+    position: int | None
+    lag: int | None
+    worker_alive: bool
+    worker_status: str
+    leader: bool
+    restarts: int
+    last_error: str | None
+    last_error_at: str | None
+    failure: ProjectionFailure | None
+
+
+class OpenAlerts(Struct):
+    active: int
+    acknowledged: int
+    by_severity: dict[str, int]
+
+
+class ModelHealth(Struct):
+    """Over the model's latest finished attempts; null where nothing was measured."""
+
+    status: str
+    response_time: float | None
+    success_rate: float | None
+    recent_attempts: int | None
+    performance_tracking: bool | None
 
 
 class SystemHealth(Struct):
+    """`alerts` is null when the read models could not be read."""
+
     overall_status: str
-    issues: list[Any]
-    services: Obj
-    database: Obj
-    projections: Obj
+    issues: list[str]
+    services: Services
+    database: DatabaseHealth
+    projections: dict[str, ProjectionHealth]
+    alerts: OpenAlerts | None
+    models: dict[str, ModelHealth]
+
+
+class OpenedEscalation(Struct):
+    """`rule` says which configured rule approved it at once, or why it waits for a person."""
+
+    escalation_id: str
+    task_id: str
+    status: str
+    submitted_at: str
+    estimated_cost: float
+    approval_required: bool
+    workflow_id: str
+    rule: str
+
+
+class Escalation(Struct):
+    """An escalation's whole story: each `*_at`/`*_by` stays null until that step happened."""
+
+    escalation_id: str
+    workflow_id: str
+    task_id: str
+    status: str
+    original_model: str
+    target_model: str
+    fallback_model: str
+    reason: str
+    context: Context
+    priority: str
+    confidence: float
+    estimated_cost: float
+    actual_cost: float | None
+    requested_by: str
+    submitted_at: str
+    expires_at: str
+    approval_required: bool
+    auto_approved: bool
+    rule: str | None
+    decided_at: str | None
+    decided_by: str | None
+    decision_reason: str | None
+    approver_comments: str | None
+    approved_at: str | None
+    approved_by: str | None
+    rejected_at: str | None
+    expired_at: str | None
+    withdrawn_at: str | None
+    withdrawal_reason: str | None
+    completed_at: str | None
+    result: str | None
+    overdue_alert_id: str | None
 
 
 class EscalationPage(Struct):
-    escalations: list[Obj]
+    escalations: list[Escalation]
     pagination: Pagination
 
 
+class Alert(Struct):
+    id: str
+    type: str
+    severity: str
+    status: str
+    message: str
+    details: AlertDetails
+    created_at: str
+    acknowledged_at: str | None
+    acknowledged_by: str | None
+    acknowledgement_note: str | None
+    resolved_at: str | None
+    resolved_by: str | None
+    resolution_note: str | None
+
+
 class AlertPage(Struct):
-    alerts: list[Obj]
+    alerts: list[Alert]
     pagination: Pagination
 
 
@@ -323,7 +773,7 @@ DATA: dict[str, Any] = {
     "ListUsers": UserPage,
     "GrantRole": User,
     "RevokeRole": User,
-    "ChangePassword": Obj,
+    "ChangePassword": User,
     "DisableUser": User,
     "EnableUser": User,
     "UnlockUser": User,
@@ -336,38 +786,38 @@ DATA: dict[str, Any] = {
     "ListWebhooks": WebhookList,
     "GetWebhook": Webhook,
     "UpdateWebhook": Webhook,
-    "DeleteWebhook": Obj,
+    "DeleteWebhook": Webhook,
     "RotateWebhookSecret": WebhookWithSecret,
-    "TestWebhook": Obj,
+    "TestWebhook": Delivery,
     "ListWebhookDeliveries": DeliveryPage,
-    "RedeliverWebhookDelivery": Obj,
+    "RedeliverWebhookDelivery": Delivery,
     "ListModels": ModelList,
     "GetModel": Model,
-    "SelectModel": Obj,
+    "SelectModel": ModelSelection,
     "GetCostAnalysis": CostAnalysis,
     "GetPerformanceMetrics": PerformanceMetrics,
     "GetSystemHealth": SystemHealth,
     "GetAgentConfiguration": AgentRole,
     "UpdateAgentConfiguration": AgentRole,
     "GetAgentStatus": AgentStatus,
-    "SubmitTaskToAgent": Obj,
+    "SubmitTaskToAgent": AgentSubmission,
     "GetAgentRoleConfiguration": AgentRoleSummary,
     "RegisterAgent": Registration,
     "AgentHeartbeat": Heartbeat,
-    "ClaimWork": Obj | None,
-    "CompleteSubmission": Obj,
-    "FailSubmission": Obj,
-    "ReportSubmissionProgress": Obj,
-    "SubmitEscalation": Obj,
-    "DecideEscalation": Obj,
-    "GetEscalationStatus": Obj,
+    "ClaimWork": Claim,
+    "CompleteSubmission": Task,
+    "FailSubmission": Task,
+    "ReportSubmissionProgress": Task,
+    "SubmitEscalation": OpenedEscalation,
+    "DecideEscalation": Escalation,
+    "GetEscalationStatus": Escalation,
     "ListEscalations": EscalationPage,
     "CreateBudget": Budget,
     "GetBudget": Budget,
     "UpdateBudget": Budget,
-    "DeleteBudget": Obj,
+    "DeleteBudget": Budget,
     "ListBudgets": BudgetList,
     "GetAlerts": AlertPage,
-    "AcknowledgeAlert": Obj,
-    "ResolveAlert": Obj,
+    "AcknowledgeAlert": Alert,
+    "ResolveAlert": Alert,
 }

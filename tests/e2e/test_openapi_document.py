@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import jsonschema_rs
 import pytest
 
 METHODS = ("get", "put", "post", "delete", "patch")
@@ -160,3 +161,100 @@ def test_the_idempotency_key_is_documented_exactly_where_the_server_honours_it(
     }
     assert {"CreateTask", "SubmitTaskToAgent", "DecideEscalation", "CreateWebhook"} <= documented
     assert not documented & {"Login", "RegisterAgent", "ClaimWork", "Logout", "SelectModel"}
+
+
+# Success `data` that is free-form by design: the client's or the agent's own JSON, kept as
+# given. Each entry is "<component>.<property>"; anything else untyped is a gap in the document.
+FREE_FORM = {
+    "Task.metadata",  # the client's keys (plus derived model_used, cost, actual_hours)
+    "Task.results",  # what the agent reported on completion
+    "Task.estimated_hours",  # a copy of metadata.estimated_hours, whatever the client put there
+    "TaskSubmission.context",  # the submitter's context for the agent
+    "ClaimedSubmission.context",  # the same context, handed to the claiming agent
+    "Escalation.context",  # the requester's context for the approver
+    "Alert.details",  # the figures behind an alert; keys depend on its type
+}
+
+
+def untyped_places(document: dict[str, Any], schema: dict[str, Any], where: str) -> set[str]:
+    """Every place under `schema` that is a bare object or says nothing of its value, named
+    `<component>.<property>` (following `$ref`s, each component once)."""
+    found: set[str] = set()
+    seen: set[str] = set()
+
+    def walk(node: dict[str, Any], place: str) -> None:
+        if "$ref" in node:
+            name = node["$ref"].rsplit("/", 1)[-1]
+            if name not in seen:
+                seen.add(name)
+                walk(document["components"]["schemas"][name], name)
+            return
+        variants = [*node.get("anyOf", []), *node.get("oneOf", []), *node.get("allOf", [])]
+        for variant in variants:
+            walk(variant, place)
+        typed = {"type", "const", "enum", "anyOf", "oneOf", "allOf"} & set(node)
+        if not typed or (node.get("type") == "object" and not _described(node)):
+            found.add(place)
+        for name, child in node.get("properties", {}).items():
+            walk(child, f"{place.split('.')[0]}.{name}")
+        for key in ("items", "additionalProperties"):
+            if isinstance(node.get(key), dict):
+                walk(node[key], place)
+
+    walk(schema, where)
+    return found
+
+
+def _described(node: dict[str, Any]) -> bool:
+    """An object whose keys or values the schema states."""
+    extra = node.get("additionalProperties")
+    return bool(node.get("properties")) or (isinstance(extra, dict) and bool(extra))
+
+
+def test_every_success_data_is_a_real_schema_but_the_free_form_fields(
+    document: dict[str, Any],
+) -> None:
+    untyped: dict[str, set[str]] = {}
+    for _, _, operation in operations(document):
+        for status, response in operation["responses"].items():
+            content = response.get("content", {}).get("application/json")
+            if not status.startswith("2") or content is None:
+                continue
+            data = resolve(document, content["schema"])["properties"]["data"]
+            where = f"{operation['operationId']}.data"
+            places = untyped_places(document, data, where) - FREE_FORM
+            if places:
+                untyped[operation["operationId"]] = places
+    assert untyped == {}
+
+
+def test_free_form_fields_say_so(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    for place in FREE_FORM:
+        component, field = place.split(".")
+        schema = schemas[component]["properties"][field]
+        described = [schema, *schema.get("anyOf", [])]
+        assert any(
+            "Free-form" in s.get("description", "")
+            or "as the client gave it" in s.get("description", "")
+            for s in described
+        ), place
+
+
+@pytest.mark.parametrize(
+    ("component", "field"),
+    [
+        ("BudgetCreate", "limit"),
+        ("BudgetUpdate", "alert_threshold"),
+        ("EscalationSubmit", "estimated_cost"),
+        ("SelectContext", "budget_remaining"),
+    ],
+)
+def test_decimal_inputs_are_documented_as_the_numbers_clients_send(
+    document: dict[str, Any], component: str, field: str
+) -> None:
+    schema = document["components"]["schemas"][component]["properties"][field]
+    validator = jsonschema_rs.Draft202012Validator(schema)
+    assert validator.is_valid(100) and validator.is_valid(0.01)
+    assert validator.is_valid("12.50")  # msgspec decodes a decimal string too
+    assert not validator.is_valid(True) and not validator.is_valid([1])
