@@ -17,6 +17,8 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
 from litestar.params import BodyKwarg
 
+from kyros.http.text_guard import refuse_unstorable
+
 _decoders: WeakKeyDictionary[Any, msgspec.json.Decoder[Any] | None] = WeakKeyDictionary()
 
 
@@ -28,6 +30,8 @@ async def strict_json_body(request: Request[Any, Any, Any]) -> None:
     if not body.strip():
         return  # an absent body is the handler's to accept (optional) or refuse
     try:
+        if b"\\u" in body:  # text no store can hold is named before any other rule
+            refuse_unstorable(body, msgspec.json.decode(body))
         decoder.decode(body)
     except msgspec.ValidationError as refused:
         detail = {"message": str(refused), "key": "data", "source": "body"}

@@ -16,13 +16,18 @@ class CheckedRequest(Request[Any, Any, Any]):
 
     async def json(self) -> Any:
         value = await super().json()
-        # A decoded string holds NUL or a surrogate only if the body spelt it `\u…`
-        # (msgspec refuses raw control characters and invalid UTF-8): most bodies skip the walk.
-        if b"\\u" in await self.body():
-            field = unstorable_field(value)
-            if field is not None:
-                raise DomainError(UNSTORABLE_ISSUE, field=field or "body")
+        refuse_unstorable(await self.body(), value)
         return value
+
+
+def refuse_unstorable(body: bytes, value: Any) -> None:
+    """Raises naming the first field of `value` (decoded from `body`) no store can hold."""
+    # A decoded string holds NUL or a surrogate only if the body spelt it `\u…`
+    # (msgspec refuses raw control characters and invalid UTF-8): most bodies skip the walk.
+    if b"\\u" in body:
+        field = unstorable_field(value)
+        if field is not None:
+            raise DomainError(UNSTORABLE_ISSUE, field=field or "body")
 
 
 def unstorable_field(value: Any) -> str | None:
