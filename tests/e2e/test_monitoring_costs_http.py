@@ -5,11 +5,12 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import httpx
+import msgspec
 import pytest
 
 from kyros.bootstrap import Kyros
+from kyros.commands.configuration import ChangeConfiguration, change_configuration
 from tests.conftest import Credential
-from tests.e2e.agent_helpers import data
 from tests.e2e.analytics_history import EventClock, event_clock, figures, seed_history
 from tests.e2e.helpers import assert_error
 
@@ -133,9 +134,15 @@ def test_an_empty_period_answers_zeros(client: httpx.Client) -> None:
 
 
 def test_savings_are_null_when_the_configured_escalation_model_is_not_in_the_catalog(
-    client: httpx.Client,
+    kyros: Kyros, client: httpx.Client
 ) -> None:
-    data(client.put("/v1/configuration", json={"models": {"escalation_model": "gpt-9"}}))
+    # The API refuses a model outside the catalog; a configuration recorded while a models
+    # file still listed it (since removed) is what leaves one behind.
+    gpt9 = msgspec.structs.replace(kyros.catalog.models[0], name="gpt-9")
+    earlier = msgspec.structs.replace(kyros.catalog, models=(*kyros.catalog.models, gpt9))
+    patch = {"models": {"escalation_model": "gpt-9"}}
+    change_configuration(kyros.app, earlier, ChangeConfiguration(actor="t", patch=patch))
+    kyros.engine.catch_up("configuration", 500)
     savings = figures(client.get("/v1/monitoring/costs"))["cost_breakdown"]["savings"]
     assert savings == {
         "premium_model": "gpt-9",
