@@ -14,7 +14,7 @@ from rich.table import Table
 from ulid import ULID
 
 from kyros.bootstrap import FIRST_ADMIN, Kyros
-from kyros.cli_startup import init_option, load_settings, open_kyros
+from kyros.cli_startup import FailsSafe, init_option, load_settings, open_kyros
 from kyros.commands import users as user_commands
 from kyros.commands.alerts import resolve_projection_alert
 from kyros.commands.api_keys import RevokeApiKey, issue_api_key, revoke_api_key
@@ -27,7 +27,7 @@ from kyros.queries.identity import list_api_keys, list_users, user_id_by_usernam
 from kyros.store.preflight import describe
 
 
-@click.group()
+@click.group(cls=FailsSafe)
 def main() -> None:
     """Kyros: an open control plane for AI coding agents."""
 
