@@ -13,7 +13,7 @@ from anyio.abc import TaskGroup
 from ulid import ULID
 
 from kyros.catalog import load_catalog
-from kyros.commands.alerts import raise_projection_alert
+from kyros.commands.alerts import raise_projection_alert, resolve_projection_alert
 from kyros.commands.users import CreateUser, create_user
 from kyros.domain.configuration import DEFAULTS
 from kyros.domain.identity_errors import UsernameTaken
@@ -79,6 +79,7 @@ class Kyros:
             page_size=settings.projection_page_size,
             poll_seconds=settings.projection_poll_seconds,
             on_stuck=self._alert_stuck,
+            on_recovered=self._resolve_stuck,
         )
         self.listener_state = WorkerState(name="log-listener")
         self.scheduler = Scheduler(
@@ -132,6 +133,9 @@ class Kyros:
         raise_projection_alert(
             self.app, failure.name, failure.position, failure.event_type, failure.error
         )
+
+    def _resolve_stuck(self, failure: ProjectionFailure) -> None:
+        resolve_projection_alert(self.app, failure.name, failure.position)
 
     def start_background(self, tg: TaskGroup) -> None:
         """Starts projection workers and, on PostgreSQL, the cross-process append listener."""

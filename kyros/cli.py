@@ -14,8 +14,9 @@ from rich.table import Table
 from ulid import ULID
 
 from kyros.bootstrap import FIRST_ADMIN, Kyros
-from kyros.cli_startup import init_option, load_settings, open_kyros
+from kyros.cli_startup import FailsSafe, init_option, load_settings, open_kyros
 from kyros.commands import users as user_commands
+from kyros.commands.alerts import resolve_projection_alert
 from kyros.commands.api_keys import RevokeApiKey, issue_api_key, revoke_api_key
 from kyros.domain.errors import DomainError
 from kyros.domain.user import USER_ROLES, normalise_username
@@ -26,7 +27,7 @@ from kyros.queries.identity import list_api_keys, list_users, user_id_by_usernam
 from kyros.store.preflight import describe
 
 
-@click.group()
+@click.group(cls=FailsSafe)
 def main() -> None:
     """Kyros: an open control plane for AI coding agents."""
 
@@ -283,6 +284,7 @@ def projections_rebuild(name: str | None, rebuild_all: bool, page_size: int) -> 
         with Progress(*columns, TimeRemainingColumn(), console=Console(stderr=True)) as bar:
             for projection in names:
                 job = bar.add_task(projection, total=head)
+                was_stuck = kyros.engine.failure(projection)
                 kyros.engine.reset(projection)
                 try:
                     kyros.engine.catch_up(
@@ -290,6 +292,8 @@ def projections_rebuild(name: str | None, rebuild_all: bool, page_size: int) -> 
                     )
                 except ProjectionStuck as stuck:
                     raise click.ClickException(str(stuck)) from None
+                if was_stuck is not None:  # rebuilt past the event: its alert is stale
+                    resolve_projection_alert(kyros.app, projection, was_stuck.position)
                 bar.update(job, completed=head)
         click.echo(f"rebuilt {', '.join(names)} up to position {head}")
 

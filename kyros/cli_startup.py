@@ -10,6 +10,7 @@ import click
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
 from kyros.store.preflight import StoreUnavailable, describe, prepare
+from kyros.store.unavailable import is_unavailable
 
 CONFIGURATION_ERROR = 2  # a KYROS_* variable, a models file, a secret
 STORE_UNAVAILABLE = 1  # missing, read-only, locked or unreachable
@@ -23,6 +24,23 @@ class StartupFailure(click.ClickException):
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class FailsSafe(click.Group):
+    """A store that fails after the start-up check, partway through any command, ends it
+    like a start-up failure: one `Error:` line and exit 1, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException:
+            raise
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            cause = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            message = f"The store became unavailable: {cause or type(error).__name__}"
+            raise StartupFailure(message, STORE_UNAVAILABLE) from None
 
 
 def load_settings(**overrides: object) -> Settings:

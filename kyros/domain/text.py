@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 UNSTORABLE_ISSUE = "Must not contain NUL characters or unpaired surrogates"
 REPLACEMENT = "\ufffd"
@@ -20,3 +21,22 @@ def storable(text: str) -> str:
     """`text` with each unstorable character replaced by U+FFFD, as a decoder does with bytes
     it cannot read: for values already in the log, which must stay projectable."""
     return _UNSTORABLE.sub(REPLACEMENT, text)
+
+
+def unstorable_field(value: Any) -> str | None:
+    """The path (`metadata.notes`, `tags[1]`) of the first string, or mapping key, that no
+    store can hold; a bad key names its mapping. Iterative: depth is bounded elsewhere."""
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            if not is_storable(item):
+                return path
+        elif isinstance(item, dict):
+            if not all(is_storable(str(key)) for key in item):
+                return path
+            named = [(f"{path}.{key}" if path else str(key), v) for key, v in item.items()]
+            stack.extend(reversed(named))  # popped in document order
+        elif isinstance(item, list):
+            stack.extend(reversed([(f"{path}[{i}]", v) for i, v in enumerate(item)]))
+    return None

@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 
+from kyros.domain.text import UNSTORABLE_ISSUE, unstorable_field
 from kyros.fanout.catalog import WS_TYPES
 from kyros.ids import parse_id
 from kyros.timefmt import iso, now
@@ -71,6 +72,9 @@ def parse(text: str) -> ClientMessage:
         raise ProtocolError("Malformed JSON") from None
     if not isinstance(message, dict):
         raise ProtocolError("Must be a JSON object")
+    field = unstorable_field(message)  # a NUL token reaches a store; a surrogate no frame
+    if field is not None:
+        raise ProtocolError(UNSTORABLE_ISSUE, field or "message")
     kind = message.get("type")
     if kind == "auth":
         token = message.get("token")

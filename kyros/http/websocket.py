@@ -124,11 +124,11 @@ class Session:
             try:
                 return p.parse(raw)
             except p.ProtocolError as bad:
-                if self.subscriber is None:
+                error = p.error_frame("VALIDATION_ERROR", "Invalid message", bad.field, bad.issue)
+                if self.subscriber is None:  # the field is named, then the socket closes
+                    await self.socket.send_text(error)
                     raise _Closing(p.UNAUTHORIZED, f"{bad.field}: {bad.issue}") from None
-                self.subscriber.push(
-                    p.error_frame("VALIDATION_ERROR", "Invalid message", bad.field, bad.issue)
-                )
+                self.subscriber.push(error)
 
     async def _receive(self) -> None:
         subscriber = self.subscriber

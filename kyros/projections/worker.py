@@ -23,6 +23,7 @@ RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 30.0
 
 OnStuck = Callable[[ProjectionFailure], object]
+OnRecovered = Callable[[ProjectionFailure], object]
 
 
 class ProjectionWorker:
@@ -39,10 +40,12 @@ class ProjectionWorker:
         page_size: int,
         poll_seconds: float,
         on_stuck: OnStuck | None = None,
+        on_recovered: OnRecovered | None = None,
     ) -> None:
         self.engine = engine
         self.name = name
         self.on_stuck = on_stuck
+        self.on_recovered = on_recovered
         self.leaders = leaders
         self.appended = appended
         self.progressed = progressed
@@ -95,8 +98,9 @@ class ProjectionWorker:
             except ProjectionStuck as stuck:
                 await self._stuck(stuck)
                 continue
+            if self.failure is not None and self.position >= self.failure.position:
+                await self._recovered(self.failure)
             if applied:
-                self.failure = None
                 self.progressed.fire()
             if applied < self.page_size:
                 await Pulse.wait(ticket, self.poll_seconds)
@@ -122,6 +126,18 @@ class ProjectionWorker:
         delay = RETRY_FIRST_SECONDS * 2 ** min(failure.attempts - 1, 10)
         await anyio.sleep(min(delay, RETRY_MAX_SECONDS))
 
+    async def _recovered(self, failure: ProjectionFailure) -> None:
+        """Past the event it was stuck at (fixed and retried, or rebuilt by any process): the
+        alert raised for it is resolved, so no stale critical alert outlives the fault."""
+        self.failure = None
+        log.warning("read model %s got past event %d", self.name, failure.position)
+        if self.on_recovered is None:
+            return
+        try:
+            await anyio.to_thread.run_sync(self.on_recovered, failure)
+        except Exception:  # the alert stays active; the read model is fine
+            log.exception("could not resolve the alert for read model %s", self.name)
+
     async def refresh(self) -> None:
         self.position = await anyio.to_thread.run_sync(self.engine.position, self.name)
         self.failure = await anyio.to_thread.run_sync(self.engine.failure, self.name)
@@ -140,6 +156,7 @@ class ProjectionWorkers:
         page_size: int,
         poll_seconds: float,
         on_stuck: OnStuck | None = None,
+        on_recovered: OnRecovered | None = None,
     ) -> None:
         self.progressed = Pulse()
         self.workers = [
@@ -152,6 +169,7 @@ class ProjectionWorkers:
                 page_size=page_size,
                 poll_seconds=poll_seconds,
                 on_stuck=on_stuck,
+                on_recovered=on_recovered,
             )
             for name in engine.projections
         ]
