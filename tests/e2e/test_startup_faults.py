@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import sqlite3
 import subprocess
@@ -17,9 +15,9 @@ import pytest
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
 from tests.e2e.test_cli import free_port, kyros_env
+from tests.mounts import MOUNT, tmpfs
 
 QUICK = {"KYROS_STARTUP_TIMEOUT_SECONDS": "1"}
-MOUNT, UMOUNT = shutil.which("mount") or "mount", shutil.which("umount") or "umount"
 
 
 def kyros(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -51,23 +49,8 @@ def serve(data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 def mounted(tmp_path: Path) -> Iterator[Path]:
     """A fresh tmpfs, writable until the test remounts it read-only."""
-    where = tmp_path / "mnt"
-    where.mkdir()
-    made = subprocess.run(
-        [MOUNT, "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(where)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if made.returncode != 0:
-        message = f"a read-only data directory needs a tmpfs mount: {made.stderr.strip()}"
-        if os.geteuid() == 0 or os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message + " (run as root)")
-    try:
+    with tmpfs(tmp_path / "mnt", "64m", "a read-only data directory") as where:
         yield where
-    finally:
-        subprocess.run([UMOUNT, "-l", str(where)], check=False)
 
 
 def read_only(where: Path) -> None:

@@ -3,9 +3,6 @@ reads keep working, and writes succeed again once there is room, without a resta
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,30 +13,14 @@ from kyros.bootstrap import Kyros
 from kyros.settings import Settings
 from tests.conftest import GENEROUS_LIMITS, LiveServer, make_api_key
 from tests.faults.helpers import assert_unavailable, eventually, timed
-
-MOUNT, UMOUNT = shutil.which("mount") or "mount", shutil.which("umount") or "umount"
+from tests.mounts import tmpfs
 
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 32 MiB tmpfs: a disk that really fills."""
-    where = tmp_path / "disk"
-    where.mkdir()
-    made = subprocess.run(
-        [MOUNT, "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(where)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if made.returncode != 0:
-        message = f"a full disk needs a tmpfs mount: {made.stderr.strip()}"
-        if os.geteuid() == 0 or os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message + " (run as root)")
-    try:
+    with tmpfs(tmp_path / "disk", "32m", "a full disk") as where:
         yield where
-    finally:
-        subprocess.run([UMOUNT, "-l", str(where)], check=False)
 
 
 def _fill(disk: Path) -> Path:
