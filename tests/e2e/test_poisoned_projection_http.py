@@ -15,8 +15,9 @@ import pytest
 from ulid import ULID
 
 from kyros.bootstrap import Kyros
-from kyros.commands.api_keys import RevokeApiKey, revoke_api_key
+from kyros.commands.api_keys import RevokeApiKey, issue_api_key, revoke_api_key
 from kyros.commands.users import CreateUser, create_user
+from kyros.domain.api_key import ApiKey
 from kyros.domain.user import User
 from kyros.projections.failures import ProjectionStuck
 from kyros.settings import Settings
@@ -151,3 +152,33 @@ def test_kyros_serve_starts_on_a_log_its_users_read_model_cannot_apply(tmp_path:
     rebuilt = run_cli(tmp_path, "projections", "rebuild", "users")
     assert rebuilt.returncode == 1
     assert f"cannot apply event {poison}" in rebuilt.stderr
+
+
+def test_a_key_revoked_behind_a_poisoned_keys_read_model_is_refused_and_a_new_one_works(
+    kyros: Kyros, base_url: str
+) -> None:
+    """The issue's permanent outage, end to end: the keys read model stuck for good must not
+    keep a revoked key alive, nor lock out a key made after the poison."""
+    kept, revoked = make_api_key(kyros, "viewer"), make_api_key(kyros, "viewer")
+    poison = ApiKey(
+        key_id=ULID().to_uuid(),
+        name=None,  # type: ignore[arg-type]  # rm_api_keys.name is NOT NULL
+        prefix="poison01",
+        key_hash="x",
+        role="viewer",
+        actor="test",
+    )
+    kyros.app.save_all(poison)
+    revoke_api_key(kyros.app, RevokeApiKey(key_id=revoked.id, actor="test"))
+    fresh = issue_api_key(kyros.app, name="after", role="viewer", actor="test")
+    with pytest.raises(ProjectionStuck):
+        kyros.engine.catch_up("api_keys", 500)
+
+    def status(key: str) -> int:
+        answer = httpx.get(f"{base_url}/v1/tasks", headers={"Authorization": f"Bearer {key}"})
+        return answer.status_code
+
+    assert status(revoked.key) == 401
+    assert status(kept.key) == 200
+    assert status(fresh.key.plaintext) == 200
+    assert table(kyros.db, "rm_api_keys", "id")[1]["revoked_by"] is None  # the model is behind
