@@ -183,8 +183,9 @@ def run(store: str, cycles: int, writers: int, low: float, high: float) -> dict[
 def _cycles(
     env: dict[str, str], cycles: int, writers: int, low: float, high: float
 ) -> dict[str, int]:
+    create_key = ["keys", "create", "--name", "chaos", "--role", "admin", "--init"]  # new store
     key = subprocess.run(
-        [sys.executable, "-m", "kyros", "keys", "create", "--name", "chaos", "--role", "admin"],
+        [sys.executable, "-m", "kyros", *create_key],
         env=env,
         capture_output=True,
         text=True,
