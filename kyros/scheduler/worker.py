@@ -15,7 +15,12 @@ from typing import Any
 
 import anyio
 
-from kyros.commands.escalations import expire_escalation, flag_overdue
+from kyros.commands.escalations import (
+    ExpireEscalation,
+    FlagOverdue,
+    expire_escalation,
+    flag_overdue,
+)
 from kyros.commands.reports import ExpireLease, expire_lease
 from kyros.commands.submissions import release_waiting_task
 from kyros.domain.errors import DomainError
@@ -86,10 +91,12 @@ class Scheduler:
     def _sweep_escalations(self, at: datetime, configuration: dict[str, Any]) -> int:
         changed = 0
         for escalation_id in expired_escalations(self.db, sortable(at) or ""):
-            changed += self._attempt(expire_escalation, self.app, self.catalog, escalation_id, at)
+            expire = ExpireEscalation(escalation_id=escalation_id, now=at)
+            changed += self._attempt(expire_escalation, self.app, self.catalog, expire)
         waited = timedelta(minutes=configuration["escalation"]["pending_alert_minutes"])
         for escalation_id in unflagged_escalations(self.db, sortable(at - waited) or ""):
-            changed += self._attempt(flag_overdue, self.app, escalation_id, waited)
+            flag = FlagOverdue(escalation_id=escalation_id, waited=waited)
+            changed += self._attempt(flag_overdue, self.app, flag)
         return changed
 
     @staticmethod
