@@ -97,26 +97,35 @@ def submit_escalation(
 def _request(
     app: KyrosApplication, catalog: Catalog, task: Task, cmd: SubmitEscalation
 ) -> OpenEscalation:
-    """What was asked, completed from the configured models, the task and routing."""
-    models = system_models(app)
-    original, target = escalation_models(
-        task, models, catalog, cmd.original_model, cmd.target_model
-    )
-    routing = task_routing_request(task, cmd.now, RoutingPreferences())
+    original, target, amount, confidence = _derived(app, catalog, task, cmd)
     return OpenEscalation(
         escalation_id=cmd.escalation_id,
         original=original,
         target=target,
         reason=cmd.reason,
         context=cmd.context,
-        estimate=estimate(task, catalog, target, cmd.now)
-        if cmd.estimated_cost is None
-        else cmd.estimated_cost,
+        estimate=amount,
         priority=cmd.priority or task.priority,
-        confidence=premium_confidence(routing, system_policy(catalog, models)),
+        confidence=confidence,
         actor=cmd.actor,
         now=cmd.now,
     )
+
+
+def _derived(
+    app: KyrosApplication, catalog: Catalog, task: Task, cmd: SubmitEscalation
+) -> tuple[str, str, Decimal, float]:
+    """What the request may leave out (models, estimate) and routing's confidence, from the
+    configured models, the task and the catalog."""
+    models = system_models(app)
+    original, target = escalation_models(
+        task, models, catalog, cmd.original_model, cmd.target_model
+    )
+    amount = cmd.estimated_cost
+    if amount is None:
+        amount = estimate(task, catalog, target, cmd.now)
+    routing = task_routing_request(task, cmd.now, RoutingPreferences())
+    return original, target, amount, premium_confidence(routing, system_policy(catalog, models))
 
 
 def open_escalation(

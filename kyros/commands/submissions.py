@@ -50,6 +50,10 @@ class SubmitTask(msgspec.Struct, frozen=True, kw_only=True):
     live_agents: int = 0
 
 
+class ReleaseWaitingTask(msgspec.Struct, frozen=True, kw_only=True):
+    task_id: str
+
+
 class Submitted(msgspec.Struct, frozen=True, kw_only=True):
     status: str
     model: str
@@ -120,7 +124,14 @@ def _dispatch(
         model, amount = decision.selected_model, decision.estimated_cost
         budgets.reserve(task, model=model, amount=amount, actor=cmd.actor)
         return None, []
-    request = OpenEscalation(
+    return open_escalation(app, catalog, task, _premium(role, task, decision, cmd), budgets)
+
+
+def _premium(
+    role: AgentRoleConfig, task: Task, decision: RoutingDecision, cmd: SubmitTask
+) -> OpenEscalation:
+    """The escalation opened because routing chose the premium model."""
+    return OpenEscalation(
         escalation_id=cmd.escalation_id,
         original=role.default_model,
         target=decision.selected_model,
@@ -132,7 +143,6 @@ def _dispatch(
         actor=cmd.actor,
         now=cmd.now,
     )
-    return open_escalation(app, catalog, task, request, budgets)
 
 
 def _submitted(
@@ -197,10 +207,10 @@ def _unfinished_dependencies(app: KyrosApplication, task: Task) -> list[str]:
     return waiting
 
 
-def release_waiting_task(app: KyrosApplication, task_id: str) -> int:
+def release_waiting_task(app: KyrosApplication, cmd: ReleaseWaitingTask) -> int:
     """Called by the scheduler for each waiting task; a no-op (0) unless every dependency
     is completed in the log itself, so acting on a lagging read model is harmless."""
-    task = load_task(app, task_id)
+    task = load_task(app, cmd.task_id)
     if task.status != "waiting":
         return 0
     if any(load_task(app, d).status != "completed" for d in task.dependencies):

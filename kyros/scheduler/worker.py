@@ -22,7 +22,7 @@ from kyros.commands.escalations import (
     flag_overdue,
 )
 from kyros.commands.reports import ExpireLease, expire_lease
-from kyros.commands.submissions import release_waiting_task
+from kyros.commands.submissions import ReleaseWaitingTask, release_waiting_task
 from kyros.domain.errors import DomainError
 from kyros.domain.models import Catalog
 from kyros.projections.analytics_retention import purge
@@ -76,7 +76,8 @@ class Scheduler:
             )
             changed += self._attempt(expire_lease, self.app, command)
         for task_id in ready_to_release(self.db):
-            changed += self._attempt(release_waiting_task, self.app, task_id)
+            release = ReleaseWaitingTask(task_id=task_id)
+            changed += self._attempt(release_waiting_task, self.app, release)
         configuration = get_configuration(self.db)
         self._purge_metrics(at, configuration["monitoring"]["metrics_retention_days"])
         return changed + self._sweep_escalations(at, configuration)
