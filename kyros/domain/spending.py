@@ -67,7 +67,7 @@ class Budgets:
         new_alert_id: Callable[[], str],
     ) -> None:
         self.specs = dict(specs)
-        self.now = now
+        self._now = now
         self._ledgers = {ledger.id: ledger for ledger in ledgers}
         self._alerts_enabled = alerts_enabled
         self._new_alert_id = new_alert_id
@@ -79,14 +79,14 @@ class Budgets:
 
     def current(self, budget_id: str, spec: BudgetSpec) -> BudgetLedger:
         """This period's ledger; LookupError if the command did not load it (a bug there)."""
-        if self.now is None:
+        if self._now is None:
             raise LookupError("no period was loaded")
-        uuid = ledger_id(budget_id, period_start(spec.period, self.now))
+        uuid = ledger_id(budget_id, period_start(spec.period, self._now))
         if uuid not in self._ledgers:
             raise LookupError(f"the ledger of {budget_id} for this period was not loaded")
         return self._ledgers[uuid]
 
-    def remaining(self, payer: Payer, model: str, *, hard_only: bool) -> list[Decimal]:
+    def _left(self, payer: Payer, model: str, *, hard_only: bool) -> list[Decimal]:
         return [
             self.current(budget_id, spec).remaining(spec)
             for budget_id, spec in applicable(self.specs, payer, model)
@@ -95,12 +95,12 @@ class Budgets:
 
     def hard_remaining(self, payer: Payer, model: str) -> Decimal | None:
         """The least any hard budget has left for this work; None when none applies."""
-        left = self.remaining(payer, model, hard_only=True)
+        left = self._left(payer, model, hard_only=True)
         return min(left) if left else None
 
     def absorbs(self, payer: Payer, model: str, amount: Decimal) -> bool:
         """Whether every budget that applies, hard or soft, has `amount` left this period."""
-        return all(left >= amount for left in self.remaining(payer, model, hard_only=False))
+        return all(left >= amount for left in self._left(payer, model, hard_only=False))
 
     def reserve(self, task: Task, *, model: str, amount: Decimal, actor: str) -> None:
         """Reserves `amount` on every budget that applies, or on none: BudgetExhausted from
