@@ -23,11 +23,11 @@ from kyros.domain.escalation_workflow import (
     OpenEscalation,
     carry_out,
     check_fundable,
+    escalate,
     escalation_models,
     overdue_alert,
     premium_confidence,
 )
-from kyros.domain.escalation_workflow import open_escalation as open_on_task
 from kyros.domain.models import Catalog
 from kyros.domain.routing import RoutingPreferences
 from kyros.domain.spending import Budgets, Payer
@@ -131,11 +131,11 @@ def _derived(
 def open_escalation(
     app: KyrosApplication, catalog: Catalog, task: Task, request: OpenEscalation, budgets: Budgets
 ) -> tuple[Opened, list[Aggregate]]:
-    """Opens the escalation on the task; returns the escalation and the day's count to save
-    with the task and `budgets.changed()`."""
+    """Opens the escalation on the task; returns the answer, and the escalation and the
+    day's count to save with the task and `budgets.changed()`."""
     day = _day(app, request.now)
     settings = spending.settings(app)
-    escalation, outcome = open_on_task(
+    escalation, outcome = escalate(
         task, day, request, settings=settings, budgets=budgets, catalog=catalog
     )
     opened = Opened(

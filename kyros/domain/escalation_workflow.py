@@ -80,7 +80,7 @@ def check_fundable(budgets: Budgets, payer: Payer, target: str, amount: Decimal)
         )
 
 
-def open_escalation(
+def escalate(
     task: Task,
     day: EscalationDay,
     request: OpenEscalation,

@@ -23,8 +23,8 @@ from kyros.domain.escalation_workflow import (
     OpenEscalation,
     carry_out,
     check_fundable,
+    escalate,
     escalation_models,
-    open_escalation,
     overdue_alert,
 )
 from kyros.domain.models import DEFAULT_CATALOG
@@ -86,7 +86,7 @@ def budgets(limit: str | None = "100") -> Budgets:
     )
 
 
-def escalate(work: Task, cost: str = "2") -> Escalation:
+def pending_escalation(work: Task, cost: str = "2") -> Escalation:
     """A pending escalation from the default to the premium model, recorded on the task."""
     escalation = Escalation(
         escalation_id=uuid4(),
@@ -128,7 +128,7 @@ def test_an_approval_requeues_the_task_on_the_target_model_holding_the_escalatio
     None
 ):
     work, books = task(), budgets()
-    escalation = escalate(work, cost="2.5")
+    escalation = pending_escalation(work, cost="2.5")
     decide(escalation, "approved")
     move(escalation, work, books)
     assert (work.status, work.submission["model"]) == ("queued", PREMIUM)  # type: ignore[index]
@@ -141,7 +141,7 @@ def test_a_rejection_or_expiry_runs_the_task_on_the_fallback_at_its_own_estimate
     outcome: str,
 ) -> None:
     work, books = task(), budgets()
-    escalation = escalate(work)
+    escalation = pending_escalation(work)
     decide(escalation, outcome)
     move(escalation, work, books)
     assert (work.status, work.submission["model"]) == ("queued", DEFAULT)  # type: ignore[index]
@@ -152,7 +152,7 @@ def test_a_rejection_or_expiry_runs_the_task_on_the_fallback_at_its_own_estimate
 def test_the_old_reservation_is_released_when_the_model_changes() -> None:
     work, books = task("queued"), budgets()
     books.reserve(work, model=DEFAULT, amount=Decimal(1), actor="user_dev")
-    escalation = escalate(work, cost="3")
+    escalation = pending_escalation(work, cost="3")
     decide(escalation, "approved")
     move(escalation, work, books)
     assert held(books) == Decimal(3)
@@ -161,7 +161,7 @@ def test_the_old_reservation_is_released_when_the_model_changes() -> None:
 
 def test_an_approval_a_hard_budget_cannot_fund_is_refused() -> None:
     work, books = task(), budgets("1")
-    escalation = escalate(work, cost="2")
+    escalation = pending_escalation(work, cost="2")
     decide(escalation, "approved")
     with pytest.raises(BudgetExhausted):
         move(escalation, work, books)
@@ -170,7 +170,7 @@ def test_an_approval_a_hard_budget_cannot_fund_is_refused() -> None:
 def test_a_fallback_no_budget_can_fund_cancels_the_task_and_frees_its_old_reservation() -> None:
     work, books = task("queued"), budgets("0.0001")
     books.reserve(work, model=DEFAULT, amount=Decimal("0.0001"), actor="user_dev")
-    escalation = escalate(work)
+    escalation = pending_escalation(work)
     decide(escalation, "rejected")
     move(escalation, work, books)
     assert (work.status, work.reservation) == ("cancelled", None)
@@ -179,7 +179,7 @@ def test_a_fallback_no_budget_can_fund_cancels_the_task_and_frees_its_old_reserv
 
 def test_pending_work_only_records_the_outcome_for_its_dispatch() -> None:
     work, books = task("pending"), budgets()
-    escalation = escalate(work)
+    escalation = pending_escalation(work)
     decide(escalation, "approved")
     move(escalation, work, books)
     assert work.status == "pending" and work.preapproved_model() == PREMIUM
@@ -188,7 +188,7 @@ def test_pending_work_only_records_the_outcome_for_its_dispatch() -> None:
 
 def test_waiting_work_keeps_waiting_on_the_decided_model_and_holds_its_cost() -> None:
     work, books = task("waiting"), budgets()
-    escalation = escalate(work)
+    escalation = pending_escalation(work)
     decide(escalation, "approved")
     move(escalation, work, books)
     assert (work.status, work.submission["model"]) == ("waiting", PREMIUM)  # type: ignore[index]
@@ -197,13 +197,13 @@ def test_waiting_work_keeps_waiting_on_the_decided_model_and_holds_its_cost() ->
 
 def test_a_decision_moves_nothing_once_the_task_waits_on_another_escalation_or_is_gone() -> None:
     work, books = task(), budgets()
-    earlier = escalate(work)
+    earlier = pending_escalation(work)
     work.escalation = {**work.escalation, "id": "esc_other"}  # type: ignore[dict-item]
     decide(earlier, "approved")
     move(earlier, work, books)
     assert work.status == "awaiting_approval"
     cancelled = task()
-    escalation = escalate(cancelled)
+    escalation = pending_escalation(cancelled)
     cancelled.cancel(reason=None, actor="user_dev")
     decide(escalation, "approved")
     move(escalation, cancelled, books)
@@ -212,7 +212,7 @@ def test_a_decision_moves_nothing_once_the_task_waits_on_another_escalation_or_i
 
 def test_the_decided_model_must_be_usable() -> None:
     work, books = task(), budgets()
-    escalation = escalate(work)
+    escalation = pending_escalation(work)
     decide(escalation, "approved")
     with pytest.raises(ModelUnavailable):
         move(escalation, work, books, CATALOG.with_status(PREMIUM, "unavailable"))
@@ -228,7 +228,7 @@ def test_every_outcome_leaves_the_task_funded_on_the_decided_model_refused_or_ca
     outcome: str, limit: Decimal, cost: Decimal
 ) -> None:
     work, books = task(), budgets(str(limit))
-    escalation = escalate(work, cost=str(cost))
+    escalation = pending_escalation(work, cost=str(cost))
     decide(escalation, outcome)
     model = PREMIUM if outcome == "approved" else DEFAULT
     try:
@@ -268,7 +268,7 @@ def configuration(**escalation: Any) -> dict[str, Any]:
 
 def test_opening_counts_the_day_and_holds_for_a_person_when_a_rule_asks_for_one() -> None:
     work, day = task(), EscalationDay(day=NOW.date().isoformat())
-    opened, outcome = open_escalation(
+    opened, outcome = escalate(
         work,
         day,
         request(confidence=0.1),
@@ -286,7 +286,7 @@ def test_opening_counts_the_day_and_holds_for_a_person_when_a_rule_asks_for_one(
 
 def test_an_escalation_the_rules_allow_is_approved_and_carried_out_at_once() -> None:
     work, books = task(), budgets()
-    opened, outcome = open_escalation(
+    opened, outcome = escalate(
         work,
         EscalationDay(day=NOW.date().isoformat()),
         request(),
@@ -300,7 +300,7 @@ def test_an_escalation_the_rules_allow_is_approved_and_carried_out_at_once() -> 
 
 
 def test_a_budget_that_cannot_absorb_the_estimate_keeps_a_person_in_the_loop() -> None:
-    _, outcome = open_escalation(
+    _, outcome = escalate(
         task(),
         EscalationDay(day=NOW.date().isoformat()),
         request(),
@@ -314,7 +314,7 @@ def test_a_budget_that_cannot_absorb_the_estimate_keeps_a_person_in_the_loop() -
 
 def test_the_fallback_is_the_original_model_when_the_configured_one_is_the_target() -> None:
     settings_ = with_defaults({"models": {"fallback_model": PREMIUM}})
-    opened, _ = open_escalation(
+    opened, _ = escalate(
         task(),
         EscalationDay(day=NOW.date().isoformat()),
         request(confidence=0.0),
@@ -347,7 +347,7 @@ def test_an_escalation_a_hard_budget_could_not_fund_is_rejected_up_front() -> No
 
 
 def test_an_overdue_escalation_is_flagged_with_one_alert_saying_how_long_it_waited() -> None:
-    escalation = escalate(task())
+    escalation = pending_escalation(task())
     alert_id = uuid4()
     alert = overdue_alert(escalation, alert_id=alert_id, waited=timedelta(minutes=61, seconds=5))
     raised = alert.pending_events[0]
