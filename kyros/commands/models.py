@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
@@ -11,16 +9,8 @@ from eventsourcing.application import AggregateNotFoundError
 from kyros.domain.agent_roles import AgentRoleConfig
 from kyros.domain.configuration import CONFIGURATION_ID, DEFAULTS
 from kyros.domain.models import Catalog
-from kyros.domain.routing import (
-    ComplexityIndicators,
-    EscalationRules,
-    RoutingContext,
-    RoutingPolicy,
-    RoutingPreferences,
-    RoutingRequest,
-)
+from kyros.domain.routing import EscalationRules, RoutingPolicy
 from kyros.domain.routing_errors import InvalidConfiguration
-from kyros.domain.task import Task
 from kyros.store.application import KyrosApplication
 
 
@@ -60,38 +50,3 @@ def role_policy(catalog: Catalog, models: dict[str, Any], role: AgentRoleConfig)
         fallback_model=fallback if fallback in names else role.default_model,
         rules=role.escalation_rules,
     )
-
-
-def task_routing_request(
-    task: Task,
-    now: datetime,
-    preferences: RoutingPreferences,
-    budget_remaining: Decimal | None = None,
-) -> RoutingRequest:
-    """What routing sees of a task: its text and tags, files, deadline, and the hints
-    `security_sensitive`, `business_critical`, `service_count` its metadata may carry."""
-    hints = {
-        name: task.metadata[name]
-        for name, kind in _HINTS.items()
-        if isinstance(task.metadata.get(name), kind) and not _bool_as_int(task.metadata[name], kind)
-    }
-    text = " ".join(part for part in (task.title, task.description, *task.tags) if part)
-    return RoutingRequest(
-        task_description=text,
-        task_type=task.task_type,  # type: ignore[arg-type]
-        context=RoutingContext(now=now, deadline=task.deadline, budget_remaining=budget_remaining),
-        files_to_modify=tuple(task.files_to_modify),
-        complexity_indicators=ComplexityIndicators(**hints),
-        preferences=preferences,
-    )
-
-
-_HINTS: dict[str, type] = {
-    "security_sensitive": bool,
-    "business_critical": bool,
-    "service_count": int,
-}
-
-
-def _bool_as_int(value: object, kind: type) -> bool:
-    return kind is int and (isinstance(value, bool) or not 0 <= value <= 1000)  # type: ignore[operator]

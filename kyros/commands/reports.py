@@ -10,7 +10,6 @@ import msgspec
 from kyros.commands import spending
 from kyros.commands.agents import load_agent
 from kyros.commands.escalation_links import complete_escalation
-from kyros.commands.escalations import estimate
 from kyros.commands.holds import Hold, check_holds, holding_agent, retry_on_conflict
 from kyros.commands.models import system_models
 from kyros.commands.tasks import load_task
@@ -18,7 +17,9 @@ from kyros.domain.errors import DomainError
 from kyros.domain.escalation_errors import BudgetExhausted
 from kyros.domain.models import Catalog, Usage, price
 from kyros.domain.routing_errors import ModelNotFound
+from kyros.domain.spending import Budgets, Payer
 from kyros.domain.task import Task
+from kyros.domain.task_routing import estimate
 from kyros.store.application import KyrosApplication
 
 
@@ -129,32 +130,25 @@ def fail_submission(app: KyrosApplication, catalog: Catalog, cmd: FailSubmission
     task, hold = _held(app, cmd.task_id, cmd.submission_id, cmd.actor)
     task.fail(error=cmd.error, actor=cmd.actor)
     hold.agent.release(submission_id=cmd.submission_id, reason="failed", actor=cmd.actor)
-    changed = spending.release(app, task, reason="failed", actor=cmd.actor)
     fallback = system_models(app)["fallback_model"]
+    budgets = spending.load_budgets(app, cmd.now, Payer.of(task, cmd.actor), [fallback], task)
+    budgets.release(task, reason="failed", actor=cmd.actor)
     retries = task.submission["retries"] if task.submission else cmd.max_retries
     if cmd.retryable and retries < cmd.max_retries and catalog.is_usable(fallback):
-        changed += _retry(app, catalog, task, fallback, cmd, changed)
-    return app.save_all(task, hold.agent, *changed)
+        _retry(budgets, catalog, task, fallback, cmd)
+    return app.save_all(task, hold.agent, *budgets.changed())
 
 
 def _retry(
-    app: KyrosApplication,
-    catalog: Catalog,
-    task: Task,
-    fallback: str,
-    cmd: FailSubmission,
-    loaded: list[Any],
-) -> list[Any]:
+    budgets: Budgets, catalog: Catalog, task: Task, fallback: str, cmd: FailSubmission
+) -> None:
     """No retry when a hard budget cannot take its estimate: the task stays failed."""
     amount = estimate(task, catalog, fallback, cmd.now)
     try:
-        reserved = spending.reserve(
-            app, task, model=fallback, amount=amount, now=cmd.now, actor=cmd.actor, loaded=loaded
-        )
+        budgets.reserve(task, model=fallback, amount=amount, actor=cmd.actor)
     except BudgetExhausted:
-        return []
+        return
     task.requeue(model=fallback, reason="retry", actor=cmd.actor)
-    return reserved
 
 
 def expire_lease(app: KyrosApplication, cmd: ExpireLease) -> int:

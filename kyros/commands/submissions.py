@@ -8,21 +8,24 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
+from eventsourcing.domain import Aggregate
 from ulid import ULID
 
 from kyros.commands import spending
 from kyros.commands.agent_roles import role_config
 from kyros.commands.escalations import Opened, open_escalation
-from kyros.commands.models import role_policy, system_models, task_routing_request
+from kyros.commands.models import role_policy, system_models
 from kyros.commands.tasks import load_task
 from kyros.domain.agent import AgentUnavailable
 from kyros.domain.agent_roles import AgentRoleConfig, check_constraints
 from kyros.domain.errors import DomainError, InvalidState
-from kyros.domain.escalation_errors import EscalationRejected
+from kyros.domain.escalation_workflow import OpenEscalation
 from kyros.domain.models import Catalog
-from kyros.domain.routing import RoutingDecision, RoutingPreferences, select_model
-from kyros.domain.routing_errors import BudgetExceeded, InvalidConfiguration, ModelNotFound
+from kyros.domain.routing import RoutingDecision, RoutingPolicy, RoutingPreferences
+from kyros.domain.routing_errors import InvalidConfiguration, ModelNotFound
+from kyros.domain.spending import Budgets, Payer
 from kyros.domain.task import Task
+from kyros.domain.task_routing import route_submission
 from kyros.store.application import KyrosApplication
 
 _SUBMITTABLE = ("pending", "failed")
@@ -47,6 +50,10 @@ class SubmitTask(msgspec.Struct, frozen=True, kw_only=True):
     live_agents: int = 0
 
 
+class ReleaseWaitingTask(msgspec.Struct, frozen=True, kw_only=True):
+    task_id: str
+
+
 class Submitted(msgspec.Struct, frozen=True, kw_only=True):
     status: str
     model: str
@@ -63,73 +70,92 @@ def submit_task(app: KyrosApplication, catalog: Catalog, cmd: SubmitTask) -> Sub
     role = role_config(app, cmd.role)
     task = load_task(app, cmd.task_id)
     _check_accepts(role, task, catalog, cmd)
-    decision = _route(app, catalog, role, task, cmd)
+    policy = role_policy(catalog, system_models(app), role)
+    budgets = spending.load_budgets(app, cmd.now, Payer(cmd.role, cmd.actor), role.available_models)
+    decision = _route(budgets, policy, role, task, cmd)
+    _submit(app, task, role, decision, cmd)
+    opened, changed = _dispatch(app, catalog, task, role, decision, cmd, budgets)
+    position = app.save_all(task, *changed, *budgets.changed())
+    return _submitted(task, decision, position, opened)
+
+
+def _route(
+    budgets: Budgets, policy: RoutingPolicy, role: AgentRoleConfig, task: Task, cmd: SubmitTask
+) -> RoutingDecision:
+    """An approved escalation's model, if the role may use it, runs without asking again;
+    premium work is held to what the hard budgets have left for the escalation model."""
+    left = budgets.hard_remaining(Payer(cmd.role, cmd.actor), policy.escalation_model)
+    preapproved = task.preapproved_model()
+    usable = preapproved if preapproved in role.available_models else None
+    preferences = RoutingPreferences(cmd.cost_sensitive, cmd.quality_critical, cmd.model or usable)
+    return route_submission(
+        task, policy, preferences, preapproved=usable, hard_left=left, now=cmd.now
+    )
+
+
+def _submit(
+    app: KyrosApplication,
+    task: Task,
+    role: AgentRoleConfig,
+    decision: RoutingDecision,
+    cmd: SubmitTask,
+) -> None:
     if task.assignee_role is None:
         task.update({"assignee_role": cmd.role}, actor=cmd.actor)
     task.submit(**_submission(cmd, role, decision), waiting_on=_unfinished_dependencies(app, task))
     if cmd.immediate and cmd.live_agents == 0:
         raise AgentUnavailable(f"No {cmd.role} agent is connected", field="immediate")
-    opened, changed = None, []
-    if decision.premium and not task.escalation_pending():
-        opened, changed = open_escalation(
-            app,
-            catalog,
-            task,
-            escalation_id=cmd.escalation_id,
-            original=role.default_model,
-            target=decision.selected_model,
-            reason=f"Routing selected the premium model: {decision.reasoning.summary}",
-            context=cmd.context,
-            estimate=decision.estimated_cost,
-            priority=task.priority,
-            confidence=decision.confidence_score,
-            actor=cmd.actor,
-            now=cmd.now,
-        )
-    elif not task.escalation_pending():
-        changed = spending.reserve(
-            app,
-            task,
-            model=decision.selected_model,
-            amount=decision.estimated_cost,
-            now=cmd.now,
-            actor=cmd.actor,
-        )
+
+
+def _dispatch(
+    app: KyrosApplication,
+    catalog: Catalog,
+    task: Task,
+    role: AgentRoleConfig,
+    decision: RoutingDecision,
+    cmd: SubmitTask,
+    budgets: Budgets,
+) -> tuple[Opened | None, list[Aggregate]]:
+    """Premium work opens an escalation; other work reserves its estimate. Nothing more while
+    an escalation of the task is still pending."""
+    if task.escalation_pending():
+        return None, []
+    if not decision.premium:
+        model, amount = decision.selected_model, decision.estimated_cost
+        budgets.reserve(task, model=model, amount=amount, actor=cmd.actor)
+        return None, []
+    return open_escalation(app, catalog, task, _premium(role, task, decision, cmd), budgets)
+
+
+def _premium(
+    role: AgentRoleConfig, task: Task, decision: RoutingDecision, cmd: SubmitTask
+) -> OpenEscalation:
+    """The escalation opened because routing chose the premium model."""
+    return OpenEscalation(
+        escalation_id=cmd.escalation_id,
+        original=role.default_model,
+        target=decision.selected_model,
+        reason=f"Routing selected the premium model: {decision.reasoning.summary}",
+        context=cmd.context,
+        estimate=decision.estimated_cost,
+        priority=task.priority,
+        confidence=decision.confidence_score,
+        actor=cmd.actor,
+        now=cmd.now,
+    )
+
+
+def _submitted(
+    task: Task, decision: RoutingDecision, position: int, opened: Opened | None
+) -> Submitted:
     return Submitted(
         status=task.status,
         model=(task.submission or {}).get("model", decision.selected_model),
         estimated_cost=decision.estimated_cost,
         estimated_duration=decision.estimated_duration,
-        position=app.save_all(task, *changed),
+        position=position,
         escalation=opened,
     )
-
-
-def _route(
-    app: KyrosApplication, catalog: Catalog, role: AgentRoleConfig, task: Task, cmd: SubmitTask
-) -> RoutingDecision:
-    """An approved escalation's model is used without asking again; a hard budget that
-    cannot take the premium estimate keeps routing on the default model."""
-    preapproved = task.preapproved_model()
-    usable = preapproved if preapproved in role.available_models else None
-    preferences = RoutingPreferences(cmd.cost_sensitive, cmd.quality_critical, cmd.model or usable)
-    policy = role_policy(catalog, system_models(app), role)
-    decision = select_model(task_routing_request(task, cmd.now, preferences), policy)
-    try:
-        if decision.premium:  # only premium work is re-routed within what budgets have left
-            left = spending.hard_remaining(
-                app, cmd.role, policy.escalation_model, cmd.actor, cmd.now
-            )
-            routing = task_routing_request(task, cmd.now, preferences, budget_remaining=left)
-            decision = select_model(routing, policy)
-    except BudgetExceeded:
-        raise EscalationRejected(
-            f"A hard budget has {left} USD left, less than the premium estimate",
-            field="preferences.model",
-        ) from None
-    if usable is not None and decision.selected_model == usable:
-        decision = msgspec.structs.replace(decision, premium=False)
-    return decision
 
 
 def _submission(
@@ -181,10 +207,10 @@ def _unfinished_dependencies(app: KyrosApplication, task: Task) -> list[str]:
     return waiting
 
 
-def release_waiting_task(app: KyrosApplication, task_id: str) -> int:
+def release_waiting_task(app: KyrosApplication, cmd: ReleaseWaitingTask) -> int:
     """Called by the scheduler for each waiting task; a no-op (0) unless every dependency
     is completed in the log itself, so acting on a lagging read model is harmless."""
-    task = load_task(app, task_id)
+    task = load_task(app, cmd.task_id)
     if task.status != "waiting":
         return 0
     if any(load_task(app, d).status != "completed" for d in task.dependencies):

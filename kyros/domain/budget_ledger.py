@@ -83,10 +83,14 @@ class BudgetLedger(Aggregate):
         """BudgetExhausted when a hard budget cannot absorb `amount`; soft ones only warn."""
         if task_id in self.reserved:
             raise InvalidState(f"{task_id} already holds a reservation here", field="task_id")
-        if spec.enforcement == "hard" and amount > self.remaining(spec):
-            raise BudgetExhausted(spec.name, max(self.remaining(spec), _ZERO), amount)
+        self.check_absorbs(amount, spec)
         self._reserved(task_id=task_id, amount=amount)
         return self._cross(spec, alert_ids)
+
+    def check_absorbs(self, amount: Decimal, spec: BudgetSpec) -> None:
+        """BudgetExhausted when a hard budget has less than `amount` left this period."""
+        if spec.enforcement == "hard" and amount > self.remaining(spec):
+            raise BudgetExhausted(spec.name, max(self.remaining(spec), _ZERO), amount)
 
     @event("Reserved")
     def _reserved(self, task_id: str, amount: Decimal) -> None:

@@ -89,7 +89,7 @@ class Escalation(Aggregate):
             raise SelfApproval()
         if decision == "approved":
             self._approved(task_id=self.task_id, reason=reason, comments=comments, actor=actor)
-        elif decision == "rejected":
+        else:
             self._rejected(task_id=self.task_id, reason=reason, comments=comments, actor=actor)
 
     @event("Approved")
@@ -116,9 +116,12 @@ class Escalation(Aggregate):
     def _expired(self, task_id: str, actor: str) -> None:
         self.status = "expired"
 
+    def awaits_overdue_alert(self) -> bool:
+        return self.status == PENDING and self.overdue_alert is None
+
     def flag_overdue(self, *, alert_id: str) -> None:
         """Records the one `escalation_pending` alert raised for this escalation."""
-        if self.status != PENDING or self.overdue_alert is not None:
+        if not self.awaits_overdue_alert():
             raise EscalationDecided(self.status)
         self._flagged_overdue(task_id=self.task_id, alert_id=alert_id, actor="system")
 

@@ -15,9 +15,14 @@ from typing import Any
 
 import anyio
 
-from kyros.commands.escalations import expire_escalation, flag_overdue
+from kyros.commands.escalations import (
+    ExpireEscalation,
+    FlagOverdue,
+    expire_escalation,
+    flag_overdue,
+)
 from kyros.commands.reports import ExpireLease, expire_lease
-from kyros.commands.submissions import release_waiting_task
+from kyros.commands.submissions import ReleaseWaitingTask, release_waiting_task
 from kyros.domain.errors import DomainError
 from kyros.domain.models import Catalog
 from kyros.projections.analytics_retention import purge
@@ -71,7 +76,8 @@ class Scheduler:
             )
             changed += self._attempt(expire_lease, self.app, command)
         for task_id in ready_to_release(self.db):
-            changed += self._attempt(release_waiting_task, self.app, task_id)
+            release = ReleaseWaitingTask(task_id=task_id)
+            changed += self._attempt(release_waiting_task, self.app, release)
         configuration = get_configuration(self.db)
         self._purge_metrics(at, configuration["monitoring"]["metrics_retention_days"])
         return changed + self._sweep_escalations(at, configuration)
@@ -86,10 +92,12 @@ class Scheduler:
     def _sweep_escalations(self, at: datetime, configuration: dict[str, Any]) -> int:
         changed = 0
         for escalation_id in expired_escalations(self.db, sortable(at) or ""):
-            changed += self._attempt(expire_escalation, self.app, self.catalog, escalation_id, at)
+            expire = ExpireEscalation(escalation_id=escalation_id, now=at)
+            changed += self._attempt(expire_escalation, self.app, self.catalog, expire)
         waited = timedelta(minutes=configuration["escalation"]["pending_alert_minutes"])
         for escalation_id in unflagged_escalations(self.db, sortable(at - waited) or ""):
-            changed += self._attempt(flag_overdue, self.app, escalation_id, waited)
+            flag = FlagOverdue(escalation_id=escalation_id, waited=waited)
+            changed += self._attempt(flag_overdue, self.app, flag)
         return changed
 
     @staticmethod

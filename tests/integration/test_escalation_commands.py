@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
+import msgspec
 import pytest
 from ulid import ULID
 
@@ -18,6 +19,8 @@ from kyros.commands.configuration import ChangeConfiguration, change_configurati
 from kyros.commands.escalation_links import load_escalation
 from kyros.commands.escalations import (
     DecideEscalation,
+    ExpireEscalation,
+    FlagOverdue,
     SubmitEscalation,
     decide_escalation,
     expire_escalation,
@@ -271,15 +274,18 @@ def test_an_overdue_escalation_expires_onto_the_fallback_and_is_flagged_once(
     task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
     escalation_id = _submit(kyros, task_id).escalation.escalation_id
 
-    assert flag_overdue(kyros.app, escalation_id, timedelta(minutes=61)) > 0
-    assert flag_overdue(kyros.app, escalation_id, timedelta(minutes=62)) == 0
+    flag = FlagOverdue(escalation_id=escalation_id, waited=timedelta(minutes=61))
+    assert flag_overdue(kyros.app, flag) > 0
+    assert flag_overdue(kyros.app, msgspec.structs.replace(flag, waited=timedelta(minutes=62))) == 0
     alert_id = load_escalation(kyros.app, escalation_id).overdue_alert
     alert: Alert = kyros.app.repository.get(parse_id("alert", alert_id))  # type: ignore[arg-type]
     assert (alert.alert_type, alert.status) == ("escalation_pending", "active")
-    assert expire_escalation(kyros.app, kyros.catalog, escalation_id, NOW) == 0  # not yet
+    expire = ExpireEscalation(escalation_id=escalation_id, now=NOW)
+    assert expire_escalation(kyros.app, kyros.catalog, expire) == 0  # not yet
 
     later = NOW + timedelta(minutes=31)
-    assert expire_escalation(kyros.app, kyros.catalog, escalation_id, later) > 0
+    expire = ExpireEscalation(escalation_id=escalation_id, now=later)
+    assert expire_escalation(kyros.app, kyros.catalog, expire) > 0
 
     assert load_escalation(kyros.app, escalation_id).status == "expired"
     task = load_task(kyros.app, task_id)

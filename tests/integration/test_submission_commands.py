@@ -12,7 +12,12 @@ from kyros.bootstrap import Kyros
 from kyros.commands.agents import ClaimWork, RegisterAgent, claim_work, register_agent
 from kyros.commands.escalations import DecideEscalation, decide_escalation
 from kyros.commands.reports import ExpireLease, expire_lease
-from kyros.commands.submissions import SubmitTask, release_waiting_task, submit_task
+from kyros.commands.submissions import (
+    ReleaseWaitingTask,
+    SubmitTask,
+    release_waiting_task,
+    submit_task,
+)
 from kyros.commands.tasks import load_task
 from kyros.domain.escalation_errors import EscalationDecided
 from kyros.ids import new_id, public_id
@@ -65,9 +70,11 @@ def test_a_waiting_task_is_not_released_while_a_dependency_is_unfinished(kyros: 
     dependency = create(kyros.app, title="First")
     task_id = create(kyros.app, title="Second", dependencies=[dependency])
     _submit(kyros, task_id)
-    assert release_waiting_task(kyros.app, task_id) == 0  # the log says: not yet
+    release = ReleaseWaitingTask(task_id=task_id)
+    assert release_waiting_task(kyros.app, release) == 0  # the log says: not yet
     assert load_task(kyros.app, task_id).status == "waiting"
-    assert release_waiting_task(kyros.app, dependency) == 0  # not waiting at all
+    not_waiting = ReleaseWaitingTask(task_id=dependency)
+    assert release_waiting_task(kyros.app, not_waiting) == 0  # not waiting at all
 
 
 def test_a_lease_is_not_expired_for_an_agent_seen_within_it(kyros: Kyros) -> None:
