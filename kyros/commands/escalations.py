@@ -64,7 +64,6 @@ class Opened(msgspec.Struct, frozen=True, kw_only=True):
     explanation: str
 
 
-@spending.contended
 def submit_escalation(
     app: KyrosApplication, catalog: Catalog, cmd: SubmitEscalation
 ) -> tuple[Opened, int]:
@@ -198,7 +197,6 @@ def _day(app: KyrosApplication, now: datetime) -> EscalationDay:
         return EscalationDay(day=now.date().isoformat())
 
 
-@spending.contended
 def decide_escalation(app: KyrosApplication, catalog: Catalog, cmd: DecideEscalation) -> int:
     """Approval runs the task on the target model (BudgetExhausted if a hard budget cannot
     take it); rejection runs it on the fallback."""
@@ -217,7 +215,6 @@ def decide_escalation(app: KyrosApplication, catalog: Catalog, cmd: DecideEscala
     return app.save_all(escalation, task, *changed)
 
 
-@spending.contended
 def expire_escalation(
     app: KyrosApplication, catalog: Catalog, escalation_id: str, now: datetime
 ) -> int:
@@ -231,7 +228,6 @@ def expire_escalation(
     return app.save_all(escalation, task, *changed)
 
 
-@spending.contended
 def flag_overdue(app: KyrosApplication, escalation_id: str, waited: timedelta) -> int:
     """Raises the one `escalation_pending` alert of an escalation; 0 if already raised."""
     escalation = load_escalation(app, escalation_id)

@@ -12,10 +12,11 @@ import msgspec
 from kyros.commands import spending
 from kyros.commands.escalation_links import withdraw_escalation
 from kyros.commands.holds import check_agent_update, holding_agent, released
+from kyros.commands.loading import Lookup
 from kyros.domain.dependencies import check_no_cycle
 from kyros.domain.errors import DomainError, TaskNotFound
 from kyros.domain.task import Task
-from kyros.ids import parse_id, public_id
+from kyros.ids import public_id
 from kyros.store.application import KyrosApplication
 
 
@@ -62,11 +63,11 @@ class CancelTask(msgspec.Struct, frozen=True, kw_only=True):
     reason: str | None
 
 
+TASKS: Lookup[Task] = Lookup("task", TaskNotFound)
+
+
 def load_task(app: KyrosApplication, task_id: str) -> Task:
-    uuid = parse_id("task", task_id)
-    if uuid is None:
-        raise TaskNotFound(task_id)
-    return app.load(uuid, lambda: TaskNotFound(task_id))
+    return TASKS.load(app, task_id)
 
 
 def create_task(app: KyrosApplication, cmd: CreateTask) -> int:

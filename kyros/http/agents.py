@@ -10,9 +10,9 @@ import msgspec
 from litestar import Controller, Request, Response, get, post, put
 
 from kyros.bootstrap import Kyros
-from kyros.commands.agent_roles import ChangeAgentRole, change_agent_role
+from kyros.commands.agent_roles import ChangeAgentRole
 from kyros.commands.escalations import Opened
-from kyros.commands.submissions import SubmitTask, submit_task
+from kyros.commands.submissions import SubmitTask
 from kyros.domain.agent_roles import AgentRoleConfig, default_role_config
 from kyros.domain.errors import DomainError
 from kyros.domain.identity_errors import Forbidden
@@ -66,8 +66,7 @@ class AgentController(Controller):
         `agent_id` stays null until an agent claims the submission."""
         default_role_config(role)
         command = await _submit_command(kyros, role, data, actor, principal)
-        result = await in_thread(submit_task, kyros.app, kyros.catalog, command)
-        await kyros.settle(result.position)
+        result = await kyros.execute(command)
         answer = {
             "submission_id": command.submission_id,
             "task_id": data.task_id,
@@ -112,7 +111,7 @@ class AgentController(Controller):
         """Partial: nested objects merge key by key; the whole update is validated first."""
         default_role_config(role)
         command = ChangeAgentRole(role=role, actor=actor, patch=_decode(await request.body()))
-        await kyros.settle(await in_thread(change_agent_role, kyros.app, kyros.catalog, command))
+        await kyros.execute(command)
         return ok(request, agent_view(await in_thread(get_role_config, kyros.db, role)))
 
 

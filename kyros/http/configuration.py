@@ -9,7 +9,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, put
 
 from kyros.bootstrap import Kyros
-from kyros.commands.configuration import ChangeConfiguration, change_configuration
+from kyros.commands.configuration import ChangeConfiguration
 from kyros.domain.errors import DomainError
 from kyros.http.auth import requires
 from kyros.http.dependencies import in_thread
@@ -35,8 +35,7 @@ class ConfigurationController(Controller):
     ) -> Response[bytes]:
         """Partial update: only the settings present change; every one is validated first."""
         command = ChangeConfiguration(actor=actor, patch=_decode(await request.body()))
-        changed = await in_thread(change_configuration, kyros.app, kyros.catalog, command)
-        await kyros.settle(changed)
+        await kyros.execute(command)
         return ok(request, await in_thread(get_configuration, kyros.db))
 
 

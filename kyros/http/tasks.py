@@ -12,9 +12,6 @@ from ulid import ULID
 
 from kyros.bootstrap import Kyros
 from kyros.commands.tasks import CancelTask, CreateTask, Progress, UpdateTask
-from kyros.commands.tasks import cancel_task as cancel_task_cmd
-from kyros.commands.tasks import create_task as create_task_cmd
-from kyros.commands.tasks import update_task as update_task_cmd
 from kyros.domain.errors import DomainError, TaskNotFound
 from kyros.domain.vocabulary import PRIORITIES, ROLES, TASK_STATUSES, TASK_TYPES
 from kyros.http.auth import Principal, requires, requires_any
@@ -62,7 +59,7 @@ class TaskController(Controller):
         fields["task_type"] = fields.pop("type")
         command = CreateTask(task_id=task_id, actor=actor, **fields)
         created = {"id": public_id("task", task_id)}
-        await kyros.settle(await in_thread(create_task_cmd, kyros.app, command), created)
+        await kyros.execute(command, created)
         return ok(request, await _read(kyros, created["id"]), status=201)
 
     @get("/{task_id:str}", operation_id="GetTask", guards=[requires("read_tasks")])
@@ -127,7 +124,7 @@ class TaskController(Controller):
             _update_command(task_id, actor, data),
             as_agent="update_task" not in principal.permissions,
         )
-        await kyros.settle(await in_thread(update_task_cmd, kyros.app, command))
+        await kyros.execute(command)
         return ok(request, await _read(kyros, task_id))
 
     @delete(
@@ -146,7 +143,7 @@ class TaskController(Controller):
     ) -> Response[bytes]:
         reason = data.reason if data is not None else None
         command = CancelTask(task_id=task_id, actor=actor, reason=reason)
-        await kyros.settle(await in_thread(cancel_task_cmd, kyros.app, command))
+        await kyros.execute(command)
         return ok(request, await _read(kyros, task_id), message="Task cancelled")
 
 

@@ -10,13 +10,17 @@ lagging read model or a second runner can cause no wrong transition.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import anyio
 
+from kyros.commands.conflicts import take_turns
 from kyros.commands.escalations import expire_escalation, flag_overdue
-from kyros.commands.reports import ExpireLease, expire_lease
+from kyros.commands.registry import run_command
+from kyros.commands.reports import ExpireLease
 from kyros.commands.submissions import release_waiting_task
 from kyros.domain.errors import DomainError
 from kyros.domain.models import Catalog
@@ -69,9 +73,9 @@ class Scheduler:
                 now=at,
                 lease=self.lease,
             )
-            changed += self._attempt(expire_lease, self.app, command)
+            changed += self._attempt(partial(run_command, self.app, self.catalog, command))
         for task_id in ready_to_release(self.db):
-            changed += self._attempt(release_waiting_task, self.app, task_id)
+            changed += self._attempt(partial(release_waiting_task, self.app, task_id))
         configuration = get_configuration(self.db)
         self._purge_metrics(at, configuration["monitoring"]["metrics_retention_days"])
         return changed + self._sweep_escalations(at, configuration)
@@ -86,18 +90,22 @@ class Scheduler:
     def _sweep_escalations(self, at: datetime, configuration: dict[str, Any]) -> int:
         changed = 0
         for escalation_id in expired_escalations(self.db, sortable(at) or ""):
-            changed += self._attempt(expire_escalation, self.app, self.catalog, escalation_id, at)
+            expire = partial(expire_escalation, self.app, self.catalog, escalation_id, at)
+            changed += self._attempt(partial(take_turns, expire))
         waited = timedelta(minutes=configuration["escalation"]["pending_alert_minutes"])
         for escalation_id in unflagged_escalations(self.db, sortable(at - waited) or ""):
-            changed += self._attempt(flag_overdue, self.app, escalation_id, waited)
+            changed += self._attempt(
+                partial(take_turns, partial(flag_overdue, self.app, escalation_id, waited))
+            )
         return changed
 
     @staticmethod
-    def _attempt(command: object, *args: object) -> int:
+    def _attempt(run: Callable[[], object]) -> int:
+        """`run` carries out one command, under its conflict policy where it has one."""
         try:
-            return 1 if command(*args) else 0  # type: ignore[operator]
+            return 1 if run() else 0
         except DomainError as refused:  # a racing writer won; the next pass sees its result
-            log.debug("scheduler: %s skipped: %s", getattr(command, "__name__", command), refused)
+            log.debug("scheduler: %r skipped: %s", run, refused)
             return 0
 
     async def run(self) -> None:
