@@ -53,21 +53,24 @@ def issue_api_key(app: KyrosApplication, cmd: IssueApiKey) -> IssuedApiKey:
     find it in the log at once; a prefix already taken is redrawn."""
     check_new_key(cmd.name, cmd.role)
     for _ in range(_PREFIX_DRAWS):
-        key = generate_api_key()
-        key_id = api_key_id(key.prefix)
-        command = CreateApiKey(
-            key_id=key_id,
-            name=cmd.name,
-            role=cmd.role,
-            prefix=key.prefix,
-            key_hash=key.hash,
-            actor=cmd.actor,
-        )
         try:
-            return IssuedApiKey(key, public_id("key", key_id), create_api_key(app, command))
+            return _create(app, cmd, generate_api_key())
         except Conflict:
             continue
     raise Conflict("Could not draw an unused API key prefix; try again")
+
+
+def _create(app: KyrosApplication, cmd: IssueApiKey, key: GeneratedApiKey) -> IssuedApiKey:
+    key_id = api_key_id(key.prefix)
+    command = CreateApiKey(
+        key_id=key_id,
+        name=cmd.name,
+        role=cmd.role,
+        prefix=key.prefix,
+        key_hash=key.hash,
+        actor=cmd.actor,
+    )
+    return IssuedApiKey(key, public_id("key", key_id), create_api_key(app, command))
 
 
 def create_api_key(app: KyrosApplication, cmd: CreateApiKey) -> int:
