@@ -35,8 +35,8 @@ def test_committed_spend_never_passes_a_hard_budget_under_fifty_concurrent_submi
     budget_id = new_id("budget")
     limit = (estimate * Decimal("3.5")).quantize(Decimal("0.01"))  # room for three, not four
     fits = int(limit // estimate)
-    fields = {"name": "daily", "period": "daily", "limit": limit}
-    define_budget(kyros.app, DefineBudget(budget_id=budget_id, fields=fields, actor="admin"))
+    budget = {"name": "daily", "period": "daily", "limit": limit}
+    define_budget(kyros.app, DefineBudget(budget_id=budget_id, fields=budget, actor="admin"))
     tasks = [create_task(client, **fields)["id"] for _ in range(SUBMITTERS)]
     barrier = threading.Barrier(SUBMITTERS)
     outcomes: list[tuple[int, str]] = []
