@@ -8,13 +8,16 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
+import anyio
 from anyio.abc import TaskGroup
 from ulid import ULID
 
 from kyros.catalog import load_catalog
-from kyros.commands.alerts import raise_projection_alert, resolve_projection_alert
-from kyros.commands.users import CreateUser, create_user
+from kyros.commands.alerts import RaiseProjectionAlert, ResolveProjectionAlert
+from kyros.commands.registry import position_of, route_of, run_command
+from kyros.commands.users import CreateUser
 from kyros.domain.configuration import DEFAULTS
 from kyros.domain.identity_errors import UsernameTaken
 from kyros.domain.user import USER_ROLES
@@ -124,18 +127,23 @@ class Kyros:
             actor="system",
         )
         try:
-            create_user(self.app, command)
+            run_command(self.app, self.catalog, command)
         except UsernameTaken:  # another process, starting at the same time, made it first
             return None
         return None if self.settings.admin_password else password
 
     def _alert_stuck(self, failure: ProjectionFailure) -> None:
-        raise_projection_alert(
-            self.app, failure.name, failure.position, failure.event_type, failure.error
+        alert = RaiseProjectionAlert(
+            projection=failure.name,
+            position=failure.position,
+            event_type=failure.event_type,
+            error=failure.error,
         )
+        run_command(self.app, self.catalog, alert)
 
     def _resolve_stuck(self, failure: ProjectionFailure) -> None:
-        resolve_projection_alert(self.app, failure.name, failure.position)
+        recovered = ResolveProjectionAlert(projection=failure.name, position=failure.position)
+        run_command(self.app, self.catalog, recovered)
 
     def start_background(self, tg: TaskGroup) -> None:
         """Starts projection workers and, on PostgreSQL, the cross-process append listener."""
@@ -153,9 +161,24 @@ class Kyros:
 
             tg.start_soon(supervise, self.listener_state, listen)
 
-    async def settle(self, position: int, created: dict[str, str] | None = None) -> None:
-        """Waits, bounded, until read models include `position` (read-your-writes).
-        `created` names a new resource, for the answer given if reading it back fails."""
+    async def execute(self, command: object, created: dict[str, str] | None = None) -> Any:
+        """Carries out `command` (kyros.commands.registry: its handler and conflict policy)
+        off the event loop, then waits until read models include its events, so the caller's
+        next read sees them. `created` names a new resource, for the answer given if reading
+        it back fails (kyros.store.committed). Returns what the handler returns."""
+        route = route_of(command)
+        try:
+            result = await anyio.to_thread.run_sync(run_command, self.app, self.catalog, command)
+        except route.committed_refusals:
+            await self.read_your_writes(await anyio.to_thread.run_sync(self.app.head))
+            raise
+        if route.read_back:
+            await self.read_your_writes(position_of(result), created)
+        return result
+
+    async def read_your_writes(self, position: int, created: dict[str, str] | None = None) -> None:
+        """Waits, bounded, until read models include `position`; from here on the request's
+        answer is a success even if reading it back fails."""
         note_committed(position, created)  # from here on this request's answer is a success
         if position and not await self.projections.wait_for(
             position, self.settings.read_your_writes_seconds

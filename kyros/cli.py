@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import getpass
+import re
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import click
@@ -16,8 +16,9 @@ from ulid import ULID
 from kyros.bootstrap import FIRST_ADMIN, Kyros
 from kyros.cli_startup import FailsSafe, init_option, load_settings, open_kyros
 from kyros.commands import users as user_commands
-from kyros.commands.alerts import resolve_projection_alert
-from kyros.commands.api_keys import RevokeApiKey, issue_api_key, revoke_api_key
+from kyros.commands.alerts import ResolveProjectionAlert
+from kyros.commands.api_keys import IssueApiKey, RevokeApiKey
+from kyros.commands.registry import run_command
 from kyros.domain.errors import DomainError
 from kyros.domain.user import USER_ROLES, normalise_username
 from kyros.domain.vocabulary import ROLES
@@ -105,7 +106,7 @@ def users_add(
     fields = {"username": username, "roles": list(roles), "email": email, "name": name}
     command = user_commands.CreateUser(user_id=user_id, password=password, actor=_actor(), **fields)
     with _kyros(init=init) as kyros:
-        _run(user_commands.create_user, kyros, command)
+        _run(kyros, command)
     click.echo(public_id("user", user_id))
 
 
@@ -128,7 +129,7 @@ def users_list() -> None:
 @click.argument("role", type=click.Choice(USER_ROLES))
 def users_grant(user: str, role: str) -> None:
     """Give USER (a username or user id) ROLE."""
-    _change_user(user_commands.grant_role, user, role=role)
+    _change_user(user_commands.GrantRole, user, role=role)
 
 
 @users.command("revoke")
@@ -136,28 +137,28 @@ def users_grant(user: str, role: str) -> None:
 @click.argument("role", type=click.Choice(USER_ROLES))
 def users_revoke(user: str, role: str) -> None:
     """Take ROLE away from USER (a username or user id)."""
-    _change_user(user_commands.revoke_role, user, role=role)
+    _change_user(user_commands.RevokeRole, user, role=role)
 
 
 @users.command("disable")
 @click.argument("user")
 def users_disable(user: str) -> None:
     """Refuse USER's logins and end their sessions' access at once."""
-    _change_user(user_commands.disable_user, user)
+    _change_user(user_commands.DisableUser, user)
 
 
 @users.command("enable")
 @click.argument("user")
 def users_enable(user: str) -> None:
     """Let a disabled USER sign in again."""
-    _change_user(user_commands.enable_user, user)
+    _change_user(user_commands.EnableUser, user)
 
 
 @users.command("unlock")
 @click.argument("user")
 def users_unlock(user: str) -> None:
     """Lift a lockout after too many failed logins."""
-    _change_user(user_commands.unlock_user, user)
+    _change_user(user_commands.UnlockUser, user)
 
 
 @main.group()
@@ -172,11 +173,7 @@ def keys() -> None:
 def keys_create(name: str, role: str, init: bool) -> None:
     """Print a new key on stdout, once: only its digest is stored."""
     with _kyros(init=init) as kyros:
-        try:
-            issued = issue_api_key(kyros.app, name=name, role=role, actor=_actor())
-        except DomainError as error:
-            where = f"{error.field}: " if error.field else ""
-            raise click.ClickException(f"{where}{error.issue}") from None
+        issued = _run(kyros, IssueApiKey(name=name, role=role, actor=_actor()))
     click.echo(f"Created {issued.id} ({role}); store the key now:", err=True)
     click.echo(issued.key.plaintext)
 
@@ -198,7 +195,7 @@ def keys_list() -> None:
 def keys_revoke(key_id: str) -> None:
     """Revoke KEY_ID: requests with it are refused from now on."""
     with _kyros() as kyros:
-        _run(revoke_api_key, kyros, RevokeApiKey(key_id=key_id, actor=_actor()))
+        _run(kyros, RevokeApiKey(key_id=key_id, actor=_actor()))
     click.echo(f"revoked {key_id}")
 
 
@@ -215,20 +212,21 @@ def _actor() -> str:
         return "cli"
 
 
-def _run(handler: Callable[[Any, Any], int], kyros: Kyros, command: Any) -> None:
+def _run(kyros: Kyros, command: object) -> Any:
+    """Carries out a registered command; a refusal is a usage error, said plainly."""
     try:
-        handler(kyros.app, command)
+        return run_command(kyros.app, kyros.catalog, command)
     except DomainError as error:
         where = f"{error.field}: " if error.field else ""
         raise click.ClickException(f"{where}{error.issue}") from None
 
 
-def _change_user(handler: Callable[[Any, Any], int], user: str, **fields: str) -> None:
+def _change_user(command_type: type, user: str, **fields: str) -> None:
     with _kyros() as kyros:
         user_id = user if user.startswith("user_") else _user_id(kyros, user)
-        command_type = user_commands.ChangeRole if fields else user_commands.UserAction
-        _run(handler, kyros, command_type(user_id=user_id, actor=_actor(), **fields))
-    click.echo(f"{handler.__name__.replace('_', ' ')}: {user}")
+        _run(kyros, command_type(user_id=user_id, actor=_actor(), **fields))
+    done = re.sub(r"(?<!^)([A-Z])", r" \1", command_type.__name__).lower()  # "grant role"
+    click.echo(f"{done}: {user}")
 
 
 def _catch_up(kyros: Kyros, name: str) -> None:
@@ -293,7 +291,10 @@ def projections_rebuild(name: str | None, rebuild_all: bool, page_size: int) -> 
                 except ProjectionStuck as stuck:
                     raise click.ClickException(str(stuck)) from None
                 if was_stuck is not None:  # rebuilt past the event: its alert is stale
-                    resolve_projection_alert(kyros.app, projection, was_stuck.position)
+                    recovered = ResolveProjectionAlert(
+                        projection=projection, position=was_stuck.position
+                    )
+                    _run(kyros, recovered)
                 bar.update(job, completed=head)
         click.echo(f"rebuilt {', '.join(names)} up to position {head}")
 

@@ -22,8 +22,9 @@ from rich.table import Table
 from ulid import ULID
 
 from kyros.bootstrap import Kyros
-from kyros.commands.budgets import define_budget
-from kyros.commands.submissions import SubmitTask, submit_task
+from kyros.commands.budgets import DefineBudget
+from kyros.commands.registry import run_command
+from kyros.commands.submissions import SubmitTask
 from kyros.commands.tasks import CreateTask, create_task
 from kyros.domain.errors import Conflict
 from kyros.ids import new_id, public_id
@@ -97,7 +98,7 @@ def run(kyros: Kyros, threads: int, total: int) -> tuple[float, int]:
                 actor=f"user_{index % 2}",
                 now=datetime.now(UTC),
             )
-            submit_task(kyros.app, kyros.catalog, command)
+            run_command(kyros.app, kyros.catalog, command)
             done[index] += 1
 
     started = time.monotonic()
@@ -132,7 +133,10 @@ def main() -> None:
                             scoped["scope_value"] = "implementer"
                         if spec.get("scope") == "user":
                             scoped["scope_value"] = "user_0"
-                        define_budget(kyros.app, new_id("budget"), scoped, "bench")
+                        define = DefineBudget(
+                            budget_id=new_id("budget"), fields=scoped, actor="bench"
+                        )
+                        run_command(kyros.app, kyros.catalog, define)
                     console.print(f"{count} budget(s), {threads} submitter(s)…")
                     rate, conflicts = run(kyros, threads, args.tasks)
             baseline.setdefault(threads, rate)

@@ -8,11 +8,11 @@ from uuid import UUID
 
 import msgspec
 
-from kyros.commands.holds import retry_on_conflict
+from kyros.commands.loading import Lookup
 from kyros.commands.tasks import load_task
 from kyros.domain.agent import Agent, AgentNotFound
 from kyros.domain.errors import Conflict, InvalidState, TaskNotFound
-from kyros.ids import parse_id
+from kyros.domain.task import Task
 from kyros.store.application import KyrosApplication
 
 
@@ -55,11 +55,11 @@ class Claimed(msgspec.Struct, frozen=True, kw_only=True):
 AT_CAPACITY = "at_capacity"
 
 
+AGENTS: Lookup[Agent] = Lookup("agent", AgentNotFound)
+
+
 def load_agent(app: KyrosApplication, agent_id: str) -> Agent:
-    uuid = parse_id("agent", agent_id)
-    if uuid is None:
-        raise AgentNotFound(agent_id)
-    return app.load(uuid, lambda: AgentNotFound(agent_id))
+    return AGENTS.load(app, agent_id)
 
 
 def agent_of(app: KyrosApplication, agent_id: str, actor: str) -> Agent:
@@ -73,7 +73,6 @@ def register_agent(app: KyrosApplication, cmd: RegisterAgent) -> int:
     return app.save_all(Agent(**msgspec.structs.asdict(cmd)))
 
 
-@retry_on_conflict
 def heartbeat(app: KyrosApplication, cmd: Heartbeat) -> tuple[int, list[str]]:
     """Extends the lease of everything the agent holds; returns the submission ids it holds."""
     agent = load_agent(app, cmd.agent_id)
@@ -82,32 +81,49 @@ def heartbeat(app: KyrosApplication, cmd: Heartbeat) -> tuple[int, list[str]]:
 
 
 def claim_work(app: KyrosApplication, cmd: ClaimWork) -> Claimed | str | None:
-    """The first candidate this agent wins, AT_CAPACITY, or None when every one was taken.
+    """The first candidate this agent wins, AT_CAPACITY (the agent's capacity rule), or None
+    when there is nothing to claim or every candidate was taken.
 
     Exactly one claimant: the task's next version can be written once, so a racing claimer
     gets Conflict (or, having loaded the task after the winner, InvalidState) and moves on.
     """
+    agent = agent_of(app, cmd.agent_id, cmd.actor)
     for submission_id, task_id in cmd.candidates:
-        agent = agent_of(app, cmd.agent_id, cmd.actor)
         if agent.at_capacity:
             return AT_CAPACITY
-        try:
-            task = load_task(app, task_id)
-            if task.submission is None or task.submission["role"] != agent.role:
-                continue
-            task.claim(submission_id=submission_id, agent_id=cmd.agent_id, actor=cmd.actor)
-            agent.take(submission_id=submission_id, task_id=task_id, at=cmd.at, actor=cmd.actor)
-            position = app.save_all(task, agent)
-        except (Conflict, InvalidState, TaskNotFound):
-            continue
-        return Claimed(
-            submission_id=submission_id,
-            task_id=task_id,
-            role=agent.role,
-            model=task.submission["model"],
-            lease_expires_at=agent.lease_expires_at(cmd.lease),
-            position=position,
-            context=task.submission.get("context", {}),
-            preferences=task.submission.get("preferences", {}),
-        )
-    return None
+        claimed = _claim(app, cmd, agent, submission_id, task_id)
+        if claimed is not None:
+            return claimed
+        agent = agent_of(app, cmd.agent_id, cmd.actor)  # a lost race left changes unsaved
+    return AT_CAPACITY if agent.at_capacity else None
+
+
+def _claim(
+    app: KyrosApplication, cmd: ClaimWork, agent: Agent, submission_id: str, task_id: str
+) -> Claimed | None:
+    try:
+        task = load_task(app, task_id)
+        if task.submission is None or task.submission["role"] != agent.role:
+            return None
+        task.claim(submission_id=submission_id, agent_id=cmd.agent_id, actor=cmd.actor)
+        agent.take(submission_id=submission_id, task_id=task_id, at=cmd.at, actor=cmd.actor)
+        position = app.save_all(task, agent)
+    except (Conflict, InvalidState, TaskNotFound):
+        return None
+    return _claimed(cmd, agent, task, (submission_id, task_id), position)
+
+
+def _claimed(
+    cmd: ClaimWork, agent: Agent, task: Task, ids: tuple[str, str], position: int
+) -> Claimed:
+    submission = task.submission or {}
+    return Claimed(
+        submission_id=ids[0],
+        task_id=ids[1],
+        role=agent.role,
+        model=submission["model"],
+        lease_expires_at=agent.lease_expires_at(cmd.lease),
+        position=position,
+        context=submission.get("context", {}),
+        preferences=submission.get("preferences", {}),
+    )

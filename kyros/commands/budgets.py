@@ -1,39 +1,57 @@
-"""Budget definition commands: define, change and remove budgets in the one BudgetBook."""
+"""Budget definition commands: define, change and remove budgets in the one BudgetBook.
+
+They write the book every dispatch reads, so they are registered to take turns with
+budget-touching commands (kyros.commands.conflicts.take_turns).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from kyros.commands.spending import budget_book, contended
-from kyros.domain.budget import BudgetBook, BudgetSpec
+import msgspec
+
+from kyros.commands.spending import budget_book
+from kyros.domain.budget import BudgetBook
 from kyros.domain.escalation_errors import BudgetNotFound
 from kyros.store.application import KyrosApplication
 
 
-@contended
-def define_budget(
-    app: KyrosApplication, budget_id: str, fields: dict[str, Any], actor: str
-) -> tuple[BudgetSpec, int]:
-    book = budget_book(app) or BudgetBook(actor=actor)
-    spec = book.define(budget_id=budget_id, fields=fields, actor=actor)
-    return spec, app.save_all(book)
+class DefineBudget(msgspec.Struct, frozen=True, kw_only=True):
+    budget_id: str
+    fields: dict[str, Any]
+    actor: str
 
 
-@contended
-def change_budget(
-    app: KyrosApplication, budget_id: str, fields: dict[str, Any], actor: str
-) -> tuple[BudgetSpec, int]:
+class ChangeBudget(msgspec.Struct, frozen=True, kw_only=True):
+    """Partial: only the fields given change."""
+
+    budget_id: str
+    fields: dict[str, Any]
+    actor: str
+
+
+class RemoveBudget(msgspec.Struct, frozen=True, kw_only=True):
+    budget_id: str
+    actor: str
+
+
+def define_budget(app: KyrosApplication, cmd: DefineBudget) -> int:
+    book = budget_book(app) or BudgetBook(actor=cmd.actor)
+    book.define(budget_id=cmd.budget_id, fields=cmd.fields, actor=cmd.actor)
+    return app.save_all(book)
+
+
+def change_budget(app: KyrosApplication, cmd: ChangeBudget) -> int:
     """A changed limit applies to the current period's ledger from the next dispatch on."""
-    book = _existing(app, budget_id)
-    spec = book.change(budget_id=budget_id, fields=fields, actor=actor)
-    return spec, app.save_all(book)
+    book = _existing(app, cmd.budget_id)
+    book.change(budget_id=cmd.budget_id, fields=cmd.fields, actor=cmd.actor)
+    return app.save_all(book)
 
 
-@contended
-def remove_budget(app: KyrosApplication, budget_id: str, actor: str) -> int:
+def remove_budget(app: KyrosApplication, cmd: RemoveBudget) -> int:
     """Reservations already held still settle into their ledgers; nothing new is held."""
-    book = _existing(app, budget_id)
-    book.remove(budget_id=budget_id, actor=actor)
+    book = _existing(app, cmd.budget_id)
+    book.remove(budget_id=cmd.budget_id, actor=cmd.actor)
     return app.save_all(book)
 
 

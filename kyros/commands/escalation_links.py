@@ -6,18 +6,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from kyros.commands.loading import Lookup
 from kyros.domain.escalation import Escalation
 from kyros.domain.escalation_errors import EscalationNotFound
 from kyros.domain.task import Task
-from kyros.ids import parse_id
 from kyros.store.application import KyrosApplication
+
+ESCALATIONS: Lookup[Escalation] = Lookup("esc", EscalationNotFound)
 
 
 def load_escalation(app: KyrosApplication, escalation_id: str) -> Escalation:
-    uuid = parse_id("esc", escalation_id)
-    if uuid is None:
-        raise EscalationNotFound(escalation_id)
-    return app.load(uuid, lambda: EscalationNotFound(escalation_id))  # type: ignore[no-any-return]
+    return ESCALATIONS.load(app, escalation_id)
 
 
 def complete_escalation(

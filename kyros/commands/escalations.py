@@ -79,7 +79,6 @@ class Opened(msgspec.Struct, frozen=True, kw_only=True):
     explanation: str
 
 
-@spending.contended
 def submit_escalation(
     app: KyrosApplication, catalog: Catalog, cmd: SubmitEscalation
 ) -> tuple[Opened, int]:
@@ -155,7 +154,6 @@ def _day(app: KyrosApplication, now: datetime) -> EscalationDay:
         return EscalationDay(day=now.date().isoformat())
 
 
-@spending.contended
 def decide_escalation(app: KyrosApplication, catalog: Catalog, cmd: DecideEscalation) -> int:
     """Approval runs the task on the target model (BudgetExhausted if a hard budget cannot
     take it); rejection runs it on the fallback."""
@@ -172,7 +170,6 @@ def decide_escalation(app: KyrosApplication, catalog: Catalog, cmd: DecideEscala
     return app.save_all(escalation, task, *budgets.changed())
 
 
-@spending.contended
 def expire_escalation(app: KyrosApplication, catalog: Catalog, cmd: ExpireEscalation) -> int:
     """Called by the scheduler; 0 when the escalation was decided meanwhile."""
     escalation = load_escalation(app, cmd.escalation_id)
@@ -193,7 +190,6 @@ def _moving(
     return task, spending.load_budgets(app, now, Payer.of(task, actor), models, task)
 
 
-@spending.contended
 def flag_overdue(app: KyrosApplication, cmd: FlagOverdue) -> int:
     """Raises the one `escalation_pending` alert of an escalation; 0 if already raised."""
     escalation = load_escalation(app, cmd.escalation_id)

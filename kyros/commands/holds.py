@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError
 
 from kyros.domain.agent import Agent, NotHeld
-from kyros.domain.errors import Conflict
 from kyros.domain.identity_errors import Forbidden
 from kyros.domain.task import Task
 from kyros.ids import parse_id
@@ -64,19 +61,3 @@ def released(task: Task, hold: Hold | None, actor: str) -> list[Agent]:
         return []
     hold.agent.release(submission_id=hold.submission_id, reason=task.status, actor=actor)
     return [hold.agent]
-
-
-def retry_on_conflict(command: Callable[..., T], attempts: int = 5) -> Callable[..., T]:
-    """Re-runs a whole load → decide → save when a concurrent save (often the same agent's
-    heartbeat) got there first; each run re-checks everything against fresh aggregates."""
-
-    @wraps(command)
-    def run(*args: Any, **kwargs: Any) -> T:
-        for _ in range(attempts - 1):
-            try:
-                return command(*args, **kwargs)
-            except Conflict:
-                continue
-        return command(*args, **kwargs)
-
-    return run

@@ -11,7 +11,6 @@ from eventsourcing.domain import Aggregate
 
 from kyros.commands.sessions import Session, open_session
 from kyros.commands.users import find_user, load_user
-from kyros.domain.errors import Conflict
 from kyros.domain.external_identity import (
     ExternalAccount,
     email_owner,
@@ -23,8 +22,6 @@ from kyros.domain.user import User, Username
 from kyros.identity.oauth2_claims import ExternalIdentity
 from kyros.identity.passwords import hash_password
 from kyros.store.application import KyrosApplication
-
-_RACE_RETRIES = 4
 
 
 class LogInWithProvider(msgspec.Struct, frozen=True, kw_only=True):
@@ -41,15 +38,10 @@ class LogInWithProvider(msgspec.Struct, frozen=True, kw_only=True):
 
 def log_in_with_provider(app: KyrosApplication, cmd: LogInWithProvider) -> Session:
     """A lost race (the same first login, or the same username, saved first by another
-    request) saves nothing; deciding again then finds what the winner saved."""
-    for attempt in range(_RACE_RETRIES):
-        user, claims = _decide(app, cmd)
-        try:
-            return open_session(app, user, cmd.family_id, cmd.token_id, *claims)
-        except Conflict:
-            if attempt == _RACE_RETRIES - 1:
-                raise
-    raise AssertionError("unreachable")
+    request) saves nothing; its registered policy decides again, finding what the winner
+    saved (kyros.commands.registry)."""
+    user, claims = _decide(app, cmd)
+    return open_session(app, user, cmd.family_id, cmd.token_id, *claims)
 
 
 def find_linked_user(app: KyrosApplication, provider: str, subject: str) -> User | None:
@@ -70,6 +62,11 @@ def _decide(app: KyrosApplication, cmd: LogInWithProvider) -> tuple[User, list[A
     owner = email_owner(identity.email_verified, cmd.email_owners)
     user, claims = (load_user(app, owner), []) if owner else _provision(app, cmd)
     user.check_can_sign_in_externally()
+    return user, [*claims, _link(user, identity)]
+
+
+def _link(user: User, identity: ExternalIdentity) -> ExternalAccount:
+    """Records the link on the user; the claim makes the link unique to this user."""
     user.link_external_identity(
         provider=identity.provider,
         subject=identity.subject,
@@ -77,10 +74,9 @@ def _decide(app: KyrosApplication, cmd: LogInWithProvider) -> tuple[User, list[A
         email_verified=identity.email_verified,
         actor=_actor(identity),
     )
-    account = ExternalAccount(
+    return ExternalAccount(
         provider=identity.provider, subject=identity.subject, user_id=user.public_id
     )
-    return user, [*claims, account]
 
 
 def _provision(app: KyrosApplication, cmd: LogInWithProvider) -> tuple[User, list[Aggregate]]:

@@ -10,7 +10,7 @@ import msgspec
 from kyros.commands import spending
 from kyros.commands.agents import load_agent
 from kyros.commands.escalation_links import complete_escalation
-from kyros.commands.holds import Hold, check_holds, holding_agent, retry_on_conflict
+from kyros.commands.holds import Hold, check_holds, holding_agent
 from kyros.commands.models import system_models
 from kyros.commands.tasks import load_task
 from kyros.domain.errors import DomainError
@@ -77,7 +77,6 @@ def _held(app: KyrosApplication, task_id: str, submission_id: str, actor: str) -
     return task, check_holds(holding_agent(app, task), actor, submission_id)
 
 
-@retry_on_conflict
 def report_progress(app: KyrosApplication, cmd: ReportProgress) -> int:
     task, _ = _held(app, cmd.task_id, cmd.submission_id, cmd.actor)
     task.report_progress(
@@ -89,7 +88,6 @@ def report_progress(app: KyrosApplication, cmd: ReportProgress) -> int:
     return app.save_all(task)
 
 
-@spending.contended
 def complete_submission(app: KyrosApplication, catalog: Catalog, cmd: CompleteSubmission) -> int:
     """The cost is priced here, once, recorded with the prices it used, and settled against
     the budgets that held the estimate (and the escalation that approved the model)."""
@@ -125,7 +123,6 @@ def _priced(catalog: Catalog, report: UsageReport) -> dict[str, Any]:
     }
 
 
-@spending.contended
 def fail_submission(app: KyrosApplication, catalog: Catalog, cmd: FailSubmission) -> int:
     task, hold = _held(app, cmd.task_id, cmd.submission_id, cmd.actor)
     task.fail(error=cmd.error, actor=cmd.actor)

@@ -7,6 +7,8 @@ from uuid import UUID
 import msgspec
 from eventsourcing.domain import Aggregate
 
+from kyros.commands.conflicts import rerun
+from kyros.commands.loading import Lookup
 from kyros.commands.users import find_user, load_user
 from kyros.domain.errors import Conflict
 from kyros.domain.identity_errors import (
@@ -18,7 +20,7 @@ from kyros.domain.identity_errors import (
 from kyros.domain.token_family import TokenFamily
 from kyros.domain.user import User, normalise_username
 from kyros.identity.passwords import verify_dummy, verify_password
-from kyros.ids import parse_id, public_id
+from kyros.ids import public_id
 from kyros.store.application import KyrosApplication
 
 _FAILURE_RETRIES = 3
@@ -51,6 +53,10 @@ class LogOut(msgspec.Struct, frozen=True, kw_only=True):
     actor: str
 
 
+class EndIdleSession(msgspec.Struct, frozen=True, kw_only=True):
+    family_id: str
+
+
 class Session(msgspec.Struct, frozen=True, kw_only=True):
     """Who signed in, and the refresh token id to sign; `position` is for read-your-writes."""
 
@@ -79,7 +85,7 @@ def open_session(
 
 def refresh(app: KyrosApplication, cmd: Refresh) -> Session:
     """Presenting an already rotated token revokes the family, so its newest token dies too."""
-    family = _load_family(app, cmd.family_id)
+    family = _FAMILIES.load(app, cmd.family_id)
     if family.user_id != cmd.user_id:
         raise Unauthorized("Invalid refresh token")
     if not family.rotate(presented=cmd.token_id, next_token_id=cmd.next_token_id):
@@ -92,15 +98,15 @@ def refresh(app: KyrosApplication, cmd: Refresh) -> Session:
 
 
 def log_out(app: KyrosApplication, cmd: LogOut) -> int:
-    family = _load_family(app, cmd.family_id)
+    family = _FAMILIES.load(app, cmd.family_id)
     family.revoke(reason="logout", actor=cmd.actor)
     return app.save_all(family)
 
 
-def end_idle_session(app: KyrosApplication, family_id: str) -> int:
+def end_idle_session(app: KyrosApplication, cmd: EndIdleSession) -> int:
     """Revokes a session that went unused past the timeout, so raising the timeout later
     does not revive it; a racing request that revoked it first leaves nothing to do."""
-    family = _load_family(app, family_id)
+    family = _FAMILIES.load(app, cmd.family_id)
     family.revoke(reason="idle_timeout", actor="system")
     try:
         return app.save_all(family)
@@ -123,22 +129,27 @@ def _verified_user(app: KyrosApplication, cmd: LogIn) -> User:
 
 
 def _record_failure(app: KyrosApplication, user: User, max_attempts: int) -> User:
-    """Concurrent failures must all count, so a lost write is reloaded and retried."""
-    for _ in range(_FAILURE_RETRIES):
-        user.record_failed_login(max_attempts=max_attempts)
-        try:
-            app.save_all(user)
-            return user
-        except Conflict:
-            user = app.repository.get(user.id)
-    return user
+    """Concurrent failures must all count: a lost save reloads the user and counts again
+    (only the save re-runs, not the password check); past the retries it goes uncounted."""
+    first = iter([user])
+
+    def attempt() -> User:
+        current: User = next(first, None) or app.repository.get(user.id)
+        current.record_failed_login(max_attempts=max_attempts)
+        app.save_all(current)
+        return current
+
+    try:
+        return rerun(attempt, _FAILURE_RETRIES)
+    except Conflict:
+        return app.repository.get(user.id)  # type: ignore[no-any-return]
 
 
-def _load_family(app: KyrosApplication, family_id: str) -> TokenFamily:
-    uuid = parse_id("fam", family_id)
-    if uuid is None:
-        raise Unauthorized("Invalid session")
-    return app.load(uuid, lambda: Unauthorized("Invalid session"))
+def _invalid_session(_: str) -> Unauthorized:
+    return Unauthorized("Invalid session")
+
+
+_FAMILIES: Lookup[TokenFamily] = Lookup("fam", _invalid_session)
 
 
 def _session(user: User, family_id: str, token_id: str, position: int) -> Session:

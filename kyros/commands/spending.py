@@ -1,16 +1,12 @@
-"""Loading what budget spending decides over (kyros.domain.spending), and the retry policy
-of commands that spend: dispatches against one budget all write its ledger."""
+"""Loading what budget spending decides over (kyros.domain.spending): the definitions and the
+ledgers the policy may touch, for the command to save with the task."""
 
 from __future__ import annotations
 
-import random
-import threading
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -18,37 +14,10 @@ from eventsourcing.application import AggregateNotFoundError
 from kyros.domain.budget import BUDGET_BOOK_ID, BudgetBook, BudgetSpec
 from kyros.domain.budget_ledger import BudgetLedger, ledger_id, period_start
 from kyros.domain.configuration import CONFIGURATION_ID, with_defaults
-from kyros.domain.errors import Conflict
 from kyros.domain.spending import Budgets, Payer, applicable, held_ledgers
 from kyros.domain.task import Task
 from kyros.ids import new_id
 from kyros.store.application import KyrosApplication
-
-T = TypeVar("T")
-
-
-# Held around each attempt of a budget-touching command: threads of one process take turns
-# instead of racing for a ledger's next version (writes serialise in the store anyway), so only
-# another process's write can still cause a retry.
-_TURNS = threading.RLock()
-
-
-def contended(command: Callable[..., T], attempts: int = 60) -> Callable[..., T]:
-    """Re-runs a whole command after a version conflict, with jittered backoff: dispatches
-    against one budget all write its ledger."""
-
-    @wraps(command)
-    def run(*args: Any, **kwargs: Any) -> T:
-        for attempt in range(attempts - 1):
-            try:
-                with _TURNS:
-                    return command(*args, **kwargs)
-            except Conflict:
-                time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))  # noqa: S311 (jitter)
-        with _TURNS:
-            return command(*args, **kwargs)
-
-    return run
 
 
 def budget_book(app: KyrosApplication) -> BudgetBook | None:

@@ -63,7 +63,6 @@ class Submitted(msgspec.Struct, frozen=True, kw_only=True):
     escalation: Opened | None = None
 
 
-@spending.contended
 def submit_task(app: KyrosApplication, catalog: Catalog, cmd: SubmitTask) -> Submitted:
     """Premium work opens an escalation (which the rules may approve at once); other work
     reserves its estimate on the budgets that apply (BudgetExhausted from a hard one)."""

@@ -12,10 +12,11 @@ import msgspec
 from kyros.commands import spending
 from kyros.commands.escalation_links import withdraw_escalation
 from kyros.commands.holds import check_agent_update, holding_agent, released
+from kyros.commands.loading import Lookup
 from kyros.domain.dependencies import check_no_cycle
 from kyros.domain.errors import DomainError, TaskNotFound
 from kyros.domain.task import Task
-from kyros.ids import parse_id, public_id
+from kyros.ids import public_id
 from kyros.store.application import KyrosApplication
 
 
@@ -62,11 +63,11 @@ class CancelTask(msgspec.Struct, frozen=True, kw_only=True):
     reason: str | None
 
 
+TASKS: Lookup[Task] = Lookup("task", TaskNotFound)
+
+
 def load_task(app: KyrosApplication, task_id: str) -> Task:
-    uuid = parse_id("task", task_id)
-    if uuid is None:
-        raise TaskNotFound(task_id)
-    return app.load(uuid, lambda: TaskNotFound(task_id))
+    return TASKS.load(app, task_id)
 
 
 def create_task(app: KyrosApplication, cmd: CreateTask) -> int:
@@ -84,20 +85,26 @@ def update_task(app: KyrosApplication, cmd: UpdateTask) -> int:
     if "dependencies" in cmd.fields:
         _check_dependencies(app, cmd.task_id, cmd.fields["dependencies"])
     task.update(cmd.fields, actor=cmd.actor)
+    changed = _report(app, task, cmd)
+    return app.save_all(task, *released(task, hold, cmd.actor), *changed)
+
+
+def _report(app: KyrosApplication, task: Task, cmd: UpdateTask) -> list[Any]:
+    """A PUT's status part, in order: taken up, progress, then at most one ending (with what
+    it does to the task's budget reservation); returns the other aggregates it changed."""
     if cmd.status == "in_progress" and task.status != "in_progress":
         task.assign(agent_id=cmd.assigned_to or cmd.actor, actor=cmd.actor)
     if cmd.progress is not None:
         task.report_progress(**msgspec.structs.asdict(cmd.progress), actor=cmd.actor)
-    changed: list[Any] = []
     if cmd.status == "completed":
         task.complete(results=cmd.results or {}, feedback=cmd.feedback, usage=None, actor=cmd.actor)
-        changed = spending.settle(app, task, actual=Decimal(0), actor=cmd.actor)
-    elif cmd.status == "failed":
+        return spending.settle(app, task, actual=Decimal(0), actor=cmd.actor)
+    if cmd.status == "failed":
         task.fail(error=cmd.error or cmd.feedback or "failed", actor=cmd.actor)
-        changed = spending.release(app, task, reason="failed", actor=cmd.actor)
-    elif cmd.status == "cancelled":
-        changed = _cancel(app, task, cmd.feedback, cmd.actor)
-    return app.save_all(task, *released(task, hold, cmd.actor), *changed)
+        return spending.release(app, task, reason="failed", actor=cmd.actor)
+    if cmd.status == "cancelled":
+        return _cancel(app, task, cmd.feedback, cmd.actor)
+    return []
 
 
 def cancel_task(app: KyrosApplication, cmd: CancelTask) -> int:

@@ -7,6 +7,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.application import AggregateNotFoundError
 
+from kyros.commands.loading import Lookup
 from kyros.domain.errors import Conflict
 from kyros.domain.identity_errors import UsernameTaken, UserNotFound
 from kyros.domain.user import (
@@ -19,7 +20,6 @@ from kyros.domain.user import (
     username_id,
 )
 from kyros.identity.passwords import hash_password
-from kyros.ids import parse_id
 from kyros.store.application import KyrosApplication
 
 
@@ -42,6 +42,14 @@ class ChangeRole(msgspec.Struct, frozen=True, kw_only=True):
     actor: str
 
 
+class GrantRole(ChangeRole, frozen=True, kw_only=True):
+    pass
+
+
+class RevokeRole(ChangeRole, frozen=True, kw_only=True):
+    pass
+
+
 class ChangePassword(msgspec.Struct, frozen=True, kw_only=True):
     user_id: str
     password: str
@@ -58,11 +66,23 @@ class UserAction(msgspec.Struct, frozen=True, kw_only=True):
     actor: str
 
 
+class DisableUser(UserAction, frozen=True, kw_only=True):
+    pass
+
+
+class EnableUser(UserAction, frozen=True, kw_only=True):
+    pass
+
+
+class UnlockUser(UserAction, frozen=True, kw_only=True):
+    pass
+
+
+USERS: Lookup[User] = Lookup("user", UserNotFound)
+
+
 def load_user(app: KyrosApplication, user_id: str) -> User:
-    uuid = parse_id("user", user_id)
-    if uuid is None:
-        raise UserNotFound(user_id)
-    return app.load(uuid, lambda: UserNotFound(user_id))
+    return USERS.load(app, user_id)
 
 
 def find_user(app: KyrosApplication, username: str) -> User | None:

@@ -8,8 +8,8 @@ from uuid import UUID
 
 import msgspec
 
+from kyros.commands.loading import Lookup
 from kyros.domain.webhook import Webhook, WebhookNotFound, check_events
-from kyros.ids import parse_id
 from kyros.store.application import KyrosApplication
 
 
@@ -61,11 +61,11 @@ class RedeliverWebhook(msgspec.Struct, frozen=True, kw_only=True):
     actor: str
 
 
+WEBHOOKS: Lookup[Webhook] = Lookup("webhook", WebhookNotFound)
+
+
 def load_webhook(app: KyrosApplication, webhook_id: str) -> Webhook:
-    uuid = parse_id("webhook", webhook_id)
-    if uuid is None:
-        raise WebhookNotFound(webhook_id)
-    webhook: Webhook = app.load(uuid, lambda: WebhookNotFound(webhook_id))
+    webhook = WEBHOOKS.load(app, webhook_id)
     webhook.check_exists()
     return webhook
 

@@ -10,16 +10,16 @@ import msgspec
 from litestar import Controller, Request, Response, get, post, put
 
 from kyros.bootstrap import Kyros
-from kyros.commands.agent_roles import ChangeAgentRole, change_agent_role
+from kyros.commands.agent_roles import ChangeAgentRole
 from kyros.commands.escalations import Opened
-from kyros.commands.submissions import SubmitTask, submit_task
+from kyros.commands.submissions import SubmitTask
 from kyros.domain.agent_roles import AgentRoleConfig, default_role_config
-from kyros.domain.errors import DomainError
 from kyros.domain.identity_errors import Forbidden
 from kyros.http.auth import Principal, requires
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
 from kyros.http.idempotency import IDEMPOTENT
+from kyros.http.json_patch import json_patch
 from kyros.http.schemas.agents import SubmitRequest
 from kyros.http.schemas.bounds import check_json
 from kyros.ids import new_id
@@ -66,8 +66,7 @@ class AgentController(Controller):
         `agent_id` stays null until an agent claims the submission."""
         default_role_config(role)
         command = await _submit_command(kyros, role, data, actor, principal)
-        result = await in_thread(submit_task, kyros.app, kyros.catalog, command)
-        await kyros.settle(result.position)
+        result = await kyros.execute(command)
         answer = {
             "submission_id": command.submission_id,
             "task_id": data.task_id,
@@ -111,8 +110,8 @@ class AgentController(Controller):
     ) -> Response[bytes]:
         """Partial: nested objects merge key by key; the whole update is validated first."""
         default_role_config(role)
-        command = ChangeAgentRole(role=role, actor=actor, patch=_decode(await request.body()))
-        await kyros.settle(await in_thread(change_agent_role, kyros.app, kyros.catalog, command))
+        command = ChangeAgentRole(role=role, actor=actor, patch=json_patch(await request.body()))
+        await kyros.execute(command)
         return ok(request, agent_view(await in_thread(get_role_config, kyros.db, role)))
 
 
@@ -183,18 +182,3 @@ async def _submit_command(
         immediate=data.immediate,
         live_agents=live,
     )
-
-
-_decoder = msgspec.json.Decoder()
-
-
-def _decode(body: bytes) -> dict[str, Any]:
-    try:
-        patch = _decoder.decode(body)
-    except msgspec.DecodeError:
-        raise DomainError("Malformed JSON", field="body") from None
-    except RecursionError:
-        raise DomainError("Nested too deeply", field="body") from None
-    if not isinstance(patch, dict):
-        raise DomainError("Must be a JSON object", field="body")
-    return patch

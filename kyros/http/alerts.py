@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter, QueryParameter
 
 from kyros.bootstrap import Kyros
-from kyros.commands.alerts import acknowledge_alert, resolve_alert
+from kyros.commands.alerts import AcknowledgeAlert, ResolveAlert
 from kyros.domain.alert import ALERT_TYPES, SEVERITIES, STATUSES
 from kyros.domain.escalation_errors import AlertNotFound
 from kyros.http.auth import requires
@@ -62,7 +62,7 @@ class AlertController(Controller):
     ) -> Response[bytes]:
         """Only an active alert (409 INVALID_STATE otherwise)."""
         note = data.note if data is not None else None
-        await kyros.settle(await in_thread(acknowledge_alert, kyros.app, alert_id, note, actor))
+        await kyros.execute(AcknowledgeAlert(alert_id=alert_id, note=note, actor=actor))
         return ok(request, await _read(kyros, alert_id), message="Alert acknowledged")
 
     @post(
@@ -77,7 +77,7 @@ class AlertController(Controller):
     ) -> Response[bytes]:
         """An active or acknowledged alert (409 INVALID_STATE once resolved)."""
         note = data.note if data is not None else None
-        await kyros.settle(await in_thread(resolve_alert, kyros.app, alert_id, note, actor))
+        await kyros.execute(ResolveAlert(alert_id=alert_id, note=note, actor=actor))
         return ok(request, await _read(kyros, alert_id), message="Alert resolved")
 
 

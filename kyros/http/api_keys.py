@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post
 
 from kyros.bootstrap import Kyros
-from kyros.commands.api_keys import RevokeApiKey, issue_api_key, revoke_api_key
+from kyros.commands.api_keys import IssueApiKey, RevokeApiKey
 from kyros.domain.identity_errors import ApiKeyNotFound
 from kyros.http.auth import requires
 from kyros.http.dependencies import in_thread
@@ -28,10 +27,7 @@ class ApiKeyController(Controller):
         self, request: Request[Any, Any, Any], data: ApiKeyCreate, kyros: Kyros, actor: str
     ) -> Response[bytes]:
         """The response is the only place the key ever appears: only its digest is stored."""
-        issued = await in_thread(
-            partial(issue_api_key, kyros.app, name=data.name, role=data.role, actor=actor)
-        )
-        await kyros.settle(issued.position)
+        issued = await kyros.execute(IssueApiKey(name=data.name, role=data.role, actor=actor))
         view = await _read(kyros, issued.id)
         message = "Store this key now: it is not shown again"
         return ok(request, {**view, "key": issued.key.plaintext}, status=201, message=message)
@@ -45,7 +41,7 @@ class ApiKeyController(Controller):
         self, request: Request[Any, Any, Any], key_id: str, kyros: Kyros, actor: str
     ) -> Response[bytes]:
         command = RevokeApiKey(key_id=key_id, actor=actor)
-        await kyros.settle(await in_thread(revoke_api_key, kyros.app, command))
+        await kyros.execute(command)
         return ok(request, await _read(kyros, key_id), message="API key revoked")
 
 

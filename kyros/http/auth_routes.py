@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, get, post
 from ulid import ULID
 
 from kyros.bootstrap import Kyros
-from kyros.commands.sessions import LogIn, LogOut, Refresh, Session, log_in, log_out, refresh
+from kyros.commands.sessions import LogIn, LogOut, Refresh, Session
 from kyros.domain.errors import DomainError, InvalidState
 from kyros.domain.identity_errors import Unauthorized
 from kyros.http.auth import PUBLIC, Principal, by_api_key
@@ -85,7 +85,7 @@ class AuthController(Controller):
         if principal.family_id is None:
             raise InvalidState("API keys have no session; revoke the key instead", field="session")
         command = LogOut(family_id=principal.family_id, actor=principal.subject)
-        await kyros.settle(await in_thread(log_out, kyros.app, command))
+        await kyros.execute(command)
         data = {"session_id": principal.family_id, "status": "revoked"}
         return ok(request, data, message="Logged out")
 
@@ -99,8 +99,7 @@ async def _password_grant(kyros: Kyros, username: str, password: str) -> dict[st
         family_id=ULID().to_uuid(),
         token_id=secrets.token_urlsafe(16),
     )
-    session = await in_thread(log_in, kyros.app, command)
-    await kyros.settle(session.position)
+    session: Session = await kyros.execute(command)
     return login_response(kyros, session, security["jwt_expiration_hours"])
 
 
@@ -118,12 +117,7 @@ async def _refresh_grant(kyros: Kyros, token: str) -> dict[str, Any]:
         token_id=claims.token_id,
         next_token_id=secrets.token_urlsafe(16),
     )
-    try:
-        session = await in_thread(refresh, kyros.app, command)
-    except Unauthorized:  # a reuse revoked the family: let every reader see that first
-        await kyros.settle(await in_thread(kyros.app.head))
-        raise
-    await kyros.settle(session.position)
+    session: Session = await kyros.execute(command)
     hours = (await in_thread(get_configuration, kyros.db))["security"]["jwt_expiration_hours"]
     return login_response(kyros, session, hours)
 

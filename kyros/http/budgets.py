@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response, delete, get, post, put
 from msgspec import UNSET
 
 from kyros.bootstrap import Kyros
-from kyros.commands.budgets import change_budget, define_budget, remove_budget
+from kyros.commands.budgets import ChangeBudget, DefineBudget, RemoveBudget
 from kyros.domain.errors import DomainError
 from kyros.domain.escalation_errors import BudgetNotFound
 from kyros.http.auth import requires, requires_any
@@ -40,8 +40,7 @@ class BudgetController(Controller):
         self, request: Req, data: BudgetCreate, kyros: Kyros, actor: str
     ) -> Response[bytes]:
         budget_id = new_id("budget")
-        _, position = await in_thread(define_budget, kyros.app, budget_id, _given(data), actor)
-        await kyros.settle(position)
+        await kyros.execute(DefineBudget(budget_id=budget_id, fields=_given(data), actor=actor))
         return ok(request, await _read(kyros, budget_id), status=201)
 
     @get("/", operation_id="ListBudgets", guards=[_READERS])
@@ -60,8 +59,7 @@ class BudgetController(Controller):
         fields = _given(data)
         if not fields:
             raise DomainError("Must change at least one field", field="body")
-        _, position = await in_thread(change_budget, kyros.app, budget_id, fields, actor)
-        await kyros.settle(position)
+        await kyros.execute(ChangeBudget(budget_id=budget_id, fields=fields, actor=actor))
         return ok(request, await _read(kyros, budget_id))
 
     @delete(
@@ -75,7 +73,7 @@ class BudgetController(Controller):
     ) -> Response[bytes]:
         """Answers with the budget as it was; reservations it holds still settle."""
         view = await _read(kyros, budget_id)
-        await kyros.settle(await in_thread(remove_budget, kyros.app, budget_id, actor))
+        await kyros.execute(RemoveBudget(budget_id=budget_id, actor=actor))
         return ok(request, view, message="Budget deleted")
 
 

@@ -10,12 +10,7 @@ from litestar.params import Parameter
 from ulid import ULID
 
 from kyros.bootstrap import Kyros
-from kyros.commands.escalations import (
-    DecideEscalation,
-    SubmitEscalation,
-    decide_escalation,
-    submit_escalation,
-)
+from kyros.commands.escalations import DecideEscalation, SubmitEscalation
 from kyros.domain.errors import DomainError
 from kyros.domain.escalation_errors import EscalationNotFound
 from kyros.http.auth import requires
@@ -51,8 +46,7 @@ class EscalationController(Controller):
         """Asks for the premium model for a task; the configured rules may approve it at
         once (`status: approved`, `approval_required: false`); `rule` says why or why not."""
         command = _submit_command(data, actor)
-        opened, position = await in_thread(submit_escalation, kyros.app, kyros.catalog, command)
-        await kyros.settle(position)
+        opened, _ = await kyros.execute(command)
         view = await in_thread(get_escalation, kyros.db, opened.escalation_id) or {}
         answer = {
             "escalation_id": opened.escalation_id,
@@ -86,7 +80,7 @@ class EscalationController(Controller):
             reason=data.reason,
             comments=data.approver_comments,
         )
-        await kyros.settle(await in_thread(decide_escalation, kyros.app, kyros.catalog, command))
+        await kyros.execute(command)
         return ok(request, await _read(kyros, escalation_id), message=f"Escalation {data.decision}")
 
     @get(

@@ -13,7 +13,7 @@ from kyros.http.dependencies import in_thread
 from kyros.http.docs import ANONYMOUS
 from kyros.http.envelope import ok
 from kyros.http.unavailable import unavailable_response
-from kyros.store.database import Database
+from kyros.observability.database_probe import ping
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +33,8 @@ class HealthController(Controller):
     async def ready(self, request: Request[Any, Any, Any], kyros: Kyros) -> Response[bytes]:
         """The database answers; 503 otherwise, so a load balancer stops sending traffic."""
         try:
-            await in_thread(_ping, kyros.db)
+            await in_thread(ping, kyros.db)
         except Exception as exc:
             log.warning("readiness check failed: %s", exc)
             return unavailable_response(request)
         return ok(request, {"status": "ready"})
-
-
-def _ping(db: Database) -> None:
-    with db.transaction(write=False) as tx:
-        tx.execute("SELECT 1")

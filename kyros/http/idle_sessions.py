@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from kyros.bootstrap import Kyros
-from kyros.commands.sessions import end_idle_session
+from kyros.commands.registry import run_command
+from kyros.commands.sessions import EndIdleSession
 from kyros.domain.identity_errors import Unauthorized
 from kyros.timefmt import now
 
@@ -16,5 +17,5 @@ def use_session(kyros: Kyros, family_id: str) -> None:
     minutes = kyros.configuration.settings()["security"]["session_timeout_minutes"]
     if kyros.sessions.use(family_id, now(), timedelta(minutes=minutes)):
         return
-    end_idle_session(kyros.app, family_id)
+    run_command(kyros.app, kyros.catalog, EndIdleSession(family_id=family_id))
     raise Unauthorized(f"This session expired after {minutes} minutes without use; log in again")

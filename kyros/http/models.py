@@ -7,10 +7,10 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 
 from kyros.bootstrap import Kyros
-from kyros.commands.models import system_policy
+from kyros.commands.model_selection import select_for
 from kyros.domain.errors import DomainError
 from kyros.domain.models import ModelSpec
-from kyros.domain.routing import RoutingContext, RoutingRequest, select_model
+from kyros.domain.routing import RoutingContext, RoutingRequest
 from kyros.http.auth import requires
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
@@ -62,7 +62,6 @@ class ModelController(Controller):
         budget = data.context.budget_remaining
         if budget is not None and not 0 <= budget <= 10**9:
             raise DomainError("Must be between 0 and 1000000000", field="context.budget_remaining")
-        configured = (await in_thread(get_configuration, kyros.db))["models"]
         routing = RoutingRequest(
             task_description=data.task_description,
             task_type=data.task_type,
@@ -76,7 +75,7 @@ class ModelController(Controller):
             complexity_indicators=data.complexity_indicators,
             preferences=data.preferences,
         )
-        decision = select_model(routing, system_policy(kyros.catalog, configured))
+        decision = await in_thread(select_for, kyros.db, kyros.catalog, routing)
         reasoning = decision.reasoning
         return ok(
             request,

@@ -12,11 +12,12 @@ from kyros.bootstrap import Kyros
 from kyros.http.auth import requires
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
+from kyros.http.query_params import selection
 from kyros.queries.configuration import get_configuration
 from kyros.queries.costs import GROUPS, cost_analysis
 from kyros.queries.metrics import METRICS, SPEC_METRICS, performance_metrics
 from kyros.queries.metrics_retention import retained, retained_from, retention_note
-from kyros.queries.windows import DEFAULT_GRANULARITY, cost_window, metric_buckets, selection
+from kyros.queries.windows import DEFAULT_GRANULARITY, cost_window, metric_buckets
 from kyros.timefmt import now
 
 

@@ -13,7 +13,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from ulid import ULID
 
 from kyros.bootstrap import Kyros
-from kyros.commands.oauth2_logins import LogInWithProvider, log_in_with_provider
+from kyros.commands.oauth2_logins import LogInWithProvider
+from kyros.commands.sessions import Session
 from kyros.domain.errors import DomainError
 from kyros.http.auth import PUBLIC
 from kyros.http.auth_routes import login_response
@@ -124,6 +125,5 @@ async def _sign_in(kyros: Kyros, identity: ExternalIdentity) -> dict[str, Any]:
         family_id=ULID().to_uuid(),
         token_id=secrets.token_urlsafe(16),
     )
-    session = await in_thread(log_in_with_provider, kyros.app, command)
-    await kyros.settle(session.position)
+    session: Session = await kyros.execute(command)
     return login_response(kyros, session, security["jwt_expiration_hours"])

@@ -1,4 +1,5 @@
-"""Parsing of list filters shared by the escalation and alert lists: choices and date ranges."""
+"""Parsing of query parameters shared by the list and report endpoints: comma-separated
+choices, figure selections and date ranges."""
 
 from __future__ import annotations
 
@@ -9,24 +10,51 @@ from kyros.domain.errors import DomainError
 _MOMENT = "Must be an ISO 8601 date (2024-01-15) or date-time (2024-01-15T10:30:00Z)"
 
 
+def comma_list(raw: str) -> tuple[str, ...]:
+    """The one reading of a comma-separated query value: names split on commas, blanks
+    around them and empty entries dropped, in the order given."""
+    return tuple(v.strip() for v in raw.split(",") if v.strip())
+
+
 def choices(
-    field: str, raw: str | None, allowed: tuple[str, ...], aliases: dict[str, str] | None = None
+    field: str,
+    raw: str | None,
+    allowed: tuple[str, ...] | None,
+    aliases: dict[str, str] | None = None,
+    *,
+    sort_names: bool = True,
 ) -> tuple[str, ...]:
-    """Comma-separated values, each one of `allowed` (or an alias of one)."""
+    """A filter: 1 to 20 values, each one of `allowed` (or an alias of one) unless `allowed`
+    is None; an unknown one is refused naming the choices, sorted or as declared."""
     if raw is None:
         return ()
-    values = tuple(v.strip() for v in raw.split(",") if v.strip())
+    values = comma_list(raw)
     if not values or len(values) > 20:
         raise DomainError("Must list between 1 and 20 comma-separated values", field=field)
     aliases = aliases or {}
-    found = []
-    for value in values:
-        value = aliases.get(value, value)
-        if value not in allowed:
-            named = sorted({*allowed, *aliases})
-            raise DomainError(f"Must be one of: {', '.join(named)}", field=field)
-        found.append(value)
+    found = [aliases.get(value, value) for value in values]
+    if allowed is not None:
+        for value in found:
+            if value not in allowed:
+                named = sorted({*allowed, *aliases}) if sort_names else [*allowed, *aliases]
+                raise DomainError(f"Must be one of: {', '.join(named)}", field=field)
     return tuple(dict.fromkeys(found))
+
+
+def selection(
+    field: str, raw: str | None, allowed: tuple[str, ...], default: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Which figures to report: names, each one of `allowed`, in the order given, without
+    repeats; `default` when absent."""
+    if raw is None:
+        return default
+    names = tuple(dict.fromkeys(comma_list(raw)))
+    if not names:
+        raise DomainError(f"Must name at least one of: {', '.join(allowed)}", field=field)
+    for name in names:
+        if name not in allowed:
+            raise DomainError(f"Unknown {name!r}; one of: {', '.join(allowed)}", field=field)
+    return names
 
 
 def date_range(from_raw: str | None, to_raw: str | None) -> tuple[datetime | None, datetime | None]:

@@ -13,9 +13,6 @@ from kyros.commands.reports import (
     FailSubmission,
     ReportProgress,
     UsageReport,
-    complete_submission,
-    fail_submission,
-    report_progress,
 )
 from kyros.domain.agent import SubmissionNotFound
 from kyros.domain.errors import TaskNotFound
@@ -52,7 +49,7 @@ class SubmissionController(Controller):
             actor=actor,
             **msgspec.structs.asdict(data),
         )
-        await kyros.settle(await in_thread(report_progress, kyros.app, command))
+        await kyros.execute(command)
         return ok(request, await _view(kyros, task_id))
 
     @post("/{submission_id:str}/complete", operation_id="CompleteSubmission", status_code=200)
@@ -75,8 +72,7 @@ class SubmissionController(Controller):
             usage=UsageReport(**msgspec.structs.asdict(data.usage)),
             feedback=data.feedback,
         )
-        position = await in_thread(complete_submission, kyros.app, kyros.catalog, command)
-        await kyros.settle(position)
+        await kyros.execute(command)
         return ok(request, await _view(kyros, task_id))
 
     @post("/{submission_id:str}/fail", operation_id="FailSubmission", status_code=200)
@@ -99,7 +95,7 @@ class SubmissionController(Controller):
             retryable=data.retryable,
             max_retries=kyros.settings.agent_max_retries,
         )
-        await kyros.settle(await in_thread(fail_submission, kyros.app, kyros.catalog, command))
+        await kyros.execute(command)
         return ok(request, await _view(kyros, task_id))
 
 

@@ -12,34 +12,20 @@ from ulid import ULID
 
 from kyros.bootstrap import Kyros
 from kyros.commands.tasks import CancelTask, CreateTask, Progress, UpdateTask
-from kyros.commands.tasks import cancel_task as cancel_task_cmd
-from kyros.commands.tasks import create_task as create_task_cmd
-from kyros.commands.tasks import update_task as update_task_cmd
 from kyros.domain.errors import DomainError, TaskNotFound
+from kyros.domain.task import EDITABLE_FIELDS
 from kyros.domain.vocabulary import PRIORITIES, ROLES, TASK_STATUSES, TASK_TYPES
 from kyros.http.auth import Principal, requires, requires_any
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
 from kyros.http.idempotency import IDEMPOTENT
+from kyros.http.query_params import choices
 from kyros.http.schemas.bounds import check_json
 from kyros.http.schemas.tasks import TaskCancel, TaskCreate, TaskUpdate
 from kyros.ids import public_id
 from kyros.queries.tasks import TaskFilter, get_task, list_tasks
 
-_FIELD_NAMES = {"type": "task_type"}
-_EDITABLE = (
-    "title",
-    "description",
-    "type",
-    "priority",
-    "assignee_role",
-    "files_to_modify",
-    "acceptance_criteria",
-    "dependencies",
-    "tags",
-    "deadline",
-    "metadata",
-)
+_WIRE_NAMES = {"task_type": "type"}  # the API's name where it differs from the domain's
 
 
 class TaskController(Controller):
@@ -62,7 +48,7 @@ class TaskController(Controller):
         fields["task_type"] = fields.pop("type")
         command = CreateTask(task_id=task_id, actor=actor, **fields)
         created = {"id": public_id("task", task_id)}
-        await kyros.settle(await in_thread(create_task_cmd, kyros.app, command), created)
+        await kyros.execute(command, created)
         return ok(request, await _read(kyros, created["id"]), status=201)
 
     @get("/{task_id:str}", operation_id="GetTask", guards=[requires("read_tasks")])
@@ -88,12 +74,12 @@ class TaskController(Controller):
         sort_order: Literal["asc", "desc"] = "desc",
     ) -> Response[bytes]:
         query = TaskFilter(
-            status=_choices("status", status, TASK_STATUSES),
-            type=_choices("type", task_type, TASK_TYPES),
-            priority=_choices("priority", priority, PRIORITIES),
-            assignee_role=_choices("assignee_role", assignee_role, ROLES),
+            status=choices("status", status, TASK_STATUSES, sort_names=False),
+            type=choices("type", task_type, TASK_TYPES, sort_names=False),
+            priority=choices("priority", priority, PRIORITIES, sort_names=False),
+            assignee_role=choices("assignee_role", assignee_role, ROLES, sort_names=False),
             created_by=created_by,
-            tags=_choices("tags", tags, None),
+            tags=choices("tags", tags, None),
             limit=limit,
             offset=offset,
             sort_by=sort_by,
@@ -127,7 +113,7 @@ class TaskController(Controller):
             _update_command(task_id, actor, data),
             as_agent="update_task" not in principal.permissions,
         )
-        await kyros.settle(await in_thread(update_task_cmd, kyros.app, command))
+        await kyros.execute(command)
         return ok(request, await _read(kyros, task_id))
 
     @delete(
@@ -146,7 +132,7 @@ class TaskController(Controller):
     ) -> Response[bytes]:
         reason = data.reason if data is not None else None
         command = CancelTask(task_id=task_id, actor=actor, reason=reason)
-        await kyros.settle(await in_thread(cancel_task_cmd, kyros.app, command))
+        await kyros.execute(command)
         return ok(request, await _read(kyros, task_id), message="Task cancelled")
 
 
@@ -157,26 +143,13 @@ async def _read(kyros: Kyros, task_id: str) -> dict[str, Any]:
     return task
 
 
-def _choices(field: str, raw: str | None, allowed: tuple[str, ...] | None) -> tuple[str, ...]:
-    """Comma-separated values; with `allowed`, each must be one of them."""
-    if raw is None:
-        return ()
-    values = tuple(v.strip() for v in raw.split(",") if v.strip())
-    if not values or len(values) > 20:
-        raise DomainError("Must list between 1 and 20 comma-separated values", field=field)
-    if allowed is not None:
-        for value in values:
-            if value not in allowed:
-                raise DomainError(f"Must be one of: {', '.join(allowed)}", field=field)
-    return values
-
-
 def _update_command(task_id: str, actor: str, data: TaskUpdate) -> UpdateTask:
     given = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not UNSET}
     if not given:
         raise DomainError("Must change at least one field", field="body")
     check_json({k: v for k, v in given.items() if k != "progress"}, "")
-    fields = {_FIELD_NAMES.get(k, k): given[k] for k in _EDITABLE if k in given}
+    wire = {name: _WIRE_NAMES.get(name, name) for name in EDITABLE_FIELDS}
+    fields = {name: given[wire[name]] for name in EDITABLE_FIELDS if wire[name] in given}
     progress = given.get("progress")
     return UpdateTask(
         task_id=task_id,

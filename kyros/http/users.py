@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -19,7 +18,6 @@ from kyros.http.envelope import ok
 from kyros.http.schemas.identity import PasswordChange, RoleChange, UserCreate
 from kyros.ids import public_id
 from kyros.queries.identity import get_user, list_users
-from kyros.store.application import KyrosApplication
 
 
 class UserController(Controller):
@@ -34,7 +32,7 @@ class UserController(Controller):
         user_id = ULID().to_uuid()
         fields = msgspec.structs.asdict(data)
         command = commands.CreateUser(user_id=user_id, actor=actor, **fields)
-        await kyros.settle(await in_thread(commands.create_user, kyros.app, command))
+        await kyros.execute(command)
         return ok(request, await _read(kyros, public_id("user", user_id)), status=201)
 
     @get("/", operation_id="ListUsers")
@@ -65,15 +63,15 @@ class UserController(Controller):
         kyros: Kyros,
         actor: str,
     ) -> Response[bytes]:
-        command = commands.ChangeRole(user_id=user_id, role=data.role, actor=actor)
-        return await _apply(request, kyros, commands.grant_role, command, user_id)
+        command = commands.GrantRole(user_id=user_id, role=data.role, actor=actor)
+        return await _apply(request, kyros, command, user_id)
 
     @delete("/{user_id:str}/roles/{role:str}", operation_id="RevokeRole", status_code=200)
     async def revoke_role(
         self, request: Request[Any, Any, Any], user_id: str, role: str, kyros: Kyros, actor: str
     ) -> Response[bytes]:
-        command = commands.ChangeRole(user_id=user_id, role=role, actor=actor)
-        return await _apply(request, kyros, commands.revoke_role, command, user_id)
+        command = commands.RevokeRole(user_id=user_id, role=role, actor=actor)
+        return await _apply(request, kyros, command, user_id)
 
     @put("/{user_id:str}/password", operation_id="ChangePassword")
     async def change_password(
@@ -85,39 +83,35 @@ class UserController(Controller):
         actor: str,
     ) -> Response[bytes]:
         command = commands.ChangePassword(user_id=user_id, password=data.password, actor=actor)
-        return await _apply(request, kyros, commands.change_password, command, user_id)
+        return await _apply(request, kyros, command, user_id)
 
     @post("/{user_id:str}/disable", operation_id="DisableUser", status_code=200)
     async def disable_user(
         self, request: Request[Any, Any, Any], user_id: str, kyros: Kyros, actor: str
     ) -> Response[bytes]:
-        command = commands.UserAction(user_id=user_id, actor=actor)
-        return await _apply(request, kyros, commands.disable_user, command, user_id)
+        command = commands.DisableUser(user_id=user_id, actor=actor)
+        return await _apply(request, kyros, command, user_id)
 
     @post("/{user_id:str}/enable", operation_id="EnableUser", status_code=200)
     async def enable_user(
         self, request: Request[Any, Any, Any], user_id: str, kyros: Kyros, actor: str
     ) -> Response[bytes]:
-        command = commands.UserAction(user_id=user_id, actor=actor)
-        return await _apply(request, kyros, commands.enable_user, command, user_id)
+        command = commands.EnableUser(user_id=user_id, actor=actor)
+        return await _apply(request, kyros, command, user_id)
 
     @post("/{user_id:str}/unlock", operation_id="UnlockUser", status_code=200)
     async def unlock_user(
         self, request: Request[Any, Any, Any], user_id: str, kyros: Kyros, actor: str
     ) -> Response[bytes]:
         """Lifts a lockout after too many failed logins and resets the failure count."""
-        command = commands.UserAction(user_id=user_id, actor=actor)
-        return await _apply(request, kyros, commands.unlock_user, command, user_id)
+        command = commands.UnlockUser(user_id=user_id, actor=actor)
+        return await _apply(request, kyros, command, user_id)
 
 
 async def _apply(
-    request: Request[Any, Any, Any],
-    kyros: Kyros,
-    handler: Callable[[KyrosApplication, Any], int],
-    command: Any,
-    user_id: str,
+    request: Request[Any, Any, Any], kyros: Kyros, command: object, user_id: str
 ) -> Response[bytes]:
-    await kyros.settle(await in_thread(handler, kyros.app, command))
+    await kyros.execute(command)
     return ok(request, await _read(kyros, user_id))
 
 

@@ -53,7 +53,7 @@ class WebhookController(Controller):
             sealed_secret=kyros.webhook_secrets.seal(secret),
             actor=actor,
         )
-        await kyros.settle(await in_thread(commands.create_webhook, kyros.app, command))
+        await kyros.execute(command)
         view = await _read(kyros, public_id("webhook", webhook_id))
         return ok(request, {**view, "secret": secret}, status=201, message=_ONCE)
 
@@ -77,7 +77,7 @@ class WebhookController(Controller):
         if "url" in fields:
             await check_destination(kyros.webhooks.policy, fields["url"])
         command = commands.UpdateWebhook(webhook_id=webhook_id, fields=fields, actor=actor)
-        await kyros.settle(await in_thread(commands.update_webhook, kyros.app, command))
+        await kyros.execute(command)
         return ok(request, await _read(kyros, webhook_id))
 
     @delete("/{webhook_id:str}", operation_id="DeleteWebhook", status_code=200)
@@ -87,7 +87,7 @@ class WebhookController(Controller):
         """Pending deliveries are cancelled; the delivery history stays in the outbox."""
         view = await _read(kyros, webhook_id)
         command = commands.DeleteWebhook(webhook_id=webhook_id, actor=actor)
-        await kyros.settle(await in_thread(commands.delete_webhook, kyros.app, command))
+        await kyros.execute(command)
         return ok(request, {**view, "status": "deleted"}, message="Webhook deleted")
 
     @post("/{webhook_id:str}/test", operation_id="TestWebhook", status_code=202, opt=IDEMPOTENT)
@@ -99,7 +99,7 @@ class WebhookController(Controller):
         command = commands.RequestWebhookTest(
             webhook_id=webhook_id, delivery_id=delivery_id, actor=actor
         )
-        await kyros.settle(await in_thread(commands.request_webhook_test, kyros.app, command))
+        await kyros.execute(command)
         delivery = await _delivery(kyros, webhook_id, delivery_id)
         return ok(request, delivery, status=202, message="Test delivery queued")
 
@@ -122,7 +122,7 @@ class WebhookController(Controller):
             previous_expires_at=now() + timedelta(seconds=rotation.overlap_seconds),
             actor=actor,
         )
-        await kyros.settle(await in_thread(commands.rotate_webhook_secret, kyros.app, command))
+        await kyros.execute(command)
         view = await _read(kyros, webhook_id)
         return ok(request, {**view, "secret": secret}, message=_ONCE)
 
@@ -160,7 +160,7 @@ class WebhookController(Controller):
             redelivery_id=redelivery_id,
             actor=actor,
         )
-        await kyros.settle(await in_thread(commands.redeliver_webhook, kyros.app, command))
+        await kyros.execute(command)
         delivery = await _delivery(kyros, webhook_id, redelivery_id)
         return ok(request, delivery, status=202, message="Redelivery queued")
 

@@ -19,10 +19,8 @@ from kyros.commands.agents import (
     Heartbeat,
     RegisterAgent,
     agent_of,
-    claim_work,
-    heartbeat,
-    register_agent,
 )
+from kyros.commands.registry import run_command
 from kyros.http.auth import requires
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
@@ -61,7 +59,7 @@ class WorkerController(Controller):
             at=now(),
             actor=actor,
         )
-        await kyros.settle(await in_thread(register_agent, kyros.app, command))
+        await kyros.execute(command)
         lease = kyros.settings.agent_lease_seconds
         answer = {
             "agent_id": public_id("agent", agent_id),
@@ -79,7 +77,7 @@ class WorkerController(Controller):
         """Extends the lease of everything the agent holds; `leases` lists it. Work missing
         from `leases` is no longer this agent's: stop it (its reports would be refused)."""
         command = Heartbeat(agent_id=agent_id, at=now(), actor=actor)
-        _, held = await in_thread(heartbeat, kyros.app, command)
+        _, held = await kyros.execute(command)
         return ok(request, {"agent_id": agent_id, "leases": held})
 
     @post("/{agent_id:str}/claim", operation_id="ClaimWork", status_code=200)
@@ -97,7 +95,7 @@ class WorkerController(Controller):
         claimed = await _unless_disconnected(request, _long_poll(kyros, agent_id, actor, wait))
         if claimed is None:
             return ok(request, {"submission": None})
-        await kyros.settle(claimed.position)
+        await kyros.read_your_writes(claimed.position)
         task = await in_thread(get_task, kyros.db, claimed.task_id)
         submission = {
             "submission_id": claimed.submission_id,
@@ -153,22 +151,19 @@ async def _long_poll(kyros: Kyros, agent_id: str, actor: str, wait: int) -> Clai
 
 
 def _claim_next(kyros: Kyros, agent_id: str, actor: str) -> Claimed | str | None:
+    """The agent's command decides, capacity first; the queue only proposes candidates."""
     row = get_agent(kyros.db, agent_id)
     if row is None:
         return None  # registered, but not yet in the read model
-    if int(row["held"]) >= int(row["capacity"]):
-        return AT_CAPACITY
-    candidates = claim_candidates(kyros.db, row["role"], CANDIDATES)
-    if not candidates:
-        return None
     command = ClaimWork(
         agent_id=agent_id,
         at=now(),
         actor=actor,
         lease=timedelta(seconds=kyros.settings.agent_lease_seconds),
-        candidates=candidates,
+        candidates=claim_candidates(kyros.db, row["role"], CANDIDATES),
     )
-    return claim_work(kyros.app, command)
+    result: Claimed | str | None = run_command(kyros.app, kyros.catalog, command)
+    return result
 
 
 async def _either(first: anyio.Event, second: anyio.Event, *, timeout: float) -> None:

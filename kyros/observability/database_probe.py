@@ -50,3 +50,9 @@ class DatabaseProbe:
                 "window": len(timings),
             },
         }
+
+
+def ping(db: Database) -> None:
+    """Readiness: the database answers the cheapest query (raises when it does not)."""
+    with db.transaction(write=False) as tx:
+        tx.execute("SELECT 1")

@@ -76,18 +76,3 @@ def metric_buckets(period: str, granularity: str, now: datetime) -> Buckets:
 def cost_window(period: str, now: datetime) -> tuple[datetime, datetime]:
     """The rolling window (now - period, now]."""
     return now - _choose("period", period, COST_PERIODS), now
-
-
-def selection(
-    field: str, raw: str | None, allowed: tuple[str, ...], default: tuple[str, ...]
-) -> tuple[str, ...]:
-    """Comma-separated names, each one of `allowed`, in the order given, without repeats."""
-    if raw is None:
-        return default
-    names = tuple(dict.fromkeys(name.strip() for name in raw.split(",") if name.strip()))
-    if not names:
-        raise DomainError(f"Must name at least one of: {', '.join(allowed)}", field=field)
-    for name in names:
-        if name not in allowed:
-            raise DomainError(f"Unknown {name!r}; one of: {', '.join(allowed)}", field=field)
-    return names

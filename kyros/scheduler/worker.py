@@ -10,19 +10,17 @@ lagging read model or a second runner can cause no wrong transition.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import anyio
 
-from kyros.commands.escalations import (
-    ExpireEscalation,
-    FlagOverdue,
-    expire_escalation,
-    flag_overdue,
-)
-from kyros.commands.reports import ExpireLease, expire_lease
-from kyros.commands.submissions import ReleaseWaitingTask, release_waiting_task
+from kyros.commands.escalations import ExpireEscalation, FlagOverdue
+from kyros.commands.registry import run_command
+from kyros.commands.reports import ExpireLease
+from kyros.commands.submissions import ReleaseWaitingTask
 from kyros.domain.errors import DomainError
 from kyros.domain.models import Catalog
 from kyros.projections.analytics_retention import purge
@@ -74,10 +72,10 @@ class Scheduler:
                 now=at,
                 lease=self.lease,
             )
-            changed += self._attempt(expire_lease, self.app, command)
+            changed += self._attempt(partial(run_command, self.app, self.catalog, command))
         for task_id in ready_to_release(self.db):
             release = ReleaseWaitingTask(task_id=task_id)
-            changed += self._attempt(release_waiting_task, self.app, release)
+            changed += self._attempt(partial(run_command, self.app, self.catalog, release))
         configuration = get_configuration(self.db)
         self._purge_metrics(at, configuration["monitoring"]["metrics_retention_days"])
         return changed + self._sweep_escalations(at, configuration)
@@ -93,19 +91,20 @@ class Scheduler:
         changed = 0
         for escalation_id in expired_escalations(self.db, sortable(at) or ""):
             expire = ExpireEscalation(escalation_id=escalation_id, now=at)
-            changed += self._attempt(expire_escalation, self.app, self.catalog, expire)
+            changed += self._attempt(partial(run_command, self.app, self.catalog, expire))
         waited = timedelta(minutes=configuration["escalation"]["pending_alert_minutes"])
         for escalation_id in unflagged_escalations(self.db, sortable(at - waited) or ""):
             flag = FlagOverdue(escalation_id=escalation_id, waited=waited)
-            changed += self._attempt(flag_overdue, self.app, flag)
+            changed += self._attempt(partial(run_command, self.app, self.catalog, flag))
         return changed
 
     @staticmethod
-    def _attempt(command: object, *args: object) -> int:
+    def _attempt(run: Callable[[], object]) -> int:
+        """`run` carries out one command, under its conflict policy where it has one."""
         try:
-            return 1 if command(*args) else 0  # type: ignore[operator]
+            return 1 if run() else 0
         except DomainError as refused:  # a racing writer won; the next pass sees its result
-            log.debug("scheduler: %s skipped: %s", getattr(command, "__name__", command), refused)
+            log.debug("scheduler: %r skipped: %s", run, refused)
             return 0
 
     async def run(self) -> None:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from kyros.bootstrap import Kyros
-from kyros.commands.api_keys import RevokeApiKey, issue_api_key, revoke_api_key
+from kyros.commands.api_keys import IssueApiKey, RevokeApiKey, issue_api_key, revoke_api_key
 from kyros.commands.sessions import LogOut, log_out
 from kyros.commands.users import (
     ChangeRole,
@@ -47,7 +47,9 @@ def test_a_key_issued_without_waiting_works_on_the_very_next_request(
 ) -> None:
     with httpx.Client(base_url=base_url, timeout=10) as http:
         for n in range(REPEATS):
-            issued = issue_api_key(kyros.app, name=f"agent-{n}", role="agent", actor="test")
+            issued = issue_api_key(
+                kyros.app, IssueApiKey(name=f"agent-{n}", role="agent", actor="test")
+            )
             assert status(http, issued.key.plaintext) == 200, n
 
 
@@ -92,7 +94,7 @@ def test_with_read_models_stuck_a_revoked_key_is_refused_and_a_new_key_works(
         assert_error(refused, 401, "UNAUTHORIZED", issue="Invalid or revoked API key")
         assert status(http, kept.key) == 200  # read from the log, found through the read model
 
-        issued = issue_api_key(kyros.app, name="fresh", role="developer", actor="test")
+        issued = issue_api_key(kyros.app, IssueApiKey(name="fresh", role="developer", actor="test"))
         assert status(http, issued.key.plaintext) == 200
         assert http.get("/v1/tasks", headers={"X-API-Key": issued.key.plaintext}).status_code == 200
         assert status(http, issued.key.plaintext, "/v1/users") == 403  # its role still applies
@@ -102,7 +104,7 @@ def test_with_read_models_stuck_a_revoked_key_is_refused_and_a_new_key_works(
 
 def test_with_read_models_stuck_a_key_token_follows_the_log(kyros: Kyros, stuck_url: str) -> None:
     """The OAuth2 client-credentials grant issues an access token whose subject is the key."""
-    issued = issue_api_key(kyros.app, name="svc", role="developer", actor="test")
+    issued = issue_api_key(kyros.app, IssueApiKey(name="svc", role="developer", actor="test"))
     with httpx.Client(base_url=stuck_url, timeout=10) as http:
         granted = http.post(
             "/v1/auth/token",
@@ -182,7 +184,9 @@ def test_a_second_process_honours_identity_changes_at_once(
         httpx.Client(base_url=b.url, timeout=30) as on_b,
     ):
         admin = bearer(
-            issue_api_key(kyros.app, name="admin", role="admin", actor="t").key.plaintext
+            issue_api_key(
+                kyros.app, IssueApiKey(name="admin", role="admin", actor="t")
+            ).key.plaintext
         )
         for n in range(5):
             user = {"username": f"user{n}", "password": PASSWORD, "roles": ["viewer"]}
@@ -206,7 +210,7 @@ def test_a_second_process_honours_identity_changes_at_once(
             made = on_a.post("/v1/api-keys", json={"name": f"k{n}", "role": "agent"}, headers=admin)
             assert made.status_code == 201, made.text
             assert status(on_b, made.json()["data"]["key"]) == 200
-            issued = issue_api_key(kyros.app, name=f"c{n}", role="agent", actor="t")
+            issued = issue_api_key(kyros.app, IssueApiKey(name=f"c{n}", role="agent", actor="t"))
             assert status(on_a, issued.key.plaintext) == 200
             assert status(on_b, issued.key.plaintext) == 200
             revoke_api_key(kyros.app, RevokeApiKey(key_id=issued.id, actor="t"))

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from kyros.bootstrap import Kyros
-from kyros.commands.budgets import define_budget
+from kyros.commands.budgets import DefineBudget, define_budget
 from kyros.commands.spending import budget_book, current_ledger
 from kyros.ids import new_id
 from tests.e2e.agent_helpers import submit
@@ -35,9 +35,8 @@ def test_committed_spend_never_passes_a_hard_budget_under_fifty_concurrent_submi
     budget_id = new_id("budget")
     limit = (estimate * Decimal("3.5")).quantize(Decimal("0.01"))  # room for three, not four
     fits = int(limit // estimate)
-    define_budget(
-        kyros.app, budget_id, {"name": "daily", "period": "daily", "limit": limit}, "admin"
-    )
+    budget = {"name": "daily", "period": "daily", "limit": limit}
+    define_budget(kyros.app, DefineBudget(budget_id=budget_id, fields=budget, actor="admin"))
     tasks = [create_task(client, **fields)["id"] for _ in range(SUBMITTERS)]
     barrier = threading.Barrier(SUBMITTERS)
     outcomes: list[tuple[int, str]] = []

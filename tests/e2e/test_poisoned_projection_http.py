@@ -15,7 +15,7 @@ import pytest
 from ulid import ULID
 
 from kyros.bootstrap import Kyros
-from kyros.commands.api_keys import RevokeApiKey, issue_api_key, revoke_api_key
+from kyros.commands.api_keys import IssueApiKey, RevokeApiKey, issue_api_key, revoke_api_key
 from kyros.commands.users import CreateUser, create_user
 from kyros.domain.api_key import ApiKey
 from kyros.domain.user import User
@@ -170,7 +170,7 @@ def test_a_key_revoked_behind_a_poisoned_keys_read_model_is_refused_and_a_new_on
     )
     kyros.app.save_all(poison)
     revoke_api_key(kyros.app, RevokeApiKey(key_id=revoked.id, actor="test"))
-    fresh = issue_api_key(kyros.app, name="after", role="viewer", actor="test")
+    fresh = issue_api_key(kyros.app, IssueApiKey(name="after", role="viewer", actor="test"))
     with pytest.raises(ProjectionStuck):
         kyros.engine.catch_up("api_keys", 500)
 

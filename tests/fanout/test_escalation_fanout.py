@@ -11,7 +11,7 @@ import pytest
 from ulid import ULID
 
 from kyros.bootstrap import Kyros
-from kyros.commands.budgets import define_budget
+from kyros.commands.budgets import DefineBudget, define_budget
 from kyros.commands.escalations import DecideEscalation, SubmitEscalation, decide_escalation
 from kyros.commands.escalations import submit_escalation as submit_escalation_cmd
 from kyros.ids import new_id
@@ -78,7 +78,7 @@ def test_escalations_and_alerts_are_delivered_to_webhooks(
     events = ["escalation.requested", "escalation.rejected", "alert.raised"]
     hook = create_webhook(client, receiver.url, events)
     budget = {"name": "soft", "period": "daily", "limit": "0.01", "enforcement": "soft"}
-    define_budget(kyros.app, new_id("budget"), budget, "admin")
+    define_budget(kyros.app, DefineBudget(budget_id=new_id("budget"), fields=budget, actor="admin"))
     task = create_task(client, title="Rename a helper", files_to_modify=["util.py"])
     submit(client, task["id"])  # reserves about 0.017 USD: past 80 % of the soft budget
     escalation_id = _escalate(kyros, task["id"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kyros.bootstrap import Kyros
-from kyros.commands.api_keys import CreateApiKey, create_api_key, issue_api_key
+from kyros.commands.api_keys import CreateApiKey, IssueApiKey, create_api_key, issue_api_key
 from kyros.domain.api_key import ApiKey, api_key_id
 from kyros.domain.errors import Conflict
 from kyros.identity.api_keys import generate_api_key, verify_api_key
@@ -13,7 +13,7 @@ from kyros.ids import parse_id, public_id
 
 
 def test_an_issued_key_is_found_in_the_log_by_its_prefix(kyros: Kyros) -> None:
-    issued = issue_api_key(kyros.app, name="ci", role="agent", actor="test")
+    issued = issue_api_key(kyros.app, IssueApiKey(name="ci", role="agent", actor="test"))
 
     assert issued.id == public_id("key", api_key_id(issued.key.prefix))
     key: ApiKey = kyros.app.repository.get(api_key_id(issued.key.prefix))

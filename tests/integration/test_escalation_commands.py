@@ -14,7 +14,7 @@ from ulid import ULID
 
 from kyros.bootstrap import Kyros
 from kyros.commands.agents import ClaimWork, RegisterAgent, claim_work, register_agent
-from kyros.commands.budgets import define_budget
+from kyros.commands.budgets import DefineBudget, define_budget
 from kyros.commands.configuration import ChangeConfiguration, change_configuration
 from kyros.commands.escalation_links import load_escalation
 from kyros.commands.escalations import (
@@ -89,7 +89,7 @@ def _decide(kyros: Kyros, escalation_id: str, decision: str, actor: str = "appro
 def _budget(kyros: Kyros, limit: str, **fields: Any) -> str:
     budget_id = new_id("budget")
     spec = {"name": budget_id, "period": "daily", "limit": limit, **fields}
-    define_budget(kyros.app, budget_id, spec, "admin")
+    define_budget(kyros.app, DefineBudget(budget_id=budget_id, fields=spec, actor="admin"))
     return budget_id
 
 

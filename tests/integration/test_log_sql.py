@@ -6,7 +6,7 @@ from eventsourcing.utils import get_topic
 from ulid import ULID
 
 from kyros.bootstrap import Kyros
-from kyros.commands.api_keys import RevokeApiKey, issue_api_key, revoke_api_key
+from kyros.commands.api_keys import IssueApiKey, RevokeApiKey, issue_api_key, revoke_api_key
 from kyros.commands.sessions import LogIn, LogOut, log_in, log_out
 from kyros.commands.users import (
     ChangeRole,
@@ -41,7 +41,7 @@ def test_an_event_of_the_topics_past_the_read_models_position_counts(kyros: Kyro
     kyros.engine.catch_up("api_keys", 500)
     assert not newer(kyros, KEY_CREATED)
 
-    issue_api_key(kyros.app, name="k", role="viewer", actor="test")
+    issue_api_key(kyros.app, IssueApiKey(name="k", role="viewer", actor="test"))
 
     assert newer(kyros, KEY_CREATED)
     assert not newer(kyros, (get_topic(User.Created),))  # another kind of event
@@ -50,7 +50,7 @@ def test_an_event_of_the_topics_past_the_read_models_position_counts(kyros: Kyro
 
 
 def test_a_read_model_without_a_position_has_applied_nothing(kyros: Kyros) -> None:
-    issue_api_key(kyros.app, name="k", role="viewer", actor="test")
+    issue_api_key(kyros.app, IssueApiKey(name="k", role="viewer", actor="test"))
     assert newer(kyros, KEY_CREATED, read_model="no_such_read_model")
 
 
@@ -72,7 +72,7 @@ def test_the_topics_authentication_watches_are_the_ones_the_log_records(kyros: K
     for action in (disable_user, enable_user):
         action(kyros.app, UserAction(user_id=user_id, actor="test"))
     log_out(kyros.app, LogOut(family_id=session.family_id, actor="test"))
-    issued = issue_api_key(kyros.app, name="k", role="viewer", actor="test")
+    issued = issue_api_key(kyros.app, IssueApiKey(name="k", role="viewer", actor="test"))
     revoke_api_key(kyros.app, RevokeApiKey(key_id=issued.id, actor="test"))
 
     logged = {n.topic for n in kyros.app.recorder.select_notifications(start=0, limit=1000)}

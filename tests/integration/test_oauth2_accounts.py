@@ -11,7 +11,8 @@ from ulid import ULID
 
 from kyros.bootstrap import Kyros
 from kyros.commands import oauth2_logins
-from kyros.commands.oauth2_logins import LogInWithProvider, log_in_with_provider
+from kyros.commands.oauth2_logins import LogInWithProvider
+from kyros.commands.registry import run_command
 from kyros.commands.sessions import LogIn, Session, log_in
 from kyros.commands.users import CreateUser, UserAction, create_user, disable_user
 from kyros.domain.identity_errors import (
@@ -56,7 +57,7 @@ def sign_in(kyros: Kyros, who: ExternalIdentity, role: str = "developer") -> Ses
         family_id=ULID().to_uuid(),
         token_id=f"tok_{ULID()}",
     )
-    return log_in_with_provider(kyros.app, command)
+    return run_command(kyros.app, kyros.catalog, command)  # type: ignore[no-any-return]
 
 
 def add_user(kyros: Kyros, username: str, email: str) -> str:

@@ -17,7 +17,7 @@ from ulid import ULID
 
 from kyros.bootstrap import Kyros
 from kyros.commands.agents import ClaimWork, RegisterAgent, claim_work, register_agent
-from kyros.commands.budgets import define_budget
+from kyros.commands.budgets import DefineBudget, define_budget
 from kyros.commands.escalations import (
     DecideEscalation,
     SubmitEscalation,
@@ -56,11 +56,10 @@ class Spending(RuleBasedStateMachine):
             new_id("budget"),  # a generous hard budget
             new_id("budget"),  # a soft one it is easy to cross
         ]
-        define_budget(
-            self.app, self.budgets[0], {"name": "hard", "period": "daily", "limit": 5}, "admin"
-        )
+        hard = {"name": "hard", "period": "daily", "limit": 5}
+        define_budget(self.app, DefineBudget(budget_id=self.budgets[0], fields=hard, actor="admin"))
         soft = {"name": "soft", "period": "weekly", "limit": "0.05", "enforcement": "soft"}
-        define_budget(self.app, self.budgets[1], soft, "admin")
+        define_budget(self.app, DefineBudget(budget_id=self.budgets[1], fields=soft, actor="admin"))
         self.agent = uuid4()
         register_agent(
             self.app,

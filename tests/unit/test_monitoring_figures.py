@@ -9,9 +9,10 @@ from fractions import Fraction
 import pytest
 
 from kyros.domain.errors import DomainError
+from kyros.http.query_params import selection
 from kyros.queries.costs import largest_remainder
 from kyros.queries.figures import rounded
-from kyros.queries.windows import cost_window, metric_buckets, selection
+from kyros.queries.windows import cost_window, metric_buckets
 
 NOW = datetime(2026, 3, 14, 15, 9, 26, 535_897, tzinfo=UTC)
 
