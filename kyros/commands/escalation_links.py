@@ -1,12 +1,12 @@
-"""The escalation a task carries, seen from the task's side: load it, complete it when the
-approved work finishes, withdraw it when the task is cancelled."""
+"""Loading the escalation a task carries, to complete it when the approved work finishes or
+withdraw it when the task is cancelled (the rules are kyros.domain.escalation_workflow)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from kyros.commands.loading import Lookup
+from kyros.domain import escalation_workflow
 from kyros.domain.escalation import Escalation
 from kyros.domain.escalation_errors import EscalationNotFound
 from kyros.domain.task import Task
@@ -21,25 +21,18 @@ def load_escalation(app: KyrosApplication, escalation_id: str) -> Escalation:
 
 def complete_escalation(
     app: KyrosApplication, task: Task, actual: Decimal, result: str
-) -> list[Any]:
-    """On completion of work an escalation approved: what the premium run really cost."""
-    escalation = task.escalation
-    model = (task.submission or {}).get("model")
-    if escalation is None or escalation["state"] != "approved" or model != escalation["model"]:
+) -> list[Escalation]:
+    escalation_id = escalation_workflow.approved_run(task)
+    if escalation_id is None:
         return []
-    found: Escalation = load_escalation(app, escalation["id"])
-    if found.status != "approved":
-        return []
-    found.complete(actual_cost=actual, result=result, actor="system")
-    return [found]
+    escalation = load_escalation(app, escalation_id)
+    return escalation_workflow.complete(escalation, actual=actual, result=result)
 
 
-def withdraw_escalation(app: KyrosApplication, task: Task, reason: str, actor: str) -> list[Any]:
-    """Before a task is cancelled: its pending escalation no longer waits for anyone."""
+def withdraw_escalation(
+    app: KyrosApplication, task: Task, reason: str, actor: str
+) -> list[Escalation]:
     if not task.escalation_pending():
         return []
-    found = load_escalation(app, task.escalation["id"])  # type: ignore[index]
-    if found.status != "pending_approval":
-        return []
-    found.withdraw(reason=reason, actor=actor)
-    return [found]
+    escalation = load_escalation(app, task.escalation["id"])  # type: ignore[index]
+    return escalation_workflow.withdraw(escalation, reason=reason, actor=actor)

@@ -16,7 +16,7 @@ from ulid import ULID
 
 from kyros.commands import spending
 from kyros.commands.escalation_links import load_escalation
-from kyros.commands.models import system_models, system_policy
+from kyros.commands.loading import load_settings
 from kyros.commands.tasks import load_task
 from kyros.domain.escalation import Escalation, EscalationDay, escalation_day_id
 from kyros.domain.escalation_workflow import (
@@ -30,6 +30,7 @@ from kyros.domain.escalation_workflow import (
 )
 from kyros.domain.models import Catalog
 from kyros.domain.routing import RoutingPreferences
+from kyros.domain.routing_policies import system_policy
 from kyros.domain.spending import Budgets, Payer
 from kyros.domain.task import Task
 from kyros.domain.task_routing import estimate, task_routing_request
@@ -116,7 +117,7 @@ def _derived(
 ) -> tuple[str, str, Decimal, float]:
     """What the request may leave out (models, estimate) and routing's confidence, from the
     configured models, the task and the catalog."""
-    models = system_models(app)
+    models = load_settings(app)["models"]
     original, target = escalation_models(
         task, models, catalog, cmd.original_model, cmd.target_model
     )
@@ -133,7 +134,7 @@ def open_escalation(
     """Opens the escalation on the task; returns the answer, and the escalation and the
     day's count to save with the task and `budgets.changed()`."""
     day = _day(app, request.now)
-    settings = spending.settings(app)
+    settings = load_settings(app)
     escalation, outcome = escalate(
         task, day, request, settings=settings, budgets=budgets, catalog=catalog
     )
@@ -195,7 +196,7 @@ def flag_overdue(app: KyrosApplication, cmd: FlagOverdue) -> int:
     escalation = load_escalation(app, cmd.escalation_id)
     if not escalation.awaits_overdue_alert():
         return 0
-    if not spending.settings(app)["monitoring"]["alert_enabled"]:
+    if not load_settings(app)["monitoring"]["alert_enabled"]:
         return 0
     alert = overdue_alert(escalation, alert_id=ULID().to_uuid(), waited=cmd.waited)
     return app.save_all(escalation, alert)

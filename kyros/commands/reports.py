@@ -10,11 +10,12 @@ import msgspec
 from kyros.commands import spending
 from kyros.commands.agents import load_agent
 from kyros.commands.escalation_links import complete_escalation
-from kyros.commands.holds import Hold, check_holds, holding_agent
-from kyros.commands.models import system_models
+from kyros.commands.holds import holding_agent
+from kyros.commands.loading import load_settings
 from kyros.commands.tasks import load_task
 from kyros.domain.errors import DomainError
 from kyros.domain.escalation_errors import BudgetExhausted
+from kyros.domain.holds import Hold, check_holds
 from kyros.domain.models import Catalog, Usage, price
 from kyros.domain.routing_errors import ModelNotFound
 from kyros.domain.spending import Budgets, Payer
@@ -127,7 +128,7 @@ def fail_submission(app: KyrosApplication, catalog: Catalog, cmd: FailSubmission
     task, hold = _held(app, cmd.task_id, cmd.submission_id, cmd.actor)
     task.fail(error=cmd.error, actor=cmd.actor)
     hold.agent.release(submission_id=cmd.submission_id, reason="failed", actor=cmd.actor)
-    fallback = system_models(app)["fallback_model"]
+    fallback = load_settings(app)["models"]["fallback_model"]
     budgets = spending.load_budgets(app, cmd.now, Payer.of(task, cmd.actor), [fallback], task)
     budgets.release(task, reason="failed", actor=cmd.actor)
     retries = task.submission["retries"] if task.submission else cmd.max_retries

@@ -11,9 +11,9 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
+from kyros.commands.loading import load_settings
 from kyros.domain.budget import BUDGET_BOOK_ID, BudgetBook, BudgetSpec
 from kyros.domain.budget_ledger import BudgetLedger, ledger_id, period_start
-from kyros.domain.configuration import CONFIGURATION_ID, with_defaults
 from kyros.domain.spending import Budgets, Payer, applicable, held_ledgers
 from kyros.domain.task import Task
 from kyros.ids import new_id
@@ -25,13 +25,6 @@ def budget_book(app: KyrosApplication) -> BudgetBook | None:
         return app.repository.get(BUDGET_BOOK_ID)  # type: ignore[no-any-return]
     except AggregateNotFoundError:
         return None
-
-
-def settings(app: KyrosApplication) -> dict[str, dict[str, Any]]:
-    try:
-        return with_defaults(app.repository.get(CONFIGURATION_ID).settings)
-    except AggregateNotFoundError:
-        return with_defaults({})
 
 
 def load_budgets(
@@ -88,7 +81,7 @@ def _budgets(
         specs=specs,
         ledgers=ledgers.values(),
         now=now,
-        alerts_enabled=settings(app)["monitoring"]["alert_enabled"],
+        alerts_enabled=load_settings(app)["monitoring"]["alert_enabled"],
         new_alert_id=lambda: new_id("alert"),
     )
 

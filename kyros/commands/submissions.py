@@ -14,7 +14,7 @@ from ulid import ULID
 from kyros.commands import spending
 from kyros.commands.agent_roles import role_config
 from kyros.commands.escalations import Opened, open_escalation
-from kyros.commands.models import role_policy, system_models
+from kyros.commands.loading import load_settings
 from kyros.commands.tasks import load_task
 from kyros.domain.agent import AgentUnavailable
 from kyros.domain.agent_roles import AgentRoleConfig, check_constraints
@@ -23,6 +23,7 @@ from kyros.domain.escalation_workflow import OpenEscalation
 from kyros.domain.models import Catalog
 from kyros.domain.routing import RoutingDecision, RoutingPolicy, RoutingPreferences
 from kyros.domain.routing_errors import InvalidConfiguration, ModelNotFound
+from kyros.domain.routing_policies import role_policy
 from kyros.domain.spending import Budgets, Payer
 from kyros.domain.task import Task
 from kyros.domain.task_routing import route_submission
@@ -69,7 +70,7 @@ def submit_task(app: KyrosApplication, catalog: Catalog, cmd: SubmitTask) -> Sub
     role = role_config(app, cmd.role)
     task = load_task(app, cmd.task_id)
     _check_accepts(role, task, catalog, cmd)
-    policy = role_policy(catalog, system_models(app), role)
+    policy = role_policy(catalog, load_settings(app)["models"], role)
     budgets = spending.load_budgets(app, cmd.now, Payer(cmd.role, cmd.actor), role.available_models)
     decision = _route(budgets, policy, role, task, cmd)
     _submit(app, task, role, decision, cmd)

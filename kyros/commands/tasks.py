@@ -11,10 +11,11 @@ import msgspec
 
 from kyros.commands import spending
 from kyros.commands.escalation_links import withdraw_escalation
-from kyros.commands.holds import check_agent_update, holding_agent, released
+from kyros.commands.holds import holding_agent
 from kyros.commands.loading import Lookup
 from kyros.domain.dependencies import check_no_cycle
 from kyros.domain.errors import DomainError, TaskNotFound
+from kyros.domain.holds import check_agent_update, released
 from kyros.domain.task import Task
 from kyros.ids import public_id
 from kyros.store.application import KyrosApplication

@@ -184,3 +184,28 @@ def overdue_alert(escalation: Escalation, *, alert_id: UUID, waited: timedelta) 
         },
         actor="system",
     )
+
+
+def approved_run(task: Task) -> str | None:
+    """The escalation a finished run completes: one approved for the model the task ran on."""
+    escalation = task.escalation
+    model = (task.submission or {}).get("model")
+    if escalation is None or escalation["state"] != "approved" or model != escalation["model"]:
+        return None
+    return str(escalation["id"])
+
+
+def complete(escalation: Escalation, *, actual: Decimal, result: str) -> list[Escalation]:
+    """What the premium run really cost, once, on an escalation still approved."""
+    if escalation.status != "approved":
+        return []
+    escalation.complete(actual_cost=actual, result=result, actor="system")
+    return [escalation]
+
+
+def withdraw(escalation: Escalation, *, reason: str, actor: str) -> list[Escalation]:
+    """A cancelled task's escalation no longer waits for anyone (nothing if decided)."""
+    if escalation.status != "pending_approval":
+        return []
+    escalation.withdraw(reason=reason, actor=actor)
+    return [escalation]

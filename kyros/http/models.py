@@ -7,7 +7,6 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 
 from kyros.bootstrap import Kyros
-from kyros.commands.model_selection import select_for
 from kyros.domain.errors import DomainError
 from kyros.domain.models import ModelSpec
 from kyros.domain.routing import RoutingContext, RoutingRequest
@@ -16,6 +15,7 @@ from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
 from kyros.http.schemas.models import SelectRequest
 from kyros.queries.configuration import get_configuration
+from kyros.queries.model_selection import select_for
 from kyros.queries.models import model_performance
 from kyros.timefmt import now
 

@@ -21,11 +21,14 @@ from kyros.domain.escalation import Escalation, EscalationDay
 from kyros.domain.escalation_errors import BudgetExhausted, EscalationRejected
 from kyros.domain.escalation_workflow import (
     OpenEscalation,
+    approved_run,
     carry_out,
     check_fundable,
+    complete,
     escalate,
     escalation_models,
     overdue_alert,
+    withdraw,
 )
 from kyros.domain.models import DEFAULT_CATALOG
 from kyros.domain.routing_errors import ModelNotFound, ModelUnavailable
@@ -355,3 +358,35 @@ def test_an_overdue_escalation_is_flagged_with_one_alert_saying_how_long_it_wait
     assert raised.message.endswith("has waited 61 minutes for a decision")
     assert (alert.alert_type, raised.details["waiting_minutes"]) == ("escalation_pending", 61)
     assert not escalation.awaits_overdue_alert()
+
+
+def test_a_finished_run_completes_only_the_escalation_approved_for_its_model() -> None:
+    work, books = task(), budgets()
+    escalation = pending_escalation(work)
+    assert approved_run(work) is None  # still pending
+    decide(escalation, "approved")
+    move(escalation, work, books)
+    assert approved_run(work) == public_id("esc", escalation.id)
+    assert complete(escalation, actual=Decimal("1.7"), result="done") == [escalation]
+    assert escalation.status == "completed"
+    completed = escalation.collect_events()[-1]
+    assert (type(completed).__name__, completed.actual_cost) == ("Completed", Decimal("1.7"))
+    assert complete(escalation, actual=Decimal(9), result="again") == []  # once
+
+
+def test_a_run_on_the_fallback_completes_no_escalation() -> None:
+    work, books = task(), budgets()
+    escalation = pending_escalation(work)
+    decide(escalation, "rejected")
+    move(escalation, work, books)
+    assert approved_run(work) is None
+
+
+def test_cancelling_withdraws_a_pending_escalation_and_leaves_a_decided_one() -> None:
+    work = task()
+    pending, decided = pending_escalation(work), pending_escalation(task())
+    decide(decided, "rejected")
+    assert withdraw(pending, reason="no longer needed", actor="user_dev") == [pending]
+    assert pending.status == "withdrawn"
+    assert withdraw(decided, reason="no longer needed", actor="user_dev") == []
+    assert decided.status == "rejected"

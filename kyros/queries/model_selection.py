@@ -1,14 +1,12 @@
-"""POST /models/select: the routing policy over the configured models; nothing is recorded.
-
-It lives beside the commands because it decides with the same policy they route with
-(kyros.commands.models.system_policy), over the configuration the read model holds.
-"""
+"""POST /models/select: the routing policy commands route with
+(kyros.domain.routing_policies.system_policy), over the configuration the read model holds;
+nothing is recorded."""
 
 from __future__ import annotations
 
-from kyros.commands.models import system_policy
 from kyros.domain.models import Catalog
 from kyros.domain.routing import RoutingDecision, RoutingRequest, select_model
+from kyros.domain.routing_policies import system_policy
 from kyros.queries.configuration import get_configuration
 from kyros.store.database import Database
 

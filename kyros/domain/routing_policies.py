@@ -1,25 +1,14 @@
-"""Model routing for commands and the selection endpoint: the policy from configuration."""
+"""The routing policies commands route with: the whole catalogue for a system-wide choice, or
+one agent role's own models and escalation rules."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError
-
 from kyros.domain.agent_roles import AgentRoleConfig
-from kyros.domain.configuration import CONFIGURATION_ID, DEFAULTS
 from kyros.domain.models import Catalog
 from kyros.domain.routing import EscalationRules, RoutingPolicy
 from kyros.domain.routing_errors import InvalidConfiguration
-from kyros.store.application import KyrosApplication
-
-
-def system_models(app: KyrosApplication) -> dict[str, Any]:
-    """The `models` section of the system configuration, read from the log."""
-    try:
-        return dict(app.repository.get(CONFIGURATION_ID).settings["models"])
-    except AggregateNotFoundError:
-        return dict(DEFAULTS["models"])
 
 
 def system_policy(catalog: Catalog, models: dict[str, Any]) -> RoutingPolicy:
