@@ -1,4 +1,4 @@
-"""Shared fixtures: both stores (SQLite and PostgreSQL) and a real HTTP server on loopback."""
+"""Shared fixtures: a store (SQLite, and PostgreSQL where it matters) and a real HTTP server."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from kyros.http.app import create_app
 from kyros.identity.api_keys import generate_api_key
 from kyros.ids import public_id
 from kyros.settings import Settings
+from tests.http_client import http_client
 
 ADMIN_URL = os.environ.get(
     "KYROS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -61,8 +62,42 @@ def _empty_schema(url: str) -> None:
         conn.execute("CREATE SCHEMA public")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+BOTH_STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--all-stores",
+        action="store_true",
+        help="run every test that uses a store on PostgreSQL too, not only `both_stores` ones",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test that uses a store runs on SQLite; `@pytest.mark.both_stores` adds PostgreSQL.
+
+    The store cannot matter to most HTTP contract tests (validation, access rules, shapes), so
+    they run once. What depends on the store (its SQL, concurrency, LISTEN/NOTIFY, text it
+    cannot hold) opts in, per module with `pytestmark` or per test, saying why in a comment.
+    A module that pins `store` with its own fixture, or a test that parametrises it, keeps that.
+    """
+    if "store" not in metafunc.fixturenames:
+        return
+    nearest = metafunc._arg2fixturedefs.get("store", ())[-1:]
+    if nearest and nearest[0].func.__module__ != __name__:
+        return  # a module's own `store` fixture pins it
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0]
+        if "store" in (names.replace(" ", "").split(",") if isinstance(names, str) else names):
+            return
+    both = metafunc.definition.get_closest_marker("both_stores") is not None
+    both = both or bool(metafunc.config.getoption("--all-stores"))
+    metafunc.parametrize("store", BOTH_STORES if both else ["sqlite"], indirect=True)
+
+
+@pytest.fixture
 def store(request: pytest.FixtureRequest) -> str:
+    """`sqlite` or `postgres`, as `pytest_generate_tests` parametrised it."""
     return str(request.param)
 
 
@@ -154,11 +189,11 @@ def admin(kyros: Kyros) -> Credential:
 def client(base_url: str, admin: Credential) -> Iterator[httpx.Client]:
     """Authenticated as an admin, as the spec's client examples do (`Bearer <api key>`)."""
     headers = {"Authorization": f"Bearer {admin.key}"}
-    with httpx.Client(base_url=base_url, timeout=10, headers=headers) as http:
+    with http_client(base_url=base_url, timeout=10, headers=headers) as http:
         yield http
 
 
 @pytest.fixture
 def anonymous(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=10) as http:
+    with http_client(base_url=base_url, timeout=10) as http:
         yield http

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import httpx
 import msgspec
+import pytest
 import uvicorn
 
 from kyros.bootstrap import Kyros
@@ -19,6 +20,9 @@ from tests.e2e.agent_helpers import agent_client, claim, complete, data, registe
 from tests.e2e.auth_helpers import add_user, bearer, tokens
 from tests.e2e.helpers import assert_error, create_task
 from tests.fanout.wsclient import next_of, open_socket
+from tests.http_client import http_client
+
+pytestmark = pytest.mark.both_stores  # the switch crosses servers through the store
 
 
 def maintenance(client: httpx.Client, on: bool) -> None:
@@ -146,8 +150,8 @@ def servers_without_workers(
     with (
         _Server(quick) as a,
         _Server(quick) as b,
-        httpx.Client(base_url=a, timeout=10, headers=headers) as one,
-        httpx.Client(base_url=b, timeout=10, headers=headers) as other,
+        http_client(base_url=a, timeout=10, headers=headers) as one,
+        http_client(base_url=b, timeout=10, headers=headers) as other,
     ):
         yield one, other
 

@@ -15,12 +15,6 @@ CALLBACK = "/v1/auth/oauth2/{provider}/callback"
 
 
 @pytest.fixture
-def store() -> str:
-    """The document does not depend on the store: served once, from SQLite."""
-    return "sqlite"
-
-
-@pytest.fixture
 def document(anonymous: httpx.Client) -> dict[str, Any]:
     answer = anonymous.get("/v1/schema/openapi.json")
     assert answer.status_code == 200

@@ -34,6 +34,8 @@ from tests.oauth2_provider.fixture import (
     sign_in,
 )
 
+pytestmark = pytest.mark.both_stores  # store-level: identity reads and writes
+
 
 @pytest.fixture(scope="module")
 def issuer() -> Iterator[str]:
