@@ -22,6 +22,9 @@ from tests.fanout.wsclient import ws_url
 from tests.http_client import http_client
 
 REPO = Path(__file__).resolve().parents[2]
+# One worker builds the fresh venv (a minute of pip) and runs every test that needs it; with
+# `--dist loadgroup` the group is the largest unit of work, so it starts first.
+pytestmark = pytest.mark.xdist_group("fresh_venv")
 
 
 def _environment() -> dict[str, str]:
