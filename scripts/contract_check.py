@@ -10,7 +10,10 @@ import sys
 import tempfile
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
+from typing import NamedTuple
 
 VENV_BIN = Path(sys.executable).parent
 TOTALS = re.compile(r"Operations:|\d+ generated|\d+ (?:passed|failed|errored)|❌|ST\d{3} ")
@@ -37,15 +40,19 @@ EXCLUDED_OPERATIONS = ("Logout", "RevokeApiKey")
 #   cancelled task stays readable, by design, with status `cancelled`.
 EXCLUDED_CHECKS = ("positive_data_acceptance", "use_after_free")
 MAX_EXAMPLES = int(os.environ.get("KYROS_CONTRACT_MAX_EXAMPLES", "10"))
-# Two runs, so the stateful phase gets its own share of the time (--max-time is per run).
+# Two runs, side by side on servers of their own (see main): the stateful phase gets its own
+# share of the time (--max-time is per run) without waiting for the other.
 MAX_SECONDS = int(os.environ.get("KYROS_CONTRACT_MAX_SECONDS", "65"))
-STATEFUL_SECONDS = int(os.environ.get("KYROS_CONTRACT_STATEFUL_SECONDS", "50"))
+STATEFUL_SECONDS = int(os.environ.get("KYROS_CONTRACT_STATEFUL_SECONDS", "65"))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def free_ports(count: int) -> list[int]:
+    """Distinct free loopback ports: every socket stays bound until all are chosen."""
+    with ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
 
 
 def wait_ready(url: str, server: subprocess.Popen[bytes], timeout: float = 60) -> None:
@@ -73,9 +80,16 @@ def create_admin_key(env: dict[str, str]) -> str:
     return made.stdout.strip().splitlines()[-1]
 
 
-def run_schemathesis(
-    base: str, key: str, phases: str, seconds: int, totals: list[str], workdir: str
-) -> int:
+class Run(NamedTuple):
+    """What one schemathesis run found: its exit code and its whole report."""
+
+    phases: str
+    code: int
+    output: str
+
+
+def run_schemathesis(base: str, key: str, phases: str, seconds: int, workdir: str) -> Run:
+    """One schemathesis run; its output is kept, to be printed whole once it ends."""
     command = [
         str(VENV_BIN / "schemathesis"),
         "--config-file",
@@ -106,20 +120,13 @@ def run_schemathesis(
     for operation in EXCLUDED_OPERATIONS:
         command += ["--exclude-operation-id", operation]
     # Run where it may leave its cache (.schemathesis/): the temporary data directory.
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=workdir) as run:
-        assert run.stdout is not None
-        for line in run.stdout:
-            print(line, end="")
-            if TOTALS.search(line):
-                totals.append(f"{phases}: {line.strip()}")
-    return run.returncode
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, cwd=workdir, check=False)
+    return Run(phases, done.returncode, done.stdout)
 
 
-def main() -> int:
-    started = time.monotonic()
-    totals: list[str] = []
+def serve_and_check(phases: str, seconds: int, port: int) -> Run:
+    """A `kyros serve` of its own on an empty SQLite store, checked by one schemathesis run."""
     with tempfile.TemporaryDirectory(prefix="kyros-contract-") as data_dir:
-        port = free_port()
         env = {
             **os.environ,
             "KYROS_DATA_DIR": data_dir,
@@ -136,23 +143,34 @@ def main() -> int:
         try:
             base = f"http://127.0.0.1:{port}"
             wait_ready(f"{base}/v1/health/live", server)
-            key = create_admin_key(env)
-            codes = []
-            for phases, seconds in (
-                ("examples,coverage,fuzzing", MAX_SECONDS),
-                ("stateful", STATEFUL_SECONDS),
-            ):
-                codes.append(run_schemathesis(base, key, phases, seconds, totals, data_dir))
-            code = max(codes)
+            run = run_schemathesis(base, create_admin_key(env), phases, seconds, data_dir)
         finally:
             server.terminate()
             server.wait(timeout=20)
         errors = [line for line in log.read_text().splitlines() if "Traceback" in line]
-        if errors:
-            print(f"contract check: {len(errors)} traceback(s) in the server log", file=sys.stderr)
-            code = code or 1
-    for line in totals:
-        print(f"contract check totals, {line}")
+    if errors:
+        note = f"contract check ({phases}): {len(errors)} traceback(s) in the server log\n"
+        return Run(phases, run.code or 1, run.output + note)
+    return run
+
+
+def main() -> int:
+    """Both runs at once, each on its own server, so one's state cannot steer the other's.
+
+    Each mostly waits on its server's answers, so side by side they take the longer one's time.
+    """
+    started = time.monotonic()
+    plan = (("examples,coverage,fuzzing", MAX_SECONDS), ("stateful", STATEFUL_SECONDS))
+    with ThreadPoolExecutor(max_workers=len(plan)) as pool:
+        ports = free_ports(len(plan))
+        runs = list(pool.map(lambda step, port: serve_and_check(*step, port), plan, ports))
+    for run in runs:
+        print(run.output, end="")
+    for run in runs:
+        for line in run.output.splitlines():
+            if TOTALS.search(line):
+                print(f"contract check totals, {run.phases}: {line.strip()}")
+    code = max(run.code for run in runs)
     print(f"contract check: schemathesis exit {code}, {time.monotonic() - started:.0f}s wall")
     return code
 

@@ -1,8 +1,13 @@
-"""Shared fixtures: both stores (SQLite and PostgreSQL) and a real HTTP server on loopback."""
+"""Shared fixtures: a store (SQLite, and PostgreSQL where it matters) and a real HTTP server."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -22,6 +27,7 @@ from kyros.http.app import create_app
 from kyros.identity.api_keys import generate_api_key
 from kyros.ids import public_id
 from kyros.settings import Settings
+from tests.http_client import http_client
 
 ADMIN_URL = os.environ.get(
     "KYROS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -51,8 +57,18 @@ def postgres_database() -> Iterator[str]:
         conn.execute(f'CREATE DATABASE "{name}"')
     base = ADMIN_URL.rsplit("/", 1)[0]
     yield f"{base}/{name}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    # DROP DATABASE waits for a checkpoint (up to half a minute on a busy machine): it finishes
+    # in a process of its own instead of holding up the end of the run.
+    drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    subprocess.Popen(
+        [sys.executable, "-c", _DROP, ADMIN_URL, drop],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+_DROP = "import psycopg, sys; psycopg.connect(sys.argv[1], autocommit=True).execute(sys.argv[2])"
 
 
 def _empty_schema(url: str) -> None:
@@ -61,8 +77,42 @@ def _empty_schema(url: str) -> None:
         conn.execute("CREATE SCHEMA public")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+BOTH_STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--all-stores",
+        action="store_true",
+        help="run every test that uses a store on PostgreSQL too, not only `both_stores` ones",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test that uses a store runs on SQLite; `@pytest.mark.both_stores` adds PostgreSQL.
+
+    The store cannot matter to most HTTP contract tests (validation, access rules, shapes), so
+    they run once. What depends on the store (its SQL, concurrency, LISTEN/NOTIFY, text it
+    cannot hold) opts in, per module with `pytestmark` or per test, saying why in a comment.
+    A module that pins `store` with its own fixture, or a test that parametrises it, keeps that.
+    """
+    if "store" not in metafunc.fixturenames:
+        return
+    nearest = metafunc._arg2fixturedefs.get("store", ())[-1:]
+    if nearest and nearest[0].func.__module__ != __name__:
+        return  # a module's own `store` fixture pins it
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0]
+        if "store" in (names.replace(" ", "").split(",") if isinstance(names, str) else names):
+            return
+    both = metafunc.definition.get_closest_marker("both_stores") is not None
+    both = both or bool(metafunc.config.getoption("--all-stores"))
+    metafunc.parametrize("store", BOTH_STORES if both else ["sqlite"], indirect=True)
+
+
+@pytest.fixture
 def store(request: pytest.FixtureRequest) -> str:
+    """`sqlite` or `postgres`, as `pytest_generate_tests` parametrised it."""
     return str(request.param)
 
 
@@ -90,6 +140,48 @@ def kyros(settings: Settings) -> Iterator[Kyros]:
         yield instance
 
 
+class _PromptServer(uvicorn.Server):
+    """uvicorn's server, stopping as soon as it is told to.
+
+    uvicorn notices `should_exit` on a 0.1 s tick and then sleeps 0.1 s more for open
+    connections: 0.2 s of every test's teardown. Here a stop wakes the loop at once, and the
+    extra sleep happens only when a connection is still open (then uvicorn's own shutdown runs).
+    """
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+
+    async def main_loop(self) -> None:
+        self._loop, self._stopping = asyncio.get_running_loop(), asyncio.Event()
+        ticks = 0
+        while not await self.on_tick(ticks):  # refreshes the Date header on every 10th tick
+            ticks += 10
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=1.0)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.server_state.connections or self.server_state.tasks:
+            await super().shutdown(sockets)
+            return
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        for server in self.servers:
+            await server.wait_closed()
+        if not self.force_exit:
+            await self.lifespan.shutdown()
+
+    def stop(self) -> None:
+        """From any thread."""
+        self.should_exit = True
+        if self._loop is not None and self._stopping is not None:
+            with contextlib.suppress(RuntimeError):  # the loop already ended
+                self._loop.call_soon_threadsafe(self._stopping.set)
+
+
 class LiveServer:
     """Uvicorn serving the real app on a loopback port, in a background thread."""
 
@@ -102,7 +194,7 @@ class LiveServer:
             lifespan="on",
             proxy_headers=False,
         )
-        self.server = uvicorn.Server(config)
+        self.server = _PromptServer(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> str:
@@ -116,7 +208,7 @@ class LiveServer:
         return f"http://127.0.0.1:{port}"
 
     def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
+        self.server.stop()
         self.thread.join(timeout=10)
 
 
@@ -154,11 +246,11 @@ def admin(kyros: Kyros) -> Credential:
 def client(base_url: str, admin: Credential) -> Iterator[httpx.Client]:
     """Authenticated as an admin, as the spec's client examples do (`Bearer <api key>`)."""
     headers = {"Authorization": f"Bearer {admin.key}"}
-    with httpx.Client(base_url=base_url, timeout=10, headers=headers) as http:
+    with http_client(base_url=base_url, timeout=10, headers=headers) as http:
         yield http
 
 
 @pytest.fixture
 def anonymous(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=10) as http:
+    with http_client(base_url=base_url, timeout=10) as http:
         yield http

@@ -11,6 +11,7 @@ import httpx
 
 from kyros.bootstrap import Kyros
 from tests.conftest import make_api_key
+from tests.http_client import http_client
 
 USAGE: dict[str, Any] = {
     "model": "glm-4.5",
@@ -36,7 +37,7 @@ def agent_client(kyros: Kyros, base_url: str, name: str = "agent-key") -> Iterat
     """A client authenticated with a real API key whose role is `agent`."""
     key = make_api_key(kyros, "agent", name=name).key
     headers = {"Authorization": f"Bearer {key}"}
-    with httpx.Client(base_url=base_url, timeout=90, headers=headers) as http:
+    with http_client(base_url=base_url, timeout=90, headers=headers) as http:
         yield http
 
 

@@ -21,6 +21,7 @@ from kyros.bootstrap import Kyros
 from tests.conftest import Credential, make_api_key
 from tests.e2e.agent_helpers import agent_client, claim, complete, data, register, submit
 from tests.e2e.helpers import create_task
+from tests.http_client import http_client
 
 PLAIN = {"files_to_modify": ["README.md"]}  # routed to the default model, glm-4.5
 PREMIUM = {  # routed to the premium model, claude-4.1-opus
@@ -134,7 +135,7 @@ def seed_history(
     h, m = timedelta(hours=1), timedelta(minutes=1)
     headers = {"Authorization": f"Bearer {developer.key}"}
     with (
-        httpx.Client(base_url=base_url, timeout=30, headers=headers) as dev,
+        http_client(base_url=base_url, timeout=30, headers=headers) as dev,
         agent_client(kyros, base_url) as agent,
     ):
         implementer, architect = register(agent), register(agent, "architect")

@@ -11,6 +11,7 @@ import httpx
 
 from kyros.bootstrap import Kyros
 from tests.conftest import Credential, make_api_key
+from tests.http_client import http_client
 
 PLAIN = {"title": "Fix a typo in the README", "files_to_modify": ["README.md"]}
 UNKNOWN_ESCALATION = "esc_01ARZ3NDEKTSV4RRFFQ69G5FAV"
@@ -29,7 +30,7 @@ def client_as(kyros: Kyros, base_url: str, role: str) -> Iterator[tuple[httpx.Cl
     """A client holding a fresh API key of `role`, and that key."""
     credential = make_api_key(kyros, role, name=f"{role}-key")
     headers = {"Authorization": f"Bearer {credential.key}"}
-    with httpx.Client(base_url=base_url, timeout=30, headers=headers) as http:
+    with http_client(base_url=base_url, timeout=30, headers=headers) as http:
         yield http, credential
 
 

@@ -17,6 +17,7 @@ from tests.conftest import _empty_schema, make_api_key
 from tests.e2e.agent_helpers import claim, register, submit
 from tests.e2e.helpers import create_task
 from tests.fanout.processes import JWT_SECRET, Server
+from tests.http_client import http_client
 
 pytestmark = pytest.mark.postgres
 CLAIMERS, SUBMISSIONS = 8, 6
@@ -36,7 +37,7 @@ def keys(database: str, data_dir: Path, *roles: str) -> list[str]:
 
 
 def client(server: Server, key: str) -> httpx.Client:
-    return httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}, timeout=90)
+    return http_client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}, timeout=90)
 
 
 def test_claimers_on_two_processes_take_each_submission_exactly_once(

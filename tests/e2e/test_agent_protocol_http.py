@@ -184,6 +184,7 @@ def test_an_agent_at_capacity_gets_no_submission_and_at_once(
         assert claim(agent, second, wait=5) is not None
 
 
+@pytest.mark.both_stores  # the wake-up comes through each store
 def test_a_waiting_claim_wakes_when_work_for_its_role_is_submitted(
     kyros: Kyros, base_url: str, client: httpx.Client
 ) -> None:
@@ -214,6 +215,7 @@ def test_a_claim_whose_client_hung_up_claims_nothing(
         assert claim(agent, agent_id)["task_id"] == task["id"]
 
 
+@pytest.mark.both_stores  # queue order is read-model SQL
 def test_agents_claim_only_their_roles_work_and_the_most_urgent_first(
     kyros: Kyros, base_url: str, client: httpx.Client
 ) -> None:
@@ -231,6 +233,7 @@ def test_agents_claim_only_their_roles_work_and_the_most_urgent_first(
         assert claim(agent, register(agent, role="critic"))["task_id"] == review["id"]
 
 
+@pytest.mark.both_stores  # counts are read-model SQL
 def test_the_role_status_counts_live_agents_queue_active_work_and_what_ran(
     kyros: Kyros, base_url: str, client: httpx.Client
 ) -> None:

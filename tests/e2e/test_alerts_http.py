@@ -127,6 +127,7 @@ def test_a_soft_budget_raises_threshold_and_overrun_alerts_that_operators_close(
     assert _alerts(client)["alerts"][0] == resolved
 
 
+@pytest.mark.both_stores  # filters and paging are read-model SQL
 def test_the_list_filters_by_status_severity_and_type_with_pagination(
     kyros: Kyros, client: httpx.Client
 ) -> None:

@@ -27,6 +27,9 @@ from tests.conftest import LiveServer, _empty_schema, make_api_key
 from tests.e2e.auth_helpers import PASSWORD, add_user, bearer, claims, tokens
 from tests.e2e.helpers import assert_error
 from tests.fanout.processes import JWT_SECRET, Server
+from tests.http_client import http_client
+
+pytestmark = pytest.mark.both_stores  # freshness reads the log with per-dialect SQL
 
 REPEATS = 20
 
@@ -45,7 +48,7 @@ def status(http: httpx.Client, credential: str, path: str = "/v1/tasks") -> int:
 def test_a_key_issued_without_waiting_works_on_the_very_next_request(
     kyros: Kyros, base_url: str
 ) -> None:
-    with httpx.Client(base_url=base_url, timeout=10) as http:
+    with http_client(base_url=base_url, timeout=10) as http:
         for n in range(REPEATS):
             issued = issue_api_key(
                 kyros.app, IssueApiKey(name=f"agent-{n}", role="agent", actor="test")
@@ -60,7 +63,7 @@ def test_a_key_made_by_the_cli_process_works_on_the_very_next_request(
     env["KYROS_DATA_DIR"] = str(settings.data_dir)
     if settings.database_url:
         env["KYROS_DATABASE_URL"] = settings.database_url
-    with httpx.Client(base_url=base_url, timeout=10) as http:
+    with http_client(base_url=base_url, timeout=10) as http:
         for n in range(3):
             made = subprocess.run(
                 [
@@ -87,7 +90,7 @@ def test_with_read_models_stuck_a_revoked_key_is_refused_and_a_new_key_works(
     """Keys made with random ids (before ids derived from prefixes) are projected ones."""
     kept = make_api_key(kyros, "developer")
     projected = make_api_key(kyros, "developer")  # the read model knows both
-    with httpx.Client(base_url=stuck_url, timeout=10) as http:
+    with http_client(base_url=stuck_url, timeout=10) as http:
         assert status(http, projected.key) == 200
         revoke_api_key(kyros.app, RevokeApiKey(key_id=projected.id, actor="test"))
         refused = http.get("/v1/tasks", headers={"X-API-Key": projected.key})
@@ -105,7 +108,7 @@ def test_with_read_models_stuck_a_revoked_key_is_refused_and_a_new_key_works(
 def test_with_read_models_stuck_a_key_token_follows_the_log(kyros: Kyros, stuck_url: str) -> None:
     """The OAuth2 client-credentials grant issues an access token whose subject is the key."""
     issued = issue_api_key(kyros.app, IssueApiKey(name="svc", role="developer", actor="test"))
-    with httpx.Client(base_url=stuck_url, timeout=10) as http:
+    with http_client(base_url=stuck_url, timeout=10) as http:
         granted = http.post(
             "/v1/auth/token",
             data={
@@ -125,7 +128,7 @@ def test_with_read_models_stuck_user_changes_in_the_log_are_honoured_at_once(
     kyros: Kyros, stuck_url: str
 ) -> None:
     user_id = add_user(kyros, "dana", ["developer", "admin"])  # never projected
-    with httpx.Client(base_url=stuck_url, timeout=10) as http:
+    with http_client(base_url=stuck_url, timeout=10) as http:
         token = tokens(http, "dana")["access_token"]
         assert status(http, token, "/v1/users") == 200
 
@@ -151,7 +154,7 @@ def test_with_read_models_caught_up_the_log_still_decides_after_a_change(
 ) -> None:
     """A read model that was current, then falls behind one revocation, is not trusted."""
     user_id = add_user(kyros, "erin", ["developer"])
-    with httpx.Client(base_url=stuck_url, timeout=10) as http:
+    with http_client(base_url=stuck_url, timeout=10) as http:
         token = tokens(http, "erin")["access_token"]
         key = make_api_key(kyros, "developer")  # catches the api_keys read model up
         kyros.engine.catch_up("users", 500)
@@ -180,8 +183,8 @@ def test_a_second_process_honours_identity_changes_at_once(
         Kyros(settings) as kyros,
         Server(tmp_path / "a", **env) as a,
         Server(tmp_path / "b", **env) as b,
-        httpx.Client(base_url=a.url, timeout=30) as on_a,
-        httpx.Client(base_url=b.url, timeout=30) as on_b,
+        http_client(base_url=a.url, timeout=30) as on_a,
+        http_client(base_url=b.url, timeout=30) as on_b,
     ):
         admin = bearer(
             issue_api_key(

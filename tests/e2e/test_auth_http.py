@@ -1,4 +1,4 @@
-"""Login, refresh, /me, logout and lockout over a real socket, on both stores."""
+"""Login, refresh, /me, logout and lockout over a real socket."""
 
 from __future__ import annotations
 
@@ -113,6 +113,7 @@ def test_the_account_locks_after_max_login_attempts_until_an_admin_unlocks_it(
     assert login(anonymous, "alice", PASSWORD).status_code == 200
 
 
+@pytest.mark.both_stores  # freshness reads per-dialect log SQL
 def test_refresh_rotates_and_reusing_a_spent_token_revokes_the_whole_family(
     anonymous: httpx.Client, alice: str
 ) -> None:
@@ -135,6 +136,7 @@ def test_refresh_rotates_and_reusing_a_spent_token_revokes_the_whole_family(
     assert_error(me, 401, "UNAUTHORIZED")
 
 
+@pytest.mark.both_stores  # freshness reads per-dialect log SQL
 def test_logout_ends_the_session_for_its_access_and_refresh_tokens(
     anonymous: httpx.Client, alice: str
 ) -> None:
@@ -155,6 +157,7 @@ def test_logout_ends_the_session_for_its_access_and_refresh_tokens(
     assert anonymous.get("/v1/auth/me", headers=bearer(other["access_token"])).status_code == 200
 
 
+@pytest.mark.both_stores  # freshness reads per-dialect log SQL
 def test_disabling_a_user_refuses_their_live_token_and_their_next_login(
     client: httpx.Client, anonymous: httpx.Client, alice: str
 ) -> None:
@@ -167,6 +170,7 @@ def test_disabling_a_user_refuses_their_live_token_and_their_next_login(
     assert login(anonymous, "alice").status_code == 200
 
 
+@pytest.mark.both_stores  # freshness reads per-dialect log SQL
 def test_a_revoked_role_stops_working_on_a_token_issued_before(
     client: httpx.Client, anonymous: httpx.Client, alice: str
 ) -> None:

@@ -17,6 +17,7 @@ from kyros.commands.spending import budget_book, current_ledger
 from kyros.ids import new_id
 from tests.e2e.agent_helpers import submit
 from tests.e2e.helpers import create_task
+from tests.http_client import http_client
 
 SUBMITTERS = 50
 pytestmark = pytest.mark.postgres
@@ -44,7 +45,7 @@ def test_committed_spend_never_passes_a_hard_budget_under_fifty_concurrent_submi
 
     def submitter(task_id: str) -> None:
         try:
-            with httpx.Client(base_url=base_url, headers=client.headers, timeout=120) as own:
+            with http_client(base_url=base_url, headers=client.headers, timeout=120) as own:
                 barrier.wait(timeout=30)
                 response = own.post("/v1/agents/implementer/submit", json={"task_id": task_id})
                 body: dict[str, Any] = response.json()

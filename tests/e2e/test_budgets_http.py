@@ -198,6 +198,7 @@ def test_cost_readers_may_read_budgets_but_only_budget_managers_change_them(
     assert [b["id"] for b in _budgets(client)] == [made["id"]]
 
 
+@pytest.mark.both_stores  # money figures are read-model SQL
 def test_the_current_period_shows_a_reservation_then_the_settled_cost(
     kyros: Kyros, base_url: str, client: httpx.Client
 ) -> None:
@@ -225,6 +226,7 @@ def test_the_current_period_shows_a_reservation_then_the_settled_cost(
     assert settled["remaining"] == Decimal("100.00") - cost
 
 
+@pytest.mark.both_stores  # money figures are read-model SQL
 def test_cancelling_or_failing_work_releases_its_reservation(
     kyros: Kyros, base_url: str, client: httpx.Client
 ) -> None:

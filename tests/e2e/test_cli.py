@@ -16,6 +16,8 @@ from typing import NamedTuple
 
 import httpx
 
+from tests.http_client import http_client
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -65,15 +67,16 @@ def serving(data_dir: Path, **env: str) -> Iterator[Served]:
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{url}/v1/health/live", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    said = stderr.read_text()[-2000:]
-                    raise RuntimeError(f"kyros serve did not come up; it said: {said}") from None
-                time.sleep(0.1)
+        with http_client(base_url=url, timeout=1) as probe:
+            while True:
+                try:
+                    probe.get("/v1/health/live")
+                    break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline or process.poll() is not None:
+                        said = f"kyros serve did not come up; it said: {stderr.read_text()[-2000:]}"
+                        raise RuntimeError(said) from None
+                    time.sleep(0.1)
         yield Served(url, stderr)
     finally:
         process.terminate()

@@ -144,6 +144,7 @@ def test_successive_partial_updates_accumulate(client: httpx.Client) -> None:
     assert _get(client) == expected
 
 
+@pytest.mark.both_stores  # decimals round-trip through each store
 @pytest.mark.parametrize(
     ("key", "sent", "shown"),
     [

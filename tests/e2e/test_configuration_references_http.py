@@ -12,13 +12,6 @@ from tests.e2e.agent_helpers import data
 from tests.e2e.helpers import assert_error
 from tests.e2e.test_models_http import SPEC_SELECT
 
-
-@pytest.fixture
-def store() -> str:
-    """References are checked before anything is stored."""
-    return "sqlite"
-
-
 BAD_NAMES = ["no-such-model", "glm-4.5\u0000", "GLM-4.5", " glm-4.5"]
 
 

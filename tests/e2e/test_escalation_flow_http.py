@@ -15,6 +15,9 @@ from kyros.bootstrap import Kyros
 from tests.conftest import Credential, make_api_key
 from tests.e2e.agent_helpers import agent_client, claim, complete, data, expected_cost, register
 from tests.e2e.helpers import create_task, get_task
+from tests.http_client import http_client
+
+pytestmark = pytest.mark.both_stores  # the whole money path, end to end, on each store
 
 SECURE = {
     "title": "Implement OAuth2 login with SAML and JWT session tokens",
@@ -28,7 +31,7 @@ GLM = ("0.001", "0.002", "0.0001")
 def developer(kyros: Kyros, base_url: str) -> Iterator[httpx.Client]:
     key = make_api_key(kyros, "developer", name="dev").key
     headers = {"Authorization": f"Bearer {key}"}
-    with httpx.Client(base_url=base_url, timeout=30, headers=headers) as http:
+    with http_client(base_url=base_url, timeout=30, headers=headers) as http:
         yield http
 
 
@@ -40,7 +43,7 @@ def approver_key(kyros: Kyros) -> Credential:
 @pytest.fixture
 def approver(base_url: str, approver_key: Credential) -> Iterator[httpx.Client]:
     headers = {"Authorization": f"Bearer {approver_key.key}"}
-    with httpx.Client(base_url=base_url, timeout=30, headers=headers) as http:
+    with http_client(base_url=base_url, timeout=30, headers=headers) as http:
         yield http
 
 

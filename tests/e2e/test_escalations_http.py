@@ -1,4 +1,4 @@
-"""The Escalation API over a real socket: submit, decide, status and list, on both stores."""
+"""The Escalation API over a real socket: submit, decide, status and list."""
 
 from __future__ import annotations
 
@@ -388,6 +388,7 @@ def test_cancelling_the_task_withdraws_its_pending_escalation(client: httpx.Clie
     assert view["withdrawn_at"] is not None and view["withdrawal_reason"]
 
 
+@pytest.mark.both_stores  # filters and paging are read-model SQL
 def test_the_list_filters_by_status_task_and_dates_newest_first_with_pagination(
     kyros: Kyros, base_url: str, client: httpx.Client
 ) -> None:
@@ -448,6 +449,7 @@ def test_bad_list_filters_name_the_parameter(
     assert_error(client.get("/v1/escalations", params=params), 422, "VALIDATION_ERROR", field)
 
 
+@pytest.mark.both_stores  # date comparisons are read-model SQL
 def test_date_filters_accept_a_whole_day_and_offsets(client: httpx.Client) -> None:
     ok = client.get(
         "/v1/escalations",

@@ -19,6 +19,7 @@ from tests.conftest import LiveServer
 from tests.e2e.escalation_helpers import PLAIN, client_as, escalate
 from tests.e2e.helpers import assert_error, create_task, spec_task, total_tasks
 from tests.e2e.test_alerts_http import _raise
+from tests.http_client import http_client
 
 KEY = "5f0c2a8e-7d1b-4c1e-9a37-2b6f3d9e8a41"
 
@@ -141,12 +142,13 @@ def test_two_key_headers_are_refused_and_a_quoted_key_is_the_bare_one(
     _replayed(first, _post(client, "/v1/tasks", {"title": "T"}, key=f'"{"x" * 255}"'))
 
 
+@pytest.mark.both_stores  # concurrent writers: each store's locking
 def test_concurrent_requests_with_one_key_create_one_task(client: httpx.Client) -> None:
     barrier = threading.Barrier(8)
     answers: list[httpx.Response] = []
 
     def send() -> None:
-        with httpx.Client(base_url=client.base_url, headers=client.headers, timeout=30) as http:
+        with http_client(base_url=client.base_url, headers=client.headers, timeout=30) as http:
             barrier.wait(timeout=10)
             answers.append(_post(http, "/v1/tasks", {"title": "Once"}))
 
@@ -178,6 +180,7 @@ def test_another_caller_with_the_same_key_gets_its_own_task(
     assert total_tasks(client) == 2
 
 
+@pytest.mark.both_stores  # the records persist in each store
 def test_a_new_kyros_on_the_same_store_still_replays(
     settings: Settings, client: httpx.Client
 ) -> None:
@@ -185,7 +188,7 @@ def test_a_new_kyros_on_the_same_store_still_replays(
     with (
         Kyros(settings) as restarted,
         LiveServer(restarted) as url,
-        httpx.Client(base_url=url, headers=client.headers, timeout=10) as again,
+        http_client(base_url=url, headers=client.headers, timeout=10) as again,
     ):
         _replayed(first, _post(again, "/v1/tasks", {"title": "Before the restart"}))
         assert total_tasks(again) == 1

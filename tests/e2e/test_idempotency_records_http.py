@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import httpx
 import msgspec
+import pytest
 from ulid import ULID
 
 from kyros.bootstrap import Kyros
@@ -18,6 +19,8 @@ from kyros.timefmt import now
 from tests.conftest import Credential
 from tests.e2e.helpers import assert_error, total_tasks
 from tests.e2e.test_idempotency_http import KEY
+
+pytestmark = pytest.mark.both_stores  # idempotency records live in each store
 
 BODY = {"title": "T"}
 

@@ -19,8 +19,12 @@ import pytest
 from tests.fanout.processes import Server
 from tests.fanout.test_node_client import SCRIPT, line_starting, node_command
 from tests.fanout.wsclient import ws_url
+from tests.http_client import http_client
 
 REPO = Path(__file__).resolve().parents[2]
+# One worker builds the fresh venv (a minute of pip) and runs every test that needs it; with
+# `--dist loadgroup` the group is the largest unit of work, so it starts first.
+pytestmark = pytest.mark.xdist_group("fresh_venv")
 
 
 def _environment() -> dict[str, str]:
@@ -77,7 +81,7 @@ def test_the_spec_javascript_client_receives_progress_from_the_installed_server(
     with Server(tmp_path, python=str(installed)) as server:
         key = _kyros(installed, tmp_path, "keys", "create", "--name", "node", "--role", "admin")
         headers = {"Authorization": f"Bearer {key}"}
-        with httpx.Client(base_url=server.url, headers=headers, timeout=10) as client:
+        with http_client(base_url=server.url, headers=headers, timeout=10) as client:
             hub = client.get("/v1/monitoring/health").json()["data"]["services"]["websocket_hub"]
             assert hub["status"] == "healthy" and hub["upgrade_library"] == "websockets"
             created = client.post("/v1/tasks", json={"title": "watched as installed"})

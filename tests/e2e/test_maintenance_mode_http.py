@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
 import msgspec
-import uvicorn
+import pytest
 
 from kyros.bootstrap import Kyros
-from kyros.http.app import create_app
 from kyros.settings import Settings
-from tests.conftest import Credential
+from tests.conftest import Credential, LiveServer
 from tests.e2e.agent_helpers import agent_client, claim, complete, data, register, submit
 from tests.e2e.auth_helpers import add_user, bearer, tokens
 from tests.e2e.helpers import assert_error, create_task
 from tests.fanout.wsclient import next_of, open_socket
+from tests.http_client import http_client
+
+pytestmark = pytest.mark.both_stores  # the switch crosses servers through the store
 
 
 def maintenance(client: httpx.Client, on: bool) -> None:
@@ -109,45 +109,22 @@ def test_websockets_keep_working_in_maintenance(
         assert next_of(socket, "authenticated")["data"]["kind"] == "api_key"
 
 
-class _Server:
-    """A second server process's worth: its own Kyros, serving requests only (no workers,
-    so its read models never move: what it knows of maintenance comes from the log)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.kyros = Kyros(settings)
-        config = uvicorn.Config(
-            create_app(self.kyros, run_workers=False), host="127.0.0.1", port=0, log_level="warning"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline and self.thread.is_alive(), "server did not start"
-            time.sleep(0.01)
-        return f"http://127.0.0.1:{self.server.servers[0].sockets[0].getsockname()[1]}"
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.kyros.close()
-
-
 @contextmanager
 def servers_without_workers(
     settings: Settings, admin: Credential
 ) -> Iterator[tuple[httpx.Client, httpx.Client]]:
-    """Clients of two servers whose read models never move (no worker runs anywhere), so
-    only a check that reads the log can see the switch."""
+    """Clients of two servers, each with its own Kyros as a second process would have, whose
+    read models never move (no worker runs anywhere), so only a check that reads the log can
+    see the switch."""
     quick = msgspec.structs.replace(settings, read_your_writes_seconds=0.1)
     headers = {"Authorization": f"Bearer {admin.key}"}
     with (
-        _Server(quick) as a,
-        _Server(quick) as b,
-        httpx.Client(base_url=a, timeout=10, headers=headers) as one,
-        httpx.Client(base_url=b, timeout=10, headers=headers) as other,
+        Kyros(quick) as first,
+        Kyros(quick) as second,
+        LiveServer(first, run_workers=False) as a,
+        LiveServer(second, run_workers=False) as b,
+        http_client(base_url=a, timeout=10, headers=headers) as one,
+        http_client(base_url=b, timeout=10, headers=headers) as other,
     ):
         yield one, other
 

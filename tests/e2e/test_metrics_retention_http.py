@@ -8,11 +8,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from kyros.bootstrap import Kyros
 from tests.e2e.agent_helpers import agent_client, claim, complete, data, register, submit
 from tests.e2e.analytics_history import EventClock, event_clock
 from tests.e2e.helpers import create_task, get_task
+
+pytestmark = pytest.mark.both_stores  # retention deletes by time in read-model SQL
 
 __all__ = ["event_clock"]  # a fixture, imported for these tests
 

@@ -14,6 +14,8 @@ from tests.conftest import Credential
 from tests.e2e.analytics_history import EventClock, event_clock, figures, seed_history
 from tests.e2e.helpers import assert_error
 
+pytestmark = pytest.mark.both_stores  # aggregates are read-model SQL run on both
+
 __all__ = ["event_clock"]  # a fixture, imported for these tests
 
 # What each completed attempt cost, per 1,000 tokens at the prices it ran at

@@ -17,6 +17,8 @@ from kyros.settings import Settings
 from tests.e2e.agent_helpers import agent_client, claim, complete, data, register, submit
 from tests.e2e.helpers import create_task
 
+pytestmark = pytest.mark.both_stores  # the health report branches on the store
+
 DISABLED_MODEL = "claude-4.1-opus"
 
 

@@ -21,6 +21,8 @@ from tests.e2e.analytics_history import (
 )
 from tests.e2e.helpers import assert_error
 
+pytestmark = pytest.mark.both_stores  # aggregates are read-model SQL run on both
+
 __all__ = ["event_clock"]  # a fixture, imported for these tests
 
 ALL_METRICS = (

@@ -7,12 +7,15 @@ import sys
 from typing import Any
 
 import httpx
+import pytest
 
 from kyros.bootstrap import Kyros
 from tests.conftest import Credential
 from tests.e2e.analytics_history import EventClock, event_clock, figures, seed_history, series
 from tests.e2e.test_cli import kyros_env
 from tests.e2e.test_monitoring_metrics_http import ALL_METRICS
+
+pytestmark = pytest.mark.both_stores  # the projection engine rebuilds read models in each store
 
 __all__ = ["event_clock"]  # a fixture, imported for these tests
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+pytestmark = pytest.mark.both_stores  # PostgreSQL cannot hold NUL in text; SQLite can
+
 PATHS = [
     ("/v1/tasks/%00", "task_id"),
     ("/v1/webhooks/%00", "webhook_id"),

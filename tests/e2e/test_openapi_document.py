@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import jsonschema_rs
 import pytest
+
+from kyros.bootstrap import Kyros
+from kyros.settings import Settings
+from tests.conftest import LiveServer
+from tests.http_client import http_client
 
 METHODS = ("get", "put", "post", "delete", "patch")
 ERROR_REF = "#/components/schemas/ErrorEnvelope"
@@ -14,15 +18,16 @@ FORM = "application/x-www-form-urlencoded"
 CALLBACK = "/v1/auth/oauth2/{provider}/callback"
 
 
-@pytest.fixture
-def store() -> str:
-    """The document does not depend on the store: served once, from SQLite."""
-    return "sqlite"
-
-
-@pytest.fixture
-def document(anonymous: httpx.Client) -> dict[str, Any]:
-    answer = anonymous.get("/v1/schema/openapi.json")
+@pytest.fixture(scope="module")
+def document(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Served once for the module: the document depends on the code alone, not on the store."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("openapi"))
+    with (
+        Kyros(settings) as kyros,
+        LiveServer(kyros, run_workers=False) as url,
+        http_client(base_url=url) as anonymous,
+    ):
+        answer = anonymous.get("/v1/schema/openapi.json")
     assert answer.status_code == 200
     return answer.json()
 

@@ -8,10 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import pytest
 
 from kyros.bootstrap import Kyros
 from tests.e2e.agent_helpers import agent_client, claim, complete, data, register, submit
 from tests.e2e.helpers import create_task, get_task
+
+pytestmark = pytest.mark.both_stores  # the figures are read-model SQL run on both
 
 
 def set_tracking(client: httpx.Client, on: bool) -> None:

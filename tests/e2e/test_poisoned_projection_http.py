@@ -23,7 +23,10 @@ from kyros.projections.failures import ProjectionStuck
 from kyros.settings import Settings
 from tests.conftest import LiveServer, make_api_key
 from tests.e2e.test_cli import run_cli, serving
+from tests.http_client import http_client
 from tests.integration.helpers import table
+
+pytestmark = pytest.mark.both_stores  # projection failures and text each store holds differently
 
 PATIENT = 30.0  # read-your-writes timeout here: a write that waited for it is unmistakable
 
@@ -63,7 +66,7 @@ def test_a_poisoned_read_model_blocks_neither_startup_nor_writes_and_health_name
             with pytest.raises(ProjectionStuck):
                 kyros.engine.catch_up("users", 500)
         admin = make_api_key(kyros, "admin")
-        with LiveServer(kyros) as url, httpx.Client(base_url=url, timeout=PATIENT * 2) as http:
+        with LiveServer(kyros) as url, http_client(base_url=url, timeout=PATIENT * 2) as http:
             assert time.monotonic() - started < PATIENT
             http.headers["Authorization"] = f"Bearer {admin.key}"
 

@@ -8,12 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
 from tests.conftest import LiveServer, make_api_key
 from tests.e2e.test_cli import run_cli
+from tests.http_client import http_client
 from tests.integration.helpers import table
+
+pytestmark = pytest.mark.both_stores  # the projection engine, with a dialect branch
 
 POISON = "poisoned title"
 
@@ -79,7 +83,7 @@ def test_a_rebuild_past_the_event_resolves_its_alert(tmp_path: Path) -> None:
     with Kyros(settings) as kyros, LiveServer(kyros) as url:
         _poison(kyros)
         key = make_api_key(kyros, "admin").key
-        with httpx.Client(base_url=url, timeout=60, headers={"X-API-Key": key}) as client:
+        with http_client(base_url=url, timeout=60, headers={"X-API-Key": key}) as client:
             client.post("/v1/tasks", json={"title": POISON})
             _until(lambda: [a for a in _alerts(client) if a["status"] == "active"])
     with Kyros(settings) as kyros:

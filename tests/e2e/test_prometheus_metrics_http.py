@@ -22,7 +22,10 @@ from tests.e2e.agent_helpers import (
     submit,
 )
 from tests.e2e.helpers import UNKNOWN_TASK_ID, create_task
+from tests.http_client import http_client
 from tests.prometheus_scrape import Samples, scrape, value
+
+pytestmark = pytest.mark.both_stores  # the figures are read-model SQL run on both
 
 TASK_ROUTE = "/v1/tasks/{task_id}"
 
@@ -101,7 +104,7 @@ def test_model_calls_tokens_and_cost_are_the_clusters_and_survive_a_restart(
     with (
         Kyros(settings) as other,
         LiveServer(other) as other_url,
-        httpx.Client(base_url=other_url, headers=headers, timeout=10) as elsewhere,
+        http_client(base_url=other_url, headers=headers, timeout=10) as elsewhere,
     ):
         again = scrape_until(elsewhere, lambda s: calls(s, "completed") == 1)
     assert calls(again, "failed") == 1

@@ -15,6 +15,7 @@ from kyros.bootstrap import Kyros
 from kyros.http.rate_limit import group_for
 from kyros.settings import Settings
 from tests.conftest import GENEROUS_LIMITS, LiveServer, make_api_key
+from tests.http_client import http_client
 
 REDIS_URL = os.environ.get("KYROS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -27,7 +28,7 @@ def serve(
     settings = Settings(data_dir=tmp_path, rate_limits=limits, **overrides)  # type: ignore[arg-type]
     with Kyros(settings) as kyros, LiveServer(kyros) as url:
         auth = {} if anonymous else {"Authorization": f"Bearer {make_api_key(kyros, 'admin').key}"}
-        with httpx.Client(base_url=url, headers=auth) as http:
+        with http_client(base_url=url, headers=auth) as http:
             yield http
 
 

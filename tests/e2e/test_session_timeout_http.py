@@ -6,11 +6,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from kyros.bootstrap import Kyros
 from tests.e2e.analytics_history import EventClock, event_clock
 from tests.e2e.auth_helpers import add_user, bearer, tokens
 from tests.e2e.helpers import assert_error
+
+pytestmark = pytest.mark.both_stores  # session activity is read with per-dialect log SQL
 
 __all__ = ["event_clock"]  # a fixture, imported for these tests
 

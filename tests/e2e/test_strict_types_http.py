@@ -28,12 +28,6 @@ NOT_DATE_TIMES = [0, 1_705_000_000, 1.5]
 
 
 @pytest.fixture
-def store() -> str:
-    """Bodies and tokens are checked before any store is touched."""
-    return "sqlite"
-
-
-@pytest.fixture
 def settings(settings: Settings) -> Settings:
     """A known signing secret, so the tests can sign tokens the server accepts as genuine."""
     return msgspec.structs.replace(settings, jwt_secret=SECRET)

@@ -6,8 +6,12 @@ import threading
 from collections import Counter
 
 import httpx
+import pytest
 
 from tests.e2e.helpers import create_task, get_task
+from tests.http_client import http_client
+
+pytestmark = pytest.mark.both_stores  # concurrent writers: each store's locking
 
 WRITERS = 10
 
@@ -22,7 +26,7 @@ def _race(
 
     def send(index: int, method: str, path: str, body: dict[str, object]) -> None:
         try:
-            with httpx.Client(base_url=client.base_url, headers=client.headers, timeout=30) as http:
+            with http_client(base_url=client.base_url, headers=client.headers, timeout=30) as http:
                 barrier.wait(timeout=10)
                 responses[index] = http.request(method, path, json=body)
         except BaseException as exc:  # reported below, in the test's thread

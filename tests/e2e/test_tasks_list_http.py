@@ -10,6 +10,8 @@ import pytest
 from tests.conftest import Credential
 from tests.e2e.helpers import create_task, list_tasks
 
+pytestmark = pytest.mark.both_stores  # filters, ordering and paging are read-model SQL run on both
+
 SUMMARY_FIELDS = {
     "id",
     "title",

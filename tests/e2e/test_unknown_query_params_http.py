@@ -15,12 +15,6 @@ from tests.fanout.wsclient import next_of, open_socket
 UNKNOWN = "surely_not_a_parameter"
 
 
-@pytest.fixture
-def store() -> str:
-    """The query is checked before any handler, so no store is involved."""
-    return "sqlite"
-
-
 def operations(client: httpx.Client, method: str) -> list[tuple[str, list[str]]]:
     """(concrete path, documented query parameter names) of every `method` operation in the
     served OpenAPI document, path parameters filled with a placeholder."""

@@ -11,6 +11,9 @@ import pytest
 
 from kyros.bootstrap import Kyros
 from tests.conftest import make_api_key
+from tests.http_client import http_client
+
+pytestmark = pytest.mark.both_stores  # PostgreSQL cannot hold some text SQLite can
 
 NUL = "a\u0000b"
 BODIES = [
@@ -98,6 +101,6 @@ def test_a_nul_in_a_form_field_is_refused_naming_it(anonymous: httpx.Client, fie
 def test_permissions_are_checked_before_the_body(base_url: str, kyros: Kyros) -> None:
     viewer = make_api_key(kyros, "viewer")
     headers = {"Authorization": f"Bearer {viewer.key}"}
-    with httpx.Client(base_url=base_url, headers=headers, timeout=10) as http:
+    with http_client(base_url=base_url, headers=headers, timeout=10) as http:
         response = http.post("/v1/api-keys", json={"name": NUL, "role": "viewer"})
     assert response.status_code == 403

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.http_client import http_client
+
 JWT_SECRET = "cluster-test-secret-0123456789abcdef-0123456789"
 FAST_ENV = {
     "KYROS_JWT_SECRET": JWT_SECRET,
@@ -50,16 +52,18 @@ class Server:
                 stderr=sink,
             )
         deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{self.url}/v1/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                self.stop()
-                raise RuntimeError(f"kyros serve did not come up:\n{self.stderr.read_text()}")
-            time.sleep(0.1)
+        with http_client(base_url=self.url, timeout=1) as probe:
+            while True:
+                try:
+                    if probe.get("/v1/health/ready").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.stop()
+                    said = self.stderr.read_text()
+                    raise RuntimeError(f"kyros serve did not come up:\n{said}")
+                time.sleep(0.1)
 
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)

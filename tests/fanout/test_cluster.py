@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import httpx
 import pytest
 
 from kyros.bootstrap import Kyros
@@ -17,6 +16,7 @@ from tests.fanout.helpers import create_webhook
 from tests.fanout.processes import JWT_SECRET, Server
 from tests.fanout.receiver import Receiver, by_message
 from tests.fanout.wsclient import next_of, open_socket, subscribe
+from tests.http_client import http_client
 
 pytestmark = pytest.mark.postgres
 TASKS = 12
@@ -48,7 +48,7 @@ def test_two_processes_deliver_every_event_to_every_socket_and_every_webhook_onc
         open_socket(b.url, key) as on_b,
     ):
         headers = {"Authorization": f"Bearer {key}"}
-        clients = [httpx.Client(base_url=s.url, headers=headers, timeout=20) for s in (a, b)]
+        clients = [http_client(base_url=s.url, headers=headers, timeout=20) for s in (a, b)]
         for socket in (on_a, on_b):
             subscribe(socket, ["task_status"])
         hook = create_webhook(clients[1], receiver.url, ["task.created"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import pytest
 
 from kyros.bootstrap import Kyros
@@ -15,6 +14,7 @@ from tests.e2e.helpers import create_task
 from tests.fanout.helpers import create_webhook
 from tests.fanout.processes import JWT_SECRET, Server
 from tests.fanout.receiver import Receiver, Reply, by_message
+from tests.http_client import http_client
 from tests.integration.helpers import create
 
 
@@ -36,7 +36,7 @@ def test_every_event_is_delivered_through_a_kill_and_a_restart(
     with Receiver() as receiver:
         receiver.behave = lambda _: Reply(delay=0.3)  # slow: deliveries are in flight at the kill
         first = Server(data_dir, **env)
-        with httpx.Client(base_url=first.url, headers=headers, timeout=20) as client:
+        with http_client(base_url=first.url, headers=headers, timeout=20) as client:
             hook = create_webhook(client, receiver.url, ["task.created"])
             before = {create_task(client, title=f"before {n}")["id"] for n in range(8)}
         receiver.wait_for(lambda r: len(r) >= 2)

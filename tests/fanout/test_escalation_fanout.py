@@ -22,6 +22,8 @@ from tests.fanout.helpers import create_webhook, deliveries
 from tests.fanout.receiver import Receiver
 from tests.fanout.wsclient import next_of, open_socket, subscribe
 
+pytestmark = pytest.mark.both_stores  # fan-out wake-ups through each store
+
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:

@@ -13,6 +13,7 @@ from tests.e2e.helpers import total_tasks
 from tests.e2e.test_idempotency_http import _replayed
 from tests.fanout.processes import Server
 from tests.fanout.test_cluster import admin_key
+from tests.http_client import http_client
 
 pytestmark = pytest.mark.postgres
 ROUNDS = 6
@@ -35,7 +36,7 @@ def test_concurrent_requests_with_one_key_on_two_processes_create_one_task(
         answers: list[httpx.Response] = []
         for round_ in range(ROUNDS):
             answers += _race([a.url, b.url] * PER_PROCESS, headers, f"key-{round_}")
-        with httpx.Client(base_url=b.url, headers=headers, timeout=20) as on_b:
+        with http_client(base_url=b.url, headers=headers, timeout=20) as on_b:
             assert total_tasks(on_b) == ROUNDS
             fresh = [
                 r
@@ -65,7 +66,7 @@ def _race(urls: list[str], headers: dict[str, str], key: str) -> list[httpx.Resp
     answers: list[httpx.Response] = []
 
     def send(url: str) -> None:
-        with httpx.Client(base_url=url, headers=headers, timeout=30) as http:
+        with http_client(base_url=url, headers=headers, timeout=30) as http:
             barrier.wait(timeout=10)
             body = {"title": f"Once for {key}"}
             answers.append(http.post("/v1/tasks", json=body, headers={"Idempotency-Key": key}))

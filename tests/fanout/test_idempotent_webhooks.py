@@ -12,6 +12,8 @@ from tests.e2e.test_idempotency_http import KEY, _replayed, _unchanged
 from tests.fanout.helpers import create_webhook, deliveries, eventually
 from tests.fanout.receiver import Receiver
 
+pytestmark = pytest.mark.both_stores  # the outbox in each store
+
 ONCE = {"Idempotency-Key": KEY}
 
 

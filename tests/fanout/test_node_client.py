@@ -16,6 +16,8 @@ from tests.conftest import Credential
 from tests.e2e.helpers import create_task
 from tests.fanout.wsclient import ws_url
 
+pytestmark = pytest.mark.both_stores  # fan-out wake-ups through each store
+
 SCRIPT = Path(__file__).parent / "js" / "kyros_websocket.mjs"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from ulid import ULID
 
 from kyros.bootstrap import Kyros
@@ -18,6 +19,8 @@ from kyros.commands.webhooks import (
 from kyros.ids import public_id
 from kyros.webhooks.signing import generate_secret
 from tests.integration.helpers import create, table
+
+pytestmark = pytest.mark.both_stores  # the outbox in each store
 
 OUTBOX = "webhook_outbox"
 

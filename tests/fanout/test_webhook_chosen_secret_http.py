@@ -16,12 +16,6 @@ SPEC_SECRET = "your_webhook_secret"
 
 
 @pytest.fixture
-def store() -> str:
-    """Secrets are checked and sealed before any store sees them."""
-    return "sqlite"
-
-
-@pytest.fixture
 def receiver() -> Iterator[Receiver]:
     with Receiver() as running:
         yield running

@@ -15,6 +15,9 @@ from tests.conftest import LiveServer, make_api_key
 from tests.e2e.helpers import create_task
 from tests.fanout.helpers import create_webhook, deliveries, eventually
 from tests.fanout.receiver import Received, Receiver, Reply, by_message
+from tests.http_client import http_client
+
+pytestmark = pytest.mark.both_stores  # the outbox and its wake-ups in each store
 
 
 @pytest.fixture
@@ -120,7 +123,7 @@ def test_an_endpoint_gets_at_most_its_rate_per_minute(
     tuned = msgspec.structs.replace(settings, webhook_rate_per_minute=3)
     with Kyros(tuned) as kyros, LiveServer(kyros) as url:
         key = make_api_key(kyros, "admin").key
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}) as client:
+        with http_client(base_url=url, headers={"Authorization": f"Bearer {key}"}) as client:
             hook = create_webhook(client, receiver.url, ["task.created"])
             for n in range(5):
                 create_task(client, title=f"t{n}")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.e2e.helpers import create_task
 from tests.fanout.helpers import create_webhook, eventually
 from tests.fanout.receiver import Receiver, Reply
 from tests.prometheus_scrape import Samples, scrape, value
+
+pytestmark = pytest.mark.both_stores  # the outbox figures are read-model SQL
 
 
 def test_deliveries_and_attempts_are_counted_by_outcome(client: httpx.Client) -> None:

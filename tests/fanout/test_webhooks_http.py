@@ -12,6 +12,7 @@ from tests.conftest import make_api_key
 from tests.e2e.helpers import assert_error, create_task
 from tests.fanout.helpers import create_webhook, deliveries, eventually
 from tests.fanout.receiver import Receiver
+from tests.http_client import http_client
 
 EVENTS = [
     "task.created",
@@ -166,7 +167,7 @@ def test_only_manage_webhooks_may_touch_webhooks(
     kyros: Kyros, base_url: str, receiver: Receiver
 ) -> None:
     developer = make_api_key(kyros, "developer").key
-    with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {developer}"}) as dev:
+    with http_client(base_url=base_url, headers={"Authorization": f"Bearer {developer}"}) as dev:
         assert_error(dev.get("/v1/webhooks"), 403, "FORBIDDEN")
         body = {"url": receiver.url, "events": ["task.created"]}
         assert_error(dev.post("/v1/webhooks", json=body), 403, "FORBIDDEN")

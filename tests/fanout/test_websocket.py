@@ -19,6 +19,9 @@ from tests.conftest import Credential, LiveServer, make_api_key
 from tests.e2e.helpers import create_task
 from tests.fanout.helpers import eventually
 from tests.fanout.wsclient import close_code, next_of, open_socket, receive, subscribe, ws_url
+from tests.http_client import http_client
+
+pytestmark = pytest.mark.both_stores  # wake-ups come through LISTEN/NOTIFY on PostgreSQL
 
 
 def progress(client: httpx.Client, task_id: str, done: int, total: int = 5) -> None:
@@ -147,7 +150,7 @@ def test_resuming_from_before_the_retention_asks_for_a_resync(
     with Kyros(tuned) as kyros, LiveServer(kyros) as url:
         key = make_api_key(kyros, "admin").key
         headers = {"Authorization": f"Bearer {key}"}
-        with httpx.Client(base_url=url, headers=headers) as http:
+        with http_client(base_url=url, headers=headers) as http:
             for n in range(4):
                 create_task(http, title=f"t{n}")
             with open_socket(url, key) as socket:

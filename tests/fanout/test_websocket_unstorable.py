@@ -14,6 +14,8 @@ from kyros.domain.text import UNSTORABLE_ISSUE
 from tests.conftest import Credential
 from tests.fanout.wsclient import close_code, open_socket, receive, subscribe
 
+pytestmark = pytest.mark.both_stores  # PostgreSQL cannot hold some text SQLite can
+
 
 def _error_for(socket: Any, message: dict[str, Any]) -> dict[str, Any]:
     socket.send(json.dumps(message))  # json escapes NUL and surrogates as \\u0000, \\ud800

@@ -16,6 +16,7 @@ from kyros.settings import Settings
 from tests.conftest import GENEROUS_LIMITS, LiveServer, _empty_schema, make_api_key
 from tests.faults.helpers import BOUND, SLACK, assert_unavailable, eventually, timed, via_port
 from tests.faults.proxy import FreezableProxy
+from tests.http_client import http_client
 
 pytestmark = pytest.mark.postgres
 
@@ -58,8 +59,8 @@ def served(
         key = make_api_key(kyros, "admin").key
         auth = {"Authorization": f"Bearer {key}"}
         with (
-            httpx.Client(base_url=base_url, timeout=60, headers=auth) as client,
-            httpx.Client(base_url=base_url, timeout=60) as anonymous,
+            http_client(base_url=base_url, timeout=60, headers=auth) as client,
+            http_client(base_url=base_url, timeout=60) as anonymous,
         ):
             yield client, anonymous
         proxy.thaw()  # let the server's shutdown reach PostgreSQL
@@ -94,7 +95,7 @@ def test_an_unreachable_postgres_answers_503_and_service_resumes_when_it_is_back
     kyros, server = _serve(via_port(database, proxy.port), tmp_path)
     with kyros, server as base_url:
         key = make_api_key(kyros, "admin").key
-        with httpx.Client(base_url=base_url, timeout=60, headers={"X-API-Key": key}) as client:
+        with http_client(base_url=base_url, timeout=60, headers={"X-API-Key": key}) as client:
             assert client.post("/v1/tasks", json=TASK).status_code == 201
             proxy.close()  # the port now refuses connections; open ones are reset
 
@@ -115,7 +116,7 @@ def test_a_write_after_postgres_dropped_every_connection_succeeds_once(
     kyros, server = _serve(database, tmp_path)
     with kyros, server as base_url:
         key = make_api_key(kyros, "admin").key
-        with httpx.Client(base_url=base_url, timeout=60, headers={"X-API-Key": key}) as client:
+        with http_client(base_url=base_url, timeout=60, headers={"X-API-Key": key}) as client:
             assert client.get("/v1/tasks").status_code == 200
             dbname = database.rsplit("/", 1)[1]
             with psycopg.connect(database, autocommit=True) as admin:
@@ -138,7 +139,7 @@ def test_a_committed_write_whose_read_back_fails_is_answered_as_saved(
     kyros, server = _serve(database, tmp_path, read_your_writes_seconds=0.5)
     with kyros, server as base_url:
         key = make_api_key(kyros, "admin").key
-        with httpx.Client(base_url=base_url, timeout=60, headers={"X-API-Key": key}) as client:
+        with http_client(base_url=base_url, timeout=60, headers={"X-API-Key": key}) as client:
             assert client.get("/v1/tasks").status_code == 200
             with psycopg.connect(database) as locker:
                 locker.execute("LOCK TABLE rm_tasks IN ACCESS EXCLUSIVE MODE")

@@ -16,6 +16,7 @@ from kyros.settings import Settings
 from tests.conftest import GENEROUS_LIMITS, LiveServer, make_api_key
 from tests.faults.helpers import SLACK, Timed, timed
 from tests.faults.proxy import FreezableProxy
+from tests.http_client import http_client
 
 REDIS = ("127.0.0.1", 6379)
 BOUND = 0.5
@@ -48,7 +49,7 @@ def client(proxy: FreezableProxy, tmp_path: Path) -> Iterator[httpx.Client]:
     )
     with Kyros(settings) as kyros, LiveServer(kyros) as base_url:
         key = make_api_key(kyros, "admin").key
-        with httpx.Client(base_url=base_url, timeout=60, headers={"X-API-Key": key}) as http:
+        with http_client(base_url=base_url, timeout=60, headers={"X-API-Key": key}) as http:
             yield http
         proxy.thaw()
 

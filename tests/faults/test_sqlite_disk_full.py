@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
 from tests.conftest import GENEROUS_LIMITS, LiveServer, make_api_key
 from tests.faults.helpers import assert_unavailable, eventually, timed
+from tests.http_client import http_client
 from tests.mounts import tmpfs
 
 
@@ -45,7 +45,7 @@ def test_a_full_disk_answers_writes_503_keeps_reads_and_recovers(small_disk: Pat
     )
     with Kyros(settings) as kyros, LiveServer(kyros) as base_url:
         key = make_api_key(kyros, "admin").key
-        with httpx.Client(base_url=base_url, timeout=60, headers={"X-API-Key": key}) as client:
+        with http_client(base_url=base_url, timeout=60, headers={"X-API-Key": key}) as client:
             assert client.post("/v1/tasks", json={"title": "before"}).status_code == 201
             ballast = _fill(small_disk)
             big = {"title": "full", "description": "x" * 9000}

@@ -14,6 +14,7 @@ from kyros.settings import Settings
 from kyros.store.unavailable import is_unavailable
 from tests.conftest import GENEROUS_LIMITS, LiveServer, make_api_key
 from tests.faults.helpers import assert_unavailable, eventually, timed
+from tests.http_client import http_client
 
 BOUND = 1.0
 
@@ -28,7 +29,7 @@ def served(tmp_path: Path) -> Iterator[tuple[Kyros, httpx.Client]]:
     )
     with Kyros(settings) as kyros, LiveServer(kyros) as base_url:
         key = make_api_key(kyros, "admin").key
-        with httpx.Client(base_url=base_url, timeout=60, headers={"X-API-Key": key}) as client:
+        with http_client(base_url=base_url, timeout=60, headers={"X-API-Key": key}) as client:
             yield kyros, client
 
 

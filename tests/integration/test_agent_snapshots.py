@@ -6,9 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
+import pytest
+
 from kyros.bootstrap import Kyros
 from kyros.commands.agents import Heartbeat, RegisterAgent, heartbeat, load_agent, register_agent
 from kyros.ids import public_id
+
+pytestmark = pytest.mark.both_stores  # snapshots in each event store
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 

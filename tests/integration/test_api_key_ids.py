@@ -11,6 +11,8 @@ from kyros.domain.errors import Conflict
 from kyros.identity.api_keys import generate_api_key, verify_api_key
 from kyros.ids import parse_id, public_id
 
+pytestmark = pytest.mark.both_stores  # store-level: identity reads and writes
+
 
 def test_an_issued_key_is_found_in_the_log_by_its_prefix(kyros: Kyros) -> None:
     issued = issue_api_key(kyros.app, IssueApiKey(name="ci", role="agent", actor="test"))

@@ -51,6 +51,8 @@ from kyros.domain.models import Usage, price
 from kyros.ids import new_id, parse_id, public_id
 from tests.integration.helpers import create
 
+pytestmark = pytest.mark.both_stores  # store-level: commands against each event store
+
 NOW = datetime.now(UTC)
 PREMIUM, DEFAULT = "claude-4.1-opus", "glm-4.5"
 SECURE = {"title": "OAuth2 login", "description": "Add OAuth2 and SAML auth with JWT sessions"}

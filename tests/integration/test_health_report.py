@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kyros.bootstrap import Kyros
 from kyros.observability.database_probe import DatabaseProbe
 from kyros.observability.health_report import ApiClock, health_report
 from kyros.store.database import Database, PostgresDatabase, SqliteDatabase
+
+pytestmark = pytest.mark.both_stores  # the health report branches on the store
 
 
 def unreachable(kyros: Kyros, tmp_path: Path) -> Database:

@@ -16,6 +16,8 @@ from kyros.identity.tokens import InvalidToken
 from kyros.queries.identity import list_users
 from kyros.settings import Settings
 
+pytestmark = pytest.mark.both_stores  # store-level: bootstrap against each store
+
 NOW = datetime.now(UTC)
 
 

@@ -36,6 +36,8 @@ from kyros.queries.identity import get_user, session_user
 from kyros.settings import Settings
 from tests.integration.helpers import table
 
+pytestmark = pytest.mark.both_stores  # store-level: commands against each event store
+
 PASSWORD = "correct horse battery"
 
 

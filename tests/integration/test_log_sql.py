@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from eventsourcing.utils import get_topic
 from ulid import ULID
 
@@ -21,6 +22,8 @@ from kyros.domain.user import User
 from kyros.identity import authority
 from kyros.store.log_sql import EVENTS_TABLE, logged_past
 from tests.e2e.auth_helpers import PASSWORD, add_user
+
+pytestmark = pytest.mark.both_stores  # per-dialect log SQL
 
 KEY_CREATED = (get_topic(ApiKey.Created),)
 

@@ -25,6 +25,8 @@ from kyros.ids import public_id
 from kyros.queries.identity import count_users, get_user, user_ids_with_email
 from kyros.settings import Settings
 
+pytestmark = pytest.mark.both_stores  # store-level: identity reads and writes
+
 PASSWORD = "correct horse battery"
 
 

@@ -28,6 +28,8 @@ from kyros.store.database import Cursor
 from kyros.store.signals import Pulse
 from tests.integration.helpers import create, table
 
+pytestmark = pytest.mark.both_stores  # the projection engine, with a dialect branch
+
 actions = st.lists(
     st.tuples(
         st.sampled_from(["create", "update", "start", "progress", "complete", "fail", "cancel"]),

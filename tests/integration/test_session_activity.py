@@ -5,12 +5,15 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
+import pytest
 from ulid import ULID
 
 from kyros.bootstrap import Kyros
 from kyros.commands.sessions import LogIn, log_in
 from kyros.identity.session_activity import SessionActivity
 from tests.e2e.auth_helpers import PASSWORD, add_user
+
+pytestmark = pytest.mark.both_stores  # per-dialect log SQL
 
 TIMEOUT = timedelta(minutes=30)  # resolution: one minute
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -39,6 +40,8 @@ from kyros.domain.models import Usage, price
 from kyros.ids import new_id, public_id
 from kyros.settings import Settings
 from tests.integration.helpers import create
+
+pytestmark = pytest.mark.both_stores  # store-level invariants
 
 NOW = datetime.now(UTC)
 TITLES = ("Rename a helper", "Add OAuth2 login with JWT sessions and SAML")

@@ -23,6 +23,8 @@ from kyros.domain.escalation_errors import EscalationDecided
 from kyros.ids import new_id, public_id
 from tests.integration.helpers import create
 
+pytestmark = pytest.mark.both_stores  # store-level: commands against each event store
+
 NOW = datetime.now(UTC)
 LEASE = timedelta(seconds=60)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
@@ -16,6 +17,8 @@ from kyros.domain.task_status import can_transition
 from kyros.queries.tasks import TaskFilter, get_task, list_tasks
 from kyros.settings import Settings
 from tests.integration.helpers import create
+
+pytestmark = pytest.mark.both_stores  # store-level invariants
 
 
 class TaskLifecycle(RuleBasedStateMachine):
