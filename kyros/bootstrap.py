@@ -14,31 +14,31 @@ import anyio
 from anyio.abc import TaskGroup
 from ulid import ULID
 
-from kyros.catalog import load_catalog
+from kyros.cluster.leadership import LeaderSession
+from kyros.cluster.signals import Pulse, listen_for_appends
 from kyros.commands.alerts import RaiseProjectionAlert, ResolveProjectionAlert
 from kyros.commands.registry import position_of, route_of, run_command
 from kyros.commands.users import CreateUser
 from kyros.domain.configuration import DEFAULTS
 from kyros.domain.identity_errors import UsernameTaken
 from kyros.domain.user import USER_ROLES
+from kyros.eventstore.application import KyrosApplication, store_env
+from kyros.eventstore.committed import note_committed
+from kyros.eventstore.current_configuration import CurrentConfiguration
 from kyros.fanout.hub import Hub
 from kyros.identity.oauth2 import OAuth2Login
 from kyros.identity.oauth2_states import SqlStateStore
-from kyros.identity.session_activity import SessionActivity
 from kyros.identity.tokens import MIN_SECRET_BYTES, TokenService
+from kyros.model_catalog_file import load_catalog
 from kyros.projections.engine import ProjectionEngine
 from kyros.projections.failures import ProjectionFailure, ProjectionStuck
 from kyros.projections.registry import all_projections
 from kyros.projections.worker import ProjectionWorkers
 from kyros.queries.identity import count_users
+from kyros.readstore.database import Database, open_database
+from kyros.readstore.session_activity import SessionActivity
 from kyros.scheduler.worker import Scheduler
 from kyros.settings import Settings
-from kyros.store.application import KyrosApplication, store_env
-from kyros.store.committed import note_committed
-from kyros.store.current_configuration import CurrentConfiguration
-from kyros.store.database import Database, open_database
-from kyros.store.leadership import LeaderSession
-from kyros.store.signals import Pulse, listen_for_appends
 from kyros.supervision import WorkerState, supervise
 from kyros.webhooks.dispatcher import WebhookDispatcher
 from kyros.webhooks.signing import SecretBox
@@ -165,7 +165,7 @@ class Kyros:
         """Carries out `command` (kyros.commands.registry: its handler and conflict policy)
         off the event loop, then waits until read models include its events, so the caller's
         next read sees them. `created` names a new resource, for the answer given if reading
-        it back fails (kyros.store.committed). Returns what the handler returns."""
+        it back fails (kyros.eventstore.committed). Returns what the handler returns."""
         route = route_of(command)
         try:
             result = await anyio.to_thread.run_sync(run_command, self.app, self.catalog, command)

@@ -19,13 +19,13 @@ from kyros.commands import users as user_commands
 from kyros.commands.alerts import ResolveProjectionAlert
 from kyros.commands.api_keys import IssueApiKey, RevokeApiKey
 from kyros.commands.registry import run_command
+from kyros.connections.preflight import describe
 from kyros.domain.errors import DomainError
 from kyros.domain.user import USER_ROLES, normalise_username
 from kyros.domain.vocabulary import ROLES
 from kyros.ids import public_id
 from kyros.projections.failures import ProjectionStuck
 from kyros.queries.identity import list_api_keys, list_users, user_id_by_username
-from kyros.store.preflight import describe
 
 
 @click.group(cls=FailsSafe)

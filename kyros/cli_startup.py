@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 import click
 
 from kyros.bootstrap import Kyros
+from kyros.connections.preflight import StoreUnavailable, describe, prepare
+from kyros.connections.unavailable import is_unavailable
 from kyros.settings import Settings
-from kyros.store.preflight import StoreUnavailable, describe, prepare
-from kyros.store.unavailable import is_unavailable
 
 CONFIGURATION_ERROR = 2  # a KYROS_* variable, a models file, a secret
 STORE_UNAVAILABLE = 1  # missing, read-only, locked or unreachable

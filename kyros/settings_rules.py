@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 from limits import parse_many
 
-from kyros.identity.rate_limits import DEFAULT_LIMITS
 from kyros.identity.tokens import MIN_SECRET_BYTES
+from kyros.rate_limit_groups import DEFAULT_LIMITS
 
 
 class SettingError(ValueError):

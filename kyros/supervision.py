@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import anyio
 
-from kyros.store.unavailable import is_unavailable
+from kyros.connections.unavailable import is_unavailable
 from kyros.timefmt import iso, now
 
 log = logging.getLogger(__name__)

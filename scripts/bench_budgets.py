@@ -23,8 +23,8 @@ from ulid import ULID
 
 from kyros.bootstrap import Kyros
 from kyros.commands.budgets import DefineBudget
+from kyros.commands.queue import SubmitTask
 from kyros.commands.registry import run_command
-from kyros.commands.submissions import SubmitTask
 from kyros.commands.tasks import CreateTask, create_task
 from kyros.domain.errors import Conflict
 from kyros.ids import new_id, public_id

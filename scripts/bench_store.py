@@ -58,7 +58,7 @@ def command() -> CreateTask:
         task_type="implementation",
         priority="medium",
         assignee_role="implementer",
-        files_to_modify=["kyros/store/application.py"],
+        files_to_modify=["kyros/eventstore/application.py"],
         acceptance_criteria=["tests pass"],
         dependencies=[],
         tags=["bench"],

@@ -9,8 +9,8 @@ from eventsourcing.application import AggregateNotFoundError
 
 from kyros.domain.agent_role import AgentRole, agent_role_id, initial_agent_role
 from kyros.domain.agent_roles import AgentRoleConfig, default_role_config
-from kyros.domain.models import Catalog
-from kyros.store.application import KyrosApplication
+from kyros.domain.model_catalog import Catalog
+from kyros.eventstore.application import KyrosApplication
 
 
 class ChangeAgentRole(msgspec.Struct, frozen=True, kw_only=True):

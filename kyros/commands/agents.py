@@ -13,7 +13,7 @@ from kyros.commands.tasks import load_task
 from kyros.domain.agent import Agent, AgentNotFound
 from kyros.domain.errors import Conflict, InvalidState, TaskNotFound
 from kyros.domain.task import Task
-from kyros.store.application import KyrosApplication
+from kyros.eventstore.application import KyrosApplication
 
 
 class RegisterAgent(msgspec.Struct, frozen=True, kw_only=True):

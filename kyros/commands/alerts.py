@@ -9,9 +9,9 @@ import msgspec
 
 from kyros.commands.loading import Lookup
 from kyros.domain.alert import Alert
+from kyros.domain.alert_errors import AlertNotFound
 from kyros.domain.errors import Conflict
-from kyros.domain.escalation_errors import AlertNotFound
-from kyros.store.application import KyrosApplication
+from kyros.eventstore.application import KyrosApplication
 
 ALERTS: Lookup[Alert] = Lookup("alert", AlertNotFound)
 

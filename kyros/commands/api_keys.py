@@ -11,9 +11,9 @@ from kyros.commands.loading import Lookup
 from kyros.domain.api_key import ApiKey, api_key_id, check_new_key
 from kyros.domain.errors import Conflict
 from kyros.domain.identity_errors import ApiKeyNotFound
+from kyros.eventstore.application import KyrosApplication
 from kyros.identity.api_keys import GeneratedApiKey, generate_api_key
 from kyros.ids import public_id
-from kyros.store.application import KyrosApplication
 
 _PREFIX_DRAWS = 5  # a 32-bit prefix collides rarely; five draws in a row never in practice
 

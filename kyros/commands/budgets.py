@@ -12,8 +12,8 @@ import msgspec
 
 from kyros.commands.spending import budget_book
 from kyros.domain.budget import BudgetBook
-from kyros.domain.escalation_errors import BudgetNotFound
-from kyros.store.application import KyrosApplication
+from kyros.domain.budget_errors import BudgetNotFound
+from kyros.eventstore.application import KyrosApplication
 
 
 class DefineBudget(msgspec.Struct, frozen=True, kw_only=True):

@@ -8,8 +8,8 @@ import msgspec
 from eventsourcing.application import AggregateNotFoundError
 
 from kyros.domain.configuration import CONFIGURATION_ID, Configuration, initial_configuration
-from kyros.domain.models import Catalog
-from kyros.store.application import KyrosApplication
+from kyros.domain.model_catalog import Catalog
+from kyros.eventstore.application import KyrosApplication
 
 
 class ChangeConfiguration(msgspec.Struct, frozen=True, kw_only=True):

@@ -10,7 +10,7 @@ from kyros.domain import escalation_workflow
 from kyros.domain.escalation import Escalation
 from kyros.domain.escalation_errors import EscalationNotFound
 from kyros.domain.task import Task
-from kyros.store.application import KyrosApplication
+from kyros.eventstore.application import KyrosApplication
 
 ESCALATIONS: Lookup[Escalation] = Lookup("esc", EscalationNotFound)
 

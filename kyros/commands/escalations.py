@@ -28,14 +28,14 @@ from kyros.domain.escalation_workflow import (
     overdue_alert,
     premium_confidence,
 )
-from kyros.domain.models import Catalog
+from kyros.domain.model_catalog import Catalog
 from kyros.domain.routing import RoutingPreferences
 from kyros.domain.routing_policies import system_policy
 from kyros.domain.spending import Budgets, Payer
 from kyros.domain.task import Task
 from kyros.domain.task_routing import estimate, task_routing_request
+from kyros.eventstore.application import KyrosApplication
 from kyros.ids import public_id
-from kyros.store.application import KyrosApplication
 
 
 class SubmitEscalation(msgspec.Struct, frozen=True, kw_only=True):

@@ -8,8 +8,8 @@ from eventsourcing.application import AggregateNotFoundError
 from kyros.domain.agent import Agent
 from kyros.domain.holds import Hold
 from kyros.domain.task import Task
+from kyros.eventstore.application import KyrosApplication
 from kyros.ids import parse_id
-from kyros.store.application import KyrosApplication
 
 
 def holding_agent(app: KyrosApplication, task: Task) -> Hold | None:

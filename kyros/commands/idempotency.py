@@ -10,7 +10,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from kyros.domain.errors import Conflict
 from kyros.domain.idempotency import IdempotencyRecord, Verdict
-from kyros.store.application import KyrosApplication
+from kyros.eventstore.application import KyrosApplication
 
 
 class ClaimKey(msgspec.Struct, frozen=True, kw_only=True):
@@ -28,7 +28,7 @@ class RecordAnswer(msgspec.Struct, frozen=True, kw_only=True):
 
 def claim_key(app: KyrosApplication, cmd: ClaimKey) -> tuple[Verdict, IdempotencyRecord]:
     """The verdict, and the record; for "run" the record holds an unsaved claim that is to
-    ride along with the command's save (`kyros.store.riders`)."""
+    ride along with the command's save (`kyros.eventstore.riders`)."""
     record_id = IdempotencyRecord.create_id(cmd.scope)
     try:
         record: IdempotencyRecord = app.repository.get(record_id)

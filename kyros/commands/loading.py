@@ -10,8 +10,8 @@ from typing import Any, Generic, TypeVar
 from eventsourcing.application import AggregateNotFoundError
 
 from kyros.domain.configuration import CONFIGURATION_ID, with_defaults
+from kyros.eventstore.application import KyrosApplication
 from kyros.ids import parse_id
-from kyros.store.application import KyrosApplication
 
 A = TypeVar("A")
 

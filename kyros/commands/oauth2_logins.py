@@ -19,9 +19,9 @@ from kyros.domain.external_identity import (
 )
 from kyros.domain.identity_errors import UsernameTaken
 from kyros.domain.user import User, Username
+from kyros.eventstore.application import KyrosApplication
 from kyros.identity.oauth2_claims import ExternalIdentity
 from kyros.identity.passwords import hash_password
-from kyros.store.application import KyrosApplication
 
 
 class LogInWithProvider(msgspec.Struct, frozen=True, kw_only=True):

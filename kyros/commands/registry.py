@@ -20,17 +20,17 @@ from kyros.commands import (
     configuration,
     escalations,
     oauth2_logins,
-    reports,
     sessions,
-    submissions,
     tasks,
     users,
     webhooks,
 )
+from kyros.commands import queue as submissions
+from kyros.commands import submissions as reports
 from kyros.commands.conflicts import Policy, once, rerun, take_turns
 from kyros.domain.identity_errors import Unauthorized
-from kyros.domain.models import Catalog
-from kyros.store.application import KyrosApplication
+from kyros.domain.model_catalog import Catalog
+from kyros.eventstore.application import KyrosApplication
 
 
 @dataclass(frozen=True)

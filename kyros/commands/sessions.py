@@ -19,9 +19,9 @@ from kyros.domain.identity_errors import (
 )
 from kyros.domain.token_family import TokenFamily
 from kyros.domain.user import User, normalise_username
+from kyros.eventstore.application import KyrosApplication
 from kyros.identity.passwords import verify_dummy, verify_password
 from kyros.ids import public_id
-from kyros.store.application import KyrosApplication
 
 _FAILURE_RETRIES = 3
 

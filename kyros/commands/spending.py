@@ -16,8 +16,8 @@ from kyros.domain.budget import BUDGET_BOOK_ID, BudgetBook, BudgetSpec
 from kyros.domain.budget_ledger import BudgetLedger, ledger_id, period_start
 from kyros.domain.spending import Budgets, Payer, applicable, held_ledgers
 from kyros.domain.task import Task
+from kyros.eventstore.application import KyrosApplication
 from kyros.ids import new_id
-from kyros.store.application import KyrosApplication
 
 
 def budget_book(app: KyrosApplication) -> BudgetBook | None:

@@ -1,219 +1,164 @@
-"""Submission commands: submit a task to a role, release waiting or approved work."""
+"""What agents report on work they hold (progress, completion, failure), and lease expiry."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 import msgspec
-from eventsourcing.domain import Aggregate
-from ulid import ULID
 
 from kyros.commands import spending
-from kyros.commands.agent_roles import role_config
-from kyros.commands.escalations import Opened, open_escalation
+from kyros.commands.agents import load_agent
+from kyros.commands.escalation_links import complete_escalation
+from kyros.commands.holds import holding_agent
 from kyros.commands.loading import load_settings
 from kyros.commands.tasks import load_task
-from kyros.domain.agent import AgentUnavailable
-from kyros.domain.agent_roles import AgentRoleConfig, check_constraints
-from kyros.domain.errors import DomainError, InvalidState
-from kyros.domain.escalation_workflow import OpenEscalation
-from kyros.domain.models import Catalog
-from kyros.domain.routing import RoutingDecision, RoutingPolicy, RoutingPreferences
-from kyros.domain.routing_errors import InvalidConfiguration, ModelNotFound
-from kyros.domain.routing_policies import role_policy
+from kyros.domain.budget_errors import BudgetExhausted
+from kyros.domain.errors import DomainError
+from kyros.domain.holds import Hold, check_holds
+from kyros.domain.model_catalog import Catalog, Usage, price
+from kyros.domain.routing_errors import ModelNotFound
 from kyros.domain.spending import Budgets, Payer
 from kyros.domain.task import Task
-from kyros.domain.task_routing import route_submission
-from kyros.store.application import KyrosApplication
-
-_SUBMITTABLE = ("pending", "failed")
+from kyros.domain.task_routing import estimate
+from kyros.eventstore.application import KyrosApplication
 
 
-class SubmitTask(msgspec.Struct, frozen=True, kw_only=True):
-    """`live_agents` is read before the command; it matters only when `immediate` is set.
-    `escalation_id` names the escalation opened if routing chooses the premium model."""
+class ReportProgress(msgspec.Struct, frozen=True, kw_only=True):
+    submission_id: str
+    task_id: str
+    actor: str
+    completed_steps: int
+    total_steps: int
+    current_step: str | None = None
+
+
+class UsageReport(msgspec.Struct, frozen=True, kw_only=True):
+    """Tokens of the whole attempt; `cached_tokens` is the part of the input read from cache."""
+
+    model: str
+    input_tokens: int
+    output_tokens: int
+    cached_tokens: int = 0
+    response_seconds: float | None = None
+
+
+class CompleteSubmission(msgspec.Struct, frozen=True, kw_only=True):
+    submission_id: str
+    task_id: str
+    actor: str
+    results: dict[str, Any]
+    usage: UsageReport
+    feedback: str | None = None
+
+
+class FailSubmission(msgspec.Struct, frozen=True, kw_only=True):
+    """A retryable failure goes back to the queue on the fallback model, `max_retries` times,
+    if the budgets can take the retry's estimate."""
 
     submission_id: str
-    escalation_id: UUID = msgspec.field(default_factory=lambda: ULID().to_uuid())
     task_id: str
-    role: str
     actor: str
-    now: datetime
-    context: dict[str, Any] = {}
-    preferences: dict[str, Any] = {}
-    model: str | None = None
-    cost_sensitive: bool = False
-    quality_critical: bool = False
-    immediate: bool = False
-    live_agents: int = 0
+    error: str
+    retryable: bool
+    max_retries: int
+    now: datetime = msgspec.field(default_factory=lambda: datetime.now(UTC))
 
 
-class ReleaseWaitingTask(msgspec.Struct, frozen=True, kw_only=True):
+class ExpireLease(msgspec.Struct, frozen=True, kw_only=True):
+    submission_id: str
     task_id: str
+    agent_id: str
+    now: datetime
+    lease: timedelta
 
 
-class Submitted(msgspec.Struct, frozen=True, kw_only=True):
-    status: str
-    model: str
-    estimated_cost: Decimal
-    estimated_duration: int
-    position: int
-    escalation: Opened | None = None
+def _held(app: KyrosApplication, task_id: str, submission_id: str, actor: str) -> tuple[Task, Hold]:
+    task = load_task(app, task_id)
+    return task, check_holds(holding_agent(app, task), actor, submission_id)
 
 
-def submit_task(app: KyrosApplication, catalog: Catalog, cmd: SubmitTask) -> Submitted:
-    """Premium work opens an escalation (which the rules may approve at once); other work
-    reserves its estimate on the budgets that apply (BudgetExhausted from a hard one)."""
-    role = role_config(app, cmd.role)
-    task = load_task(app, cmd.task_id)
-    _check_accepts(role, task, catalog, cmd)
-    policy = role_policy(catalog, load_settings(app)["models"], role)
-    budgets = spending.load_budgets(app, cmd.now, Payer(cmd.role, cmd.actor), role.available_models)
-    decision = _route(budgets, policy, role, task, cmd)
-    _submit(app, task, role, decision, cmd)
-    opened, changed = _dispatch(app, catalog, task, role, decision, cmd, budgets)
-    position = app.save_all(task, *changed, *budgets.changed())
-    return _submitted(task, decision, position, opened)
-
-
-def _route(
-    budgets: Budgets, policy: RoutingPolicy, role: AgentRoleConfig, task: Task, cmd: SubmitTask
-) -> RoutingDecision:
-    """An approved escalation's model, if the role may use it, runs without asking again;
-    premium work is held to what the hard budgets have left for the escalation model."""
-    left = budgets.hard_remaining(Payer(cmd.role, cmd.actor), policy.escalation_model)
-    preapproved = task.preapproved_model()
-    usable = preapproved if preapproved in role.available_models else None
-    preferences = RoutingPreferences(cmd.cost_sensitive, cmd.quality_critical, cmd.model or usable)
-    return route_submission(
-        task, policy, preferences, preapproved=usable, hard_left=left, now=cmd.now
-    )
-
-
-def _submit(
-    app: KyrosApplication,
-    task: Task,
-    role: AgentRoleConfig,
-    decision: RoutingDecision,
-    cmd: SubmitTask,
-) -> None:
-    if task.assignee_role is None:
-        task.update({"assignee_role": cmd.role}, actor=cmd.actor)
-    task.submit(**_submission(cmd, role, decision), waiting_on=_unfinished_dependencies(app, task))
-    if cmd.immediate and cmd.live_agents == 0:
-        raise AgentUnavailable(f"No {cmd.role} agent is connected", field="immediate")
-
-
-def _dispatch(
-    app: KyrosApplication,
-    catalog: Catalog,
-    task: Task,
-    role: AgentRoleConfig,
-    decision: RoutingDecision,
-    cmd: SubmitTask,
-    budgets: Budgets,
-) -> tuple[Opened | None, list[Aggregate]]:
-    """Premium work opens an escalation; other work reserves its estimate. Nothing more while
-    an escalation of the task is still pending."""
-    if task.escalation_pending():
-        return None, []
-    if not decision.premium:
-        model, amount = decision.selected_model, decision.estimated_cost
-        budgets.reserve(task, model=model, amount=amount, actor=cmd.actor)
-        return None, []
-    return open_escalation(app, catalog, task, _premium(role, task, decision, cmd), budgets)
-
-
-def _premium(
-    role: AgentRoleConfig, task: Task, decision: RoutingDecision, cmd: SubmitTask
-) -> OpenEscalation:
-    """The escalation opened because routing chose the premium model."""
-    return OpenEscalation(
-        escalation_id=cmd.escalation_id,
-        original=role.default_model,
-        target=decision.selected_model,
-        reason=f"Routing selected the premium model: {decision.reasoning.summary}",
-        context=cmd.context,
-        estimate=decision.estimated_cost,
-        priority=task.priority,
-        confidence=decision.confidence_score,
+def report_progress(app: KyrosApplication, cmd: ReportProgress) -> int:
+    task, _ = _held(app, cmd.task_id, cmd.submission_id, cmd.actor)
+    task.report_progress(
+        completed_steps=cmd.completed_steps,
+        total_steps=cmd.total_steps,
+        current_step=cmd.current_step,
         actor=cmd.actor,
-        now=cmd.now,
     )
+    return app.save_all(task)
 
 
-def _submitted(
-    task: Task, decision: RoutingDecision, position: int, opened: Opened | None
-) -> Submitted:
-    return Submitted(
-        status=task.status,
-        model=(task.submission or {}).get("model", decision.selected_model),
-        estimated_cost=decision.estimated_cost,
-        estimated_duration=decision.estimated_duration,
-        position=position,
-        escalation=opened,
-    )
+def complete_submission(app: KyrosApplication, catalog: Catalog, cmd: CompleteSubmission) -> int:
+    """The cost is priced here, once, recorded with the prices it used, and settled against
+    the budgets that held the estimate (and the escalation that approved the model)."""
+    task, hold = _held(app, cmd.task_id, cmd.submission_id, cmd.actor)
+    usage = _priced(catalog, cmd.usage)
+    task.complete(results=cmd.results, feedback=cmd.feedback, usage=usage, actor=cmd.actor)
+    hold.agent.release(submission_id=cmd.submission_id, reason="completed", actor=cmd.actor)
+    cost = usage["cost"]
+    changed = spending.settle(app, task, actual=cost, actor=cmd.actor)
+    changed += complete_escalation(app, task, cost, result_summary(cmd.results, cmd.usage.model))
+    return app.save_all(task, hold.agent, *changed)
 
 
-def _submission(
-    cmd: SubmitTask, role: AgentRoleConfig, decision: RoutingDecision
-) -> dict[str, Any]:
-    """What Task.submit records; the agent gets the role's sampling preferences, overridden
-    by the submitter's."""
+def result_summary(results: dict[str, Any], model: str) -> str:
+    summary = results.get("summary")
+    if isinstance(summary, str) and summary.strip():
+        return summary.strip()[:500]
+    return f"Task completed successfully with {model}"
+
+
+def _priced(catalog: Catalog, report: UsageReport) -> dict[str, Any]:
+    if report.model not in catalog.names():
+        raise ModelNotFound(report.model, field="usage.model")
+    pricing = catalog.get(report.model).pricing
+    try:
+        usage = Usage(report.input_tokens, report.output_tokens, report.cached_tokens)
+    except ValueError as refused:
+        raise DomainError(str(refused), field="usage.cached_tokens") from None
     return {
-        "submission_id": cmd.submission_id,
-        "role": cmd.role,
-        "model": decision.selected_model,
-        "premium": decision.premium,
-        "estimated_cost": decision.estimated_cost,
-        "estimated_duration": decision.estimated_duration,
-        "actor": cmd.actor,
-        "context": cmd.context,
-        "preferences": {**msgspec.structs.asdict(role.preferences), **cmd.preferences},
+        **msgspec.structs.asdict(report),
+        "cost": price(usage, pricing),
+        "pricing": msgspec.structs.asdict(pricing),
     }
 
 
-def _check_accepts(role: AgentRoleConfig, task: Task, catalog: Catalog, cmd: SubmitTask) -> None:
-    """Before any routing: the role is enabled and may do this task with this model."""
-    if not role.enabled:
-        raise AgentUnavailable(f"The {role.role} role is disabled", field="role")
-    task.check_not_finished("be submitted")
-    if task.status not in _SUBMITTABLE:
-        issue = f"A {task.status} task was already submitted; only pending or failed tasks can be"
-        raise InvalidState(issue, field="status")
-    if task.assignee_role not in (None, cmd.role):
-        issue = f"The task is assigned to the {task.assignee_role} role; change assignee_role first"
-        raise DomainError(issue, field="role")
-    check_constraints(role, task.files_to_modify)
-    if cmd.model is not None and cmd.model not in role.available_models:
-        if cmd.model not in catalog.names():
-            raise ModelNotFound(cmd.model, field="preferences.model")
-        issue = f"{cmd.model!r} is not one of the {role.role} role's available models"
-        raise InvalidConfiguration(issue, field="preferences.model")
+def fail_submission(app: KyrosApplication, catalog: Catalog, cmd: FailSubmission) -> int:
+    task, hold = _held(app, cmd.task_id, cmd.submission_id, cmd.actor)
+    task.fail(error=cmd.error, actor=cmd.actor)
+    hold.agent.release(submission_id=cmd.submission_id, reason="failed", actor=cmd.actor)
+    fallback = load_settings(app)["models"]["fallback_model"]
+    budgets = spending.load_budgets(app, cmd.now, Payer.of(task, cmd.actor), [fallback], task)
+    budgets.release(task, reason="failed", actor=cmd.actor)
+    retries = task.submission["retries"] if task.submission else cmd.max_retries
+    if cmd.retryable and retries < cmd.max_retries and catalog.is_usable(fallback):
+        _retry(budgets, catalog, task, fallback, cmd)
+    return app.save_all(task, hold.agent, *budgets.changed())
 
 
-def _unfinished_dependencies(app: KyrosApplication, task: Task) -> list[str]:
-    """Dependencies not yet completed; a cancelled one could never finish, so it refuses."""
-    waiting = []
-    for dependency in task.dependencies:
-        status = load_task(app, dependency).status
-        if status == "cancelled":
-            raise InvalidState(f"Dependency {dependency} is cancelled", field="dependencies")
-        if status != "completed":
-            waiting.append(dependency)
-    return waiting
+def _retry(
+    budgets: Budgets, catalog: Catalog, task: Task, fallback: str, cmd: FailSubmission
+) -> None:
+    """No retry when a hard budget cannot take its estimate: the task stays failed."""
+    amount = estimate(task, catalog, fallback, cmd.now)
+    try:
+        budgets.reserve(task, model=fallback, amount=amount, actor=cmd.actor)
+    except BudgetExhausted:
+        return
+    task.requeue(model=fallback, reason="retry", actor=cmd.actor)
 
 
-def release_waiting_task(app: KyrosApplication, cmd: ReleaseWaitingTask) -> int:
-    """Called by the scheduler for each waiting task; a no-op (0) unless every dependency
-    is completed in the log itself, so acting on a lagging read model is harmless."""
+def expire_lease(app: KyrosApplication, cmd: ExpireLease) -> int:
+    """Requeues work whose agent has not been seen for a lease; 0 if it was seen since.
+
+    The agent is saved too, so a heartbeat racing with this conflicts instead of being lost.
+    """
+    agent = load_agent(app, cmd.agent_id)
+    if not agent.lease_expired(cmd.now, cmd.lease):
+        return 0
     task = load_task(app, cmd.task_id)
-    if task.status != "waiting":
-        return 0
-    if any(load_task(app, d).status != "completed" for d in task.dependencies):
-        return 0
-    task.release_waiting(actor="system")
-    return app.save_all(task)
+    if task.is_held_by(cmd.submission_id, cmd.agent_id) and task.submission is not None:
+        task.requeue(model=task.submission["model"], reason="lease_expired", actor="system")
+    agent.release(submission_id=cmd.submission_id, reason="lease_expired", actor="system")
+    return app.save_all(task, agent)

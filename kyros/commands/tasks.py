@@ -17,8 +17,8 @@ from kyros.domain.dependencies import check_no_cycle
 from kyros.domain.errors import DomainError, TaskNotFound
 from kyros.domain.holds import check_agent_update, released
 from kyros.domain.task import Task
+from kyros.eventstore.application import KyrosApplication
 from kyros.ids import public_id
-from kyros.store.application import KyrosApplication
 
 
 class CreateTask(msgspec.Struct, frozen=True, kw_only=True):

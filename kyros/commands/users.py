@@ -19,8 +19,8 @@ from kyros.domain.user import (
     normalise_username,
     username_id,
 )
+from kyros.eventstore.application import KyrosApplication
 from kyros.identity.passwords import hash_password
-from kyros.store.application import KyrosApplication
 
 
 class CreateUser(msgspec.Struct, frozen=True, kw_only=True):

@@ -10,7 +10,7 @@ import msgspec
 
 from kyros.commands.loading import Lookup
 from kyros.domain.webhook import Webhook, WebhookNotFound, check_events
-from kyros.store.application import KyrosApplication
+from kyros.eventstore.application import KyrosApplication
 
 
 class CreateWebhook(msgspec.Struct, frozen=True, kw_only=True):

@@ -10,7 +10,7 @@ import msgspec
 from eventsourcing.domain import Aggregate, event
 
 from kyros.domain.agent_roles import AgentRoleConfig, default_role_config, validate_role_update
-from kyros.domain.models import Catalog
+from kyros.domain.model_catalog import Catalog
 
 
 def agent_role_id(role: str) -> UUID:

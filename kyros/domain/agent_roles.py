@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 
-from kyros.domain.models import DEFAULT_MODEL, ESCALATION_MODEL, Catalog
+from kyros.domain.model_catalog import DEFAULT_MODEL, ESCALATION_MODEL, Catalog
 from kyros.domain.routing import EscalationRules
 from kyros.domain.routing_errors import ConstraintViolated, InvalidConfiguration, RoleNotFound
 from kyros.domain.vocabulary import ROLES, Role

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from kyros.domain.escalation_errors import AlertClosed
+from kyros.domain.alert_errors import AlertClosed
 
 ALERT_TYPES = ("cost_overrun", "budget_threshold", "escalation_pending", "projection_failed")
 SEVERITIES = ("info", "warning", "error", "critical")

@@ -13,8 +13,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
+from kyros.domain.budget_errors import BudgetNotFound
 from kyros.domain.errors import DomainError
-from kyros.domain.escalation_errors import BudgetNotFound
 
 BUDGET_BOOK_ID: UUID = uuid5(NAMESPACE_URL, "kyros:budgets")
 PERIODS = ("daily", "weekly", "monthly")

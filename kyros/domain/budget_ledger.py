@@ -15,8 +15,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from kyros.domain.budget import BudgetSpec
+from kyros.domain.budget_errors import BudgetExhausted
 from kyros.domain.errors import InvalidState
-from kyros.domain.escalation_errors import BudgetExhausted
 
 _ZERO = Decimal(0)
 

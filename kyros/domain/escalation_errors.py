@@ -1,8 +1,6 @@
-"""Refusals of the escalation workflow, budgets and alerts."""
+"""Refusals of the escalation workflow."""
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 from kyros.domain.errors import DomainError, NotFound
 from kyros.domain.identity_errors import Forbidden
@@ -51,35 +49,3 @@ class EscalationRejected(DomainError):
 
     code = "ESCALATION_REJECTED"
     status = 400
-
-
-class BudgetExhausted(DomainError):
-    """Dispatching the work would take a hard budget past its limit."""
-
-    code = "BUDGET_EXCEEDED"
-    status = 409
-
-    def __init__(self, name: str, remaining: Decimal, needed: Decimal) -> None:
-        super().__init__(
-            f"Budget {name!r} has {remaining} USD left this period; this work needs {needed}",
-            field="estimated_cost",
-        )
-        self.name = name
-
-
-class BudgetNotFound(NotFound):
-    def __init__(self, budget_id: str) -> None:
-        super().__init__(f"Budget {budget_id} does not exist", field="budget_id")
-
-
-class AlertNotFound(NotFound):
-    def __init__(self, alert_id: str) -> None:
-        super().__init__(f"Alert {alert_id} does not exist", field="alert_id")
-
-
-class AlertClosed(DomainError):
-    code = "INVALID_STATE"
-    status = 409
-
-    def __init__(self, status: str, action: str) -> None:
-        super().__init__(f"A {status} alert cannot be {action}", field="status")

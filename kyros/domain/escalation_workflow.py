@@ -12,11 +12,12 @@ from uuid import UUID
 import msgspec
 
 from kyros.domain.alert import Alert
+from kyros.domain.budget_errors import BudgetExhausted
 from kyros.domain.errors import DomainError
 from kyros.domain.escalation import Escalation, EscalationDay
-from kyros.domain.escalation_errors import BudgetExhausted, EscalationRejected
+from kyros.domain.escalation_errors import EscalationRejected
 from kyros.domain.escalation_rules import EscalationFacts, RuleOutcome, decide_automatically
-from kyros.domain.models import Catalog
+from kyros.domain.model_catalog import Catalog
 from kyros.domain.routing import RoutingPolicy, RoutingRequest, select_model
 from kyros.domain.routing_errors import ModelNotFound, ModelUnavailable
 from kyros.domain.spending import Budgets, Payer

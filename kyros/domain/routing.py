@@ -23,7 +23,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from kyros.domain.models import Catalog, Usage, price
+from kyros.domain.model_catalog import Catalog, Usage, price
 from kyros.domain.routing_errors import (
     BudgetExceeded,
     InvalidConfiguration,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from kyros.domain.agent_roles import AgentRoleConfig
-from kyros.domain.models import Catalog
+from kyros.domain.model_catalog import Catalog
 from kyros.domain.routing import EscalationRules, RoutingPolicy
 from kyros.domain.routing_errors import InvalidConfiguration
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import msgspec
 
 from kyros.domain.escalation_errors import EscalationRejected
-from kyros.domain.models import Catalog, price
+from kyros.domain.model_catalog import Catalog, price
 from kyros.domain.routing import (
     ComplexityIndicators,
     RoutingContext,

@@ -9,7 +9,7 @@ from eventsourcing.domain import Aggregate, event
 
 from kyros.domain.errors import DomainError, InvalidState
 from kyros.domain.identity_errors import AccountDisabled, AccountLocked, ProviderAlreadyLinked
-from kyros.identity.roles import Role
+from kyros.domain.permissions import Role
 from kyros.ids import public_id
 
 USER_ROLES: tuple[str, ...] = tuple(role.value for role in Role)

@@ -14,10 +14,10 @@ import anyio
 import msgspec
 from anyio.abc import TaskGroup
 
-from kyros.fanout.catalog import publish
+from kyros.cluster.signals import Pulse
+from kyros.eventstore.application import KyrosApplication
+from kyros.fanout.event_types import publish
 from kyros.fanout.subscriber import Frame, Subscriber
-from kyros.store.application import KyrosApplication
-from kyros.store.signals import Pulse
 from kyros.supervision import WorkerState, supervise
 
 _encoder = msgspec.json.Encoder(decimal_format="number")

@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 
 from kyros.domain.text import UNSTORABLE_ISSUE, unstorable_field
-from kyros.fanout.catalog import WS_TYPES
+from kyros.fanout.event_types import WS_TYPES
 from kyros.ids import parse_id
 from kyros.timefmt import iso, now
 

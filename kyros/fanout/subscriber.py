@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import anyio
 
-from kyros.store.signals import Pulse
+from kyros.cluster.signals import Pulse
 
 
 @dataclass(frozen=True, slots=True)

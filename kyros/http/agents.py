@@ -1,184 +1,182 @@
-"""The Agent Coordination API: submit, status and configuration per role, and
-/v1/configuration/agents/{role} from the Configuration API."""
+"""The agent worker protocol (a Kyros extension): register, heartbeat and long-poll claims."""
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any
 
-import msgspec
-from litestar import Controller, Request, Response, get, post, put
+import anyio
+from litestar import Controller, Request, Response, post
+from litestar.params import Parameter
+from ulid import ULID
 
 from kyros.bootstrap import Kyros
-from kyros.commands.agent_roles import ChangeAgentRole
-from kyros.commands.escalations import Opened
-from kyros.commands.submissions import SubmitTask
-from kyros.domain.agent_roles import AgentRoleConfig, default_role_config
-from kyros.domain.identity_errors import Forbidden
-from kyros.http.auth import Principal, requires
+from kyros.commands.agents import (
+    AT_CAPACITY,
+    Claimed,
+    ClaimWork,
+    Heartbeat,
+    RegisterAgent,
+    agent_of,
+)
+from kyros.commands.registry import run_command
+from kyros.http.auth import requires
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
-from kyros.http.idempotency import IDEMPOTENT
-from kyros.http.json_patch import json_patch
-from kyros.http.schemas.agents import SubmitRequest
-from kyros.http.schemas.bounds import check_json
-from kyros.ids import new_id
-from kyros.queries.agent_roles import get_role_config
-from kyros.queries.agents import live_agents, role_status
+from kyros.http.schemas.agents import RegisterAgentRequest
+from kyros.ids import public_id
+from kyros.queries.agents import get_agent
+from kyros.queries.queue import claim_candidates
+from kyros.queries.tasks import get_task
 from kyros.timefmt import iso, now
 
-_ANSWER = {"queued": "accepted", "awaiting_approval": "awaiting_approval", "waiting": "waiting"}
-
-
-def _escalation(opened: Opened | None) -> dict[str, Any] | None:
-    """Premium work opens an escalation: `approval_required` says whether it waits for one."""
-    if opened is None:
-        return None
-    return {
-        "escalation_id": opened.escalation_id,
-        "status": opened.status,
-        "approval_required": opened.approval_required,
-        "rule": opened.explanation,
-    }
+MIN_INTERVAL = 0.1  # seconds between two looks at the queue for one waiting claim
+RECHECK = 0.5  # a wake-up from another process may come before its read model moved
+CANDIDATES = 10
 
 
 class AgentController(Controller):
     path = "/agents"
-    tags = ["Agents"]
+    tags = ["Agent workers"]
+    guards = [requires("claim_work")]
 
-    @post(
-        "/{role:str}/submit",
-        operation_id="SubmitTaskToAgent",
-        status_code=202,
-        guards=[requires("submit_task")],
-        opt=IDEMPOTENT,
-    )
-    async def submit(
+    @post("/register", operation_id="RegisterAgent", status_code=201)
+    async def register(
         self,
         request: Request[Any, Any, Any],
-        role: str,
-        data: SubmitRequest,
+        data: RegisterAgentRequest,
         kyros: Kyros,
         actor: str,
-        principal: Principal,
     ) -> Response[bytes]:
-        """Routes the task to a model and queues it for the role (202: agents pick it up).
-        `agent_id` stays null until an agent claims the submission."""
-        default_role_config(role)
-        command = await _submit_command(kyros, role, data, actor, principal)
-        result = await kyros.execute(command)
-        answer = {
-            "submission_id": command.submission_id,
-            "task_id": data.task_id,
-            "role": role,
-            "agent_id": None,
-            "status": _ANSWER[result.status],
-            "estimated_duration": result.estimated_duration,
-            "estimated_cost": result.estimated_cost,
-            "model_assigned": result.model,
-            "submitted_at": iso(command.now),
-            "escalation": _escalation(result.escalation),
-        }
-        return ok(request, answer, status=202)
-
-    @get("/{role:str}/status", operation_id="GetAgentStatus", guards=[requires("read_agents")])
-    async def status(
-        self, request: Request[Any, Any, Any], role: str, kyros: Kyros
-    ) -> Response[bytes]:
-        default_role_config(role)
-        lease = timedelta(seconds=kyros.settings.agent_lease_seconds)
-        return ok(request, await in_thread(role_status, kyros.db, role, now(), lease))
-
-    @get(
-        "/{role:str}/configuration",
-        operation_id="GetAgentConfiguration",
-        guards=[requires("read_agents")],
-    )
-    async def get_configuration(
-        self, request: Request[Any, Any, Any], role: str, kyros: Kyros
-    ) -> Response[bytes]:
-        config = await in_thread(get_role_config, kyros.db, role)
-        return ok(request, agent_view(config))
-
-    @put(
-        "/{role:str}/configuration",
-        operation_id="UpdateAgentConfiguration",
-        guards=[requires("manage_agents")],
-    )
-    async def update_configuration(
-        self, request: Request[Any, Any, Any], role: str, kyros: Kyros, actor: str
-    ) -> Response[bytes]:
-        """Partial: nested objects merge key by key; the whole update is validated first."""
-        default_role_config(role)
-        command = ChangeAgentRole(role=role, actor=actor, patch=json_patch(await request.body()))
+        """An agent of one role, owned by the caller; it may hold `capacity` submissions."""
+        agent_id = ULID().to_uuid()
+        command = RegisterAgent(
+            agent_id=agent_id,
+            role=data.role,
+            capacity=data.capacity,
+            name=data.name,
+            at=now(),
+            actor=actor,
+        )
         await kyros.execute(command)
-        return ok(request, agent_view(await in_thread(get_role_config, kyros.db, role)))
-
-
-class AgentRoleConfigurationController(Controller):
-    path = "/configuration/agents"
-    tags = ["Configuration"]
-
-    @get(
-        "/{role:str}",
-        operation_id="GetAgentRoleConfiguration",
-        guards=[requires("read_configuration")],
-    )
-    async def get_role(
-        self, request: Request[Any, Any, Any], role: str, kyros: Kyros
-    ) -> Response[bytes]:
-        config = await in_thread(get_role_config, kyros.db, role)
-        view = {
-            "role": config.role,
-            "enabled": config.enabled,
-            "default_model": config.default_model,
-            "capabilities": list(config.capabilities),
-            "constraints": msgspec.to_builtins(config.constraints),
-            "preferences": msgspec.to_builtins(config.preferences),
+        lease = kyros.settings.agent_lease_seconds
+        answer = {
+            "agent_id": public_id("agent", agent_id),
+            "role": data.role,
+            "capacity": data.capacity,
+            "lease_seconds": _number(lease),
+            "heartbeat_interval_seconds": _number(round(lease / 3, 2)),
         }
-        return ok(request, view)
+        return ok(request, answer, status=201)
+
+    @post("/{agent_id:str}/heartbeat", operation_id="AgentHeartbeat", status_code=200)
+    async def heartbeat(
+        self, request: Request[Any, Any, Any], agent_id: str, kyros: Kyros, actor: str
+    ) -> Response[bytes]:
+        """Extends the lease of everything the agent holds; `leases` lists it. Work missing
+        from `leases` is no longer this agent's: stop it (its reports would be refused)."""
+        command = Heartbeat(agent_id=agent_id, at=now(), actor=actor)
+        _, held = await kyros.execute(command)
+        return ok(request, {"agent_id": agent_id, "leases": held})
+
+    @post("/{agent_id:str}/claim", operation_id="ClaimWork", status_code=200)
+    async def claim(
+        self,
+        request: Request[Any, Any, Any],
+        agent_id: str,
+        kyros: Kyros,
+        actor: str,
+        wait: int = Parameter(default=20, ge=0, le=60, description="Seconds to long-poll"),
+    ) -> Response[bytes]:
+        """The next queued submission of the agent's role, or `{"submission": null}` after
+        `wait` seconds (at once when the agent is at capacity)."""
+        await in_thread(agent_of, kyros.app, agent_id, actor)
+        claimed = await _unless_disconnected(request, _long_poll(kyros, agent_id, actor, wait))
+        if claimed is None:
+            return ok(request, {"submission": None})
+        await kyros.read_your_writes(claimed.position)
+        task = await in_thread(get_task, kyros.db, claimed.task_id)
+        submission = {
+            "submission_id": claimed.submission_id,
+            "task_id": claimed.task_id,
+            "role": claimed.role,
+            "model": claimed.model,
+            "lease_expires_at": iso(claimed.lease_expires_at),
+            "task": task,
+            "context": claimed.context,
+            "preferences": claimed.preferences,
+        }
+        return ok(request, {"submission": submission})
 
 
-def agent_view(config: AgentRoleConfig) -> dict[str, Any]:
-    """The spec's "Get Agent Configuration" shape, plus `enabled`."""
-    return {
-        "role": config.role,
-        "enabled": config.enabled,
-        "default_model": config.default_model,
-        "available_models": list(config.available_models),
-        "capabilities": list(config.capabilities),
-        "preferences": msgspec.to_builtins(config.preferences),
-        "constraints": msgspec.to_builtins(config.constraints),
-        "escalation_rules": msgspec.to_builtins(config.escalation_rules),
-    }
+async def _unless_disconnected(
+    request: Request[Any, Any, Any], poll: Coroutine[Any, Any, Claimed | None]
+) -> Claimed | None:
+    """Stops waiting when the client hangs up, so no work is claimed for a gone agent."""
+    outcome: list[Claimed | None] = [None]
+    async with anyio.create_task_group() as tg:
+
+        async def watch() -> None:
+            while (await request.receive())["type"] != "http.disconnect":
+                pass
+            tg.cancel_scope.cancel()
+
+        async def run() -> None:
+            outcome[0] = await poll
+            tg.cancel_scope.cancel()
+
+        tg.start_soon(watch)
+        tg.start_soon(run)
+    return outcome[0]
 
 
-async def _submit_command(
-    kyros: Kyros, role: str, data: SubmitRequest, actor: str, principal: Principal
-) -> SubmitTask:
-    preferences = data.preferences
-    if preferences.model is not None and "select_model" not in principal.permissions:
-        raise Forbidden("Choosing a model requires the select_model permission", field="model")
-    check_json(data.context, "context")
-    moment = now()
-    lease = timedelta(seconds=kyros.settings.agent_lease_seconds)
-    live = await in_thread(live_agents, kyros.db, role, moment, lease) if data.immediate else 0
-    sampling = {
-        name: getattr(preferences, name)
-        for name in ("temperature", "max_tokens", "timeout")
-        if getattr(preferences, name) is not None
-    }
-    return SubmitTask(
-        submission_id=new_id("sub"),
-        task_id=data.task_id,
-        role=role,
+async def _long_poll(kyros: Kyros, agent_id: str, actor: str, wait: int) -> Claimed | None:
+    """Looks at the queue, then sleeps until the log moves (here or, through LISTEN, in
+    another process) or RECHECK passes; never more often than every MIN_INTERVAL."""
+    deadline = anyio.current_time() + wait
+    while True:
+        tickets = (kyros.appended.ticket(), kyros.projections.progressed.ticket())
+        looked = anyio.current_time()
+        result = await in_thread(_claim_next, kyros, agent_id, actor)
+        if isinstance(result, Claimed):
+            return result
+        remaining = deadline - anyio.current_time()
+        if result == AT_CAPACITY or remaining <= 0:
+            return None
+        await _either(*tickets, timeout=min(remaining, RECHECK))
+        pause = min(MIN_INTERVAL - (anyio.current_time() - looked), deadline - anyio.current_time())
+        if pause > 0:
+            await anyio.sleep(pause)
+
+
+def _claim_next(kyros: Kyros, agent_id: str, actor: str) -> Claimed | str | None:
+    """The agent's command decides, capacity first; the queue only proposes candidates."""
+    row = get_agent(kyros.db, agent_id)
+    if row is None:
+        return None  # registered, but not yet in the read model
+    command = ClaimWork(
+        agent_id=agent_id,
+        at=now(),
         actor=actor,
-        now=moment,
-        context=data.context,
-        preferences=sampling,
-        model=preferences.model,
-        cost_sensitive=preferences.cost_sensitive,
-        quality_critical=preferences.quality_critical,
-        immediate=data.immediate,
-        live_agents=live,
+        lease=timedelta(seconds=kyros.settings.agent_lease_seconds),
+        candidates=claim_candidates(kyros.db, row["role"], CANDIDATES),
     )
+    result: Claimed | str | None = run_command(kyros.app, kyros.catalog, command)
+    return result
+
+
+async def _either(first: anyio.Event, second: anyio.Event, *, timeout: float) -> None:
+    with anyio.move_on_after(timeout):
+        async with anyio.create_task_group() as tg:
+
+            async def wake(event: anyio.Event) -> None:
+                await event.wait()
+                tg.cancel_scope.cancel()
+
+            tg.start_soon(wake, first)
+            tg.start_soon(wake, second)
+
+
+def _number(seconds: float) -> int | float:
+    return int(seconds) if float(seconds).is_integer() else seconds

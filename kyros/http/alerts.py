@@ -10,7 +10,7 @@ from litestar.params import Parameter, QueryParameter
 from kyros.bootstrap import Kyros
 from kyros.commands.alerts import AcknowledgeAlert, ResolveAlert
 from kyros.domain.alert import ALERT_TYPES, SEVERITIES, STATUSES
-from kyros.domain.escalation_errors import AlertNotFound
+from kyros.domain.alert_errors import AlertNotFound
 from kyros.http.auth import requires
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok

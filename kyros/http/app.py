@@ -12,7 +12,8 @@ from litestar.datastructures import State
 from kyros import __version__
 from kyros.bootstrap import Kyros
 from kyros.http.access_log import access_middleware
-from kyros.http.agents import AgentController, AgentRoleConfigurationController
+from kyros.http.agent_roles import AgentRoleConfigurationController, AgentRoleController
+from kyros.http.agents import AgentController
 from kyros.http.alerts import AlertController
 from kyros.http.api_keys import ApiKeyController
 from kyros.http.auth import authenticated, authentication_middleware
@@ -26,7 +27,7 @@ from kyros.http.escalations import EscalationController
 from kyros.http.health import HealthController
 from kyros.http.idempotency import idempotency_middleware
 from kyros.http.maintenance import maintenance_middleware
-from kyros.http.models import ModelController
+from kyros.http.model_selection import ModelController
 from kyros.http.monitoring_analytics import MonitoringAnalyticsController
 from kyros.http.monitoring_health import MonitoringHealthController
 from kyros.http.nul_guard import nul_guard_middleware
@@ -42,7 +43,6 @@ from kyros.http.text_guard import CheckedRequest
 from kyros.http.users import UserController
 from kyros.http.webhooks import WebhookController
 from kyros.http.websocket import redact_tokens_in_server_logs, root_socket, v1_socket
-from kyros.http.workers import WorkerController
 from kyros.observability.app_monitor import AppMonitor
 
 
@@ -74,9 +74,9 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
             ModelController,
             MonitoringAnalyticsController,
             MonitoringHealthController,
-            AgentController,
+            AgentRoleController,
             AgentRoleConfigurationController,
-            WorkerController,
+            AgentController,
             SubmissionController,
             EscalationController,
             BudgetController,

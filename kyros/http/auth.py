@@ -13,6 +13,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from kyros.bootstrap import Kyros
 from kyros.domain.identity_errors import Forbidden, Unauthorized
+from kyros.domain.permissions import Permission, permissions_for
 from kyros.http.idle_sessions import use_session
 from kyros.identity.api_keys import looks_like_api_key
 from kyros.identity.authority import (
@@ -21,7 +22,6 @@ from kyros.identity.authority import (
     api_key_holder_by_id,
     session_holder,
 )
-from kyros.identity.roles import Permission, permissions_for
 from kyros.identity.tokens import InvalidToken
 from kyros.timefmt import now
 

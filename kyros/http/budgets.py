@@ -10,8 +10,8 @@ from msgspec import UNSET
 
 from kyros.bootstrap import Kyros
 from kyros.commands.budgets import ChangeBudget, DefineBudget, RemoveBudget
+from kyros.domain.budget_errors import BudgetNotFound
 from kyros.domain.errors import DomainError
-from kyros.domain.escalation_errors import BudgetNotFound
 from kyros.http.auth import requires, requires_any
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok

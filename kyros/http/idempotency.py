@@ -25,8 +25,8 @@ from kyros.commands.idempotency import (
     record_answer,
 )
 from kyros.domain.idempotency import IdempotencyRecord, Verdict
+from kyros.eventstore.riders import riding
 from kyros.http.envelope import error_body
-from kyros.store.riders import riding
 from kyros.timefmt import now
 
 HEADER = "Idempotency-Key"

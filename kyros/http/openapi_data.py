@@ -13,7 +13,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType, defstruct
 
 from kyros.domain.agent_roles import RoleConstraints, RolePreferences
 from kyros.domain.configuration import RULES
-from kyros.domain.models import Connection, Limits
+from kyros.domain.model_catalog import Connection, Limits
 from kyros.domain.routing import EscalationRules, RoutingReasoning
 from kyros.http.openapi_monitoring_data import CostAnalysis, PerformanceMetrics, SystemHealth
 

@@ -12,7 +12,7 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from kyros.http.envelope import error_body
-from kyros.identity.rate_limits import RateLimiter, RateLimitResult, client_identity, headers
+from kyros.http.rate_limiter import RateLimiter, RateLimitResult, client_identity, headers
 from kyros.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ import msgspec
 from litestar import Controller, Request, Response, post
 
 from kyros.bootstrap import Kyros
-from kyros.commands.reports import (
+from kyros.commands.submissions import (
     CompleteSubmission,
     FailSubmission,
     ReportProgress,

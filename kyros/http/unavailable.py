@@ -10,9 +10,9 @@ import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError
 from litestar import Request, Response
 
+from kyros.connections.unavailable import StoreUnavailable, is_unavailable
+from kyros.eventstore.committed import committed_ids, committed_position
 from kyros.http.envelope import fail, ok
-from kyros.store.committed import committed_ids, committed_position
-from kyros.store.unavailable import StoreUnavailable, is_unavailable
 
 log = logging.getLogger(__name__)
 

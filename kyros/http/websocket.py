@@ -17,7 +17,7 @@ from litestar.exceptions import WebSocketDisconnect
 from kyros.bootstrap import Kyros
 from kyros.domain.identity_errors import Unauthorized
 from kyros.fanout import protocol as p
-from kyros.fanout.catalog import WS_TYPES
+from kyros.fanout.event_types import WS_TYPES
 from kyros.fanout.subscriber import Subscriber
 from kyros.http.auth import PUBLIC, Principal, _resolve
 

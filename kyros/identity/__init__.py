@@ -1,1 +1,2 @@
-"""Identity primitives: roles, password hashing, tokens, API keys and rate limits."""
+"""Identity adapters: password hashing, tokens, API keys, OAuth2 login, and who holds
+a credential now."""

@@ -12,6 +12,7 @@ from kyros.domain.api_key import ApiKey, api_key_id
 from kyros.domain.identity_errors import Unauthorized
 from kyros.domain.token_family import TokenFamily
 from kyros.domain.user import User
+from kyros.eventstore.application import KyrosApplication
 from kyros.identity.api_keys import api_key_prefix, verify_api_key
 from kyros.ids import parse_id, public_id
 from kyros.projections.jsondoc import loads
@@ -20,8 +21,7 @@ from kyros.queries.identity import (
     api_keys_with_prefix_checked,
     session_user_checked,
 )
-from kyros.store.application import KyrosApplication
-from kyros.store.database import Database
+from kyros.readstore.database import Database
 
 _BAD_KEY = "Invalid or revoked API key"
 _ENDED = "This session has ended; log in again"

@@ -8,7 +8,7 @@ from typing import Protocol
 
 import msgspec
 
-from kyros.store.database import Database
+from kyros.readstore.database import Database
 from kyros.timefmt import from_sortable, sortable
 
 DDL = (

@@ -8,7 +8,7 @@ import time
 from collections import deque
 from typing import Any
 
-from kyros.store.database import Database
+from kyros.readstore.database import Database
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from kyros.domain.agent_role import agent_role_id
 from kyros.domain.vocabulary import ROLES
 from kyros.projections.engine import Page
 from kyros.projections.jsondoc import dumps, loads
-from kyros.store.database import Cursor
+from kyros.readstore.database import Cursor
 
 DDL = "CREATE TABLE IF NOT EXISTS rm_agent_roles (role TEXT PRIMARY KEY, doc TEXT NOT NULL)"
 _ROLE_OF = {agent_role_id(role): role for role in ROLES}

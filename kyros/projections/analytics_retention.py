@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from kyros.store.database import Cursor, Database
+from kyros.readstore.database import Cursor, Database
 from kyros.timefmt import from_sortable, sortable
 
 # Not cleared by a rebuild (it is a decision, not history): facts dated before the horizon

@@ -10,7 +10,7 @@ from typing import Any
 
 from kyros.projections.engine import Page
 from kyros.projections.jsondoc import dumps, loads
-from kyros.store.database import Cursor
+from kyros.readstore.database import Cursor
 from kyros.timefmt import sortable
 
 DDL = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kyros.projections.engine import Page
 from kyros.projections.jsondoc import dumps, loads
-from kyros.store.database import Cursor
+from kyros.readstore.database import Cursor
 
 DDL = "CREATE TABLE IF NOT EXISTS rm_configuration (id INTEGER PRIMARY KEY, doc TEXT NOT NULL)"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from kyros.eventstore.application import KyrosApplication
 from kyros.projections.failures import (
     FAILURES_DDL,
     ProjectionFailure,
@@ -15,8 +16,7 @@ from kyros.projections.failures import (
     record_failure,
 )
 from kyros.projections.storable_cursor import storable_cursor
-from kyros.store.application import KyrosApplication
-from kyros.store.database import Cursor, Database
+from kyros.readstore.database import Cursor, Database
 from kyros.timefmt import now, sortable
 
 Event = Any

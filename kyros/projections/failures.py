@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kyros.domain.text import storable
-from kyros.store.database import Cursor, Database, Row
+from kyros.readstore.database import Cursor, Database, Row
 from kyros.timefmt import now, sortable
 
 FAILURES_DDL = """

@@ -7,7 +7,7 @@ from typing import Any
 
 from kyros.ids import public_id
 from kyros.projections.engine import Page
-from kyros.store.database import Cursor
+from kyros.readstore.database import Cursor
 from kyros.timefmt import from_sortable, sortable
 
 DDL = (

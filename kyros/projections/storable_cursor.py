@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kyros.domain.text import is_storable, storable
-from kyros.store.database import Cursor, Row
+from kyros.readstore.database import Cursor, Row
 
 
 def _fine(param: Any) -> bool:

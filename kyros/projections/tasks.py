@@ -9,7 +9,7 @@ from kyros.domain.vocabulary import PRIORITY_RANK
 from kyros.ids import public_id
 from kyros.projections.engine import Page
 from kyros.projections.jsondoc import dumps, loads
-from kyros.store.database import Cursor
+from kyros.readstore.database import Cursor
 from kyros.timefmt import from_sortable, iso, sortable
 
 DDL = (

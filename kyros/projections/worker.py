@@ -9,10 +9,10 @@ from collections.abc import Callable, Sequence
 import anyio
 from anyio.abc import TaskGroup
 
+from kyros.cluster.leadership import LEASE_CHECK_SECONDS, LeaderSession, Leadership
+from kyros.cluster.signals import Pulse
 from kyros.projections.engine import ProjectionEngine
 from kyros.projections.failures import ProjectionFailure, ProjectionStuck
-from kyros.store.leadership import LEASE_CHECK_SECONDS, LeaderSession, Leadership
-from kyros.store.signals import Pulse
 from kyros.supervision import WorkerState, supervise
 from kyros.timefmt import iso, now
 

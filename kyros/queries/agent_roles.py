@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from kyros.domain.agent_roles import AgentRoleConfig, default_role_config
-from kyros.store.database import Database
+from kyros.readstore.database import Database
 
 
 def get_role_config(db: Database, role: str) -> AgentRoleConfig:

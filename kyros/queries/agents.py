@@ -7,8 +7,8 @@ from datetime import datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from kyros.queries.models import outcome_rates
-from kyros.store.database import Cursor, Database
+from kyros.queries.model_performance import outcome_rates
+from kyros.readstore.database import Cursor, Database
 from kyros.timefmt import sortable
 
 _MICRO = Decimal("0.000001")

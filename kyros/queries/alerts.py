@@ -8,7 +8,7 @@ import msgspec
 
 from kyros.ids import parse_id
 from kyros.projections.jsondoc import loads
-from kyros.store.database import Database, Row
+from kyros.readstore.database import Database, Row
 from kyros.timefmt import from_sortable, iso
 
 

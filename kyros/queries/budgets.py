@@ -9,7 +9,7 @@ from typing import Any
 from kyros.domain.budget_ledger import period_end, period_start
 from kyros.ids import parse_id
 from kyros.projections.jsondoc import loads
-from kyros.store.database import Cursor, Database, Row
+from kyros.readstore.database import Cursor, Database, Row
 from kyros.timefmt import from_sortable, iso
 
 _ZERO = Decimal(0)

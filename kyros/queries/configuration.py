@@ -6,7 +6,7 @@ from typing import Any
 
 from kyros.domain.configuration import with_defaults
 from kyros.projections.jsondoc import loads
-from kyros.store.database import Database
+from kyros.readstore.database import Database
 
 
 def get_configuration(db: Database) -> dict[str, Any]:

@@ -9,9 +9,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from kyros.domain.models import Catalog, ModelSpec, Usage, price
+from kyros.domain.model_catalog import Catalog, ModelSpec, Usage, price
 from kyros.queries.figures import CENTS, TENTHS, ratio, rounded
-from kyros.store.database import Database, Row
+from kyros.readstore.database import Database, Row
 from kyros.timefmt import sortable
 
 GROUPS = {"model": "model", "role": "role", "task_type": "task_type", "user": "submitted_by"}

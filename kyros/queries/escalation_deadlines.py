@@ -3,7 +3,7 @@ long enough to be flagged. Candidates only; the commands re-check against the lo
 
 from __future__ import annotations
 
-from kyros.store.database import Database
+from kyros.readstore.database import Database
 
 _BATCH = 100
 

@@ -8,7 +8,7 @@ import msgspec
 
 from kyros.ids import parse_id
 from kyros.projections.jsondoc import loads
-from kyros.store.database import Database
+from kyros.readstore.database import Database
 
 
 class EscalationFilter(msgspec.Struct, frozen=True, kw_only=True):

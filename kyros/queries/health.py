@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from kyros.queries.models import TRACKED, performance_tracking
-from kyros.store.database import Database
+from kyros.queries.model_performance import TRACKED, performance_tracking
+from kyros.readstore.database import Database
 from kyros.timefmt import from_sortable, sortable
 
 RECENT_ATTEMPTS = 100  # a model's health is judged on its latest finished attempts

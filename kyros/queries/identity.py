@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from kyros.identity.roles import permissions_for
+from kyros.domain.permissions import permissions_for
+from kyros.eventstore.log_sql import logged_past
 from kyros.projections.jsondoc import loads
-from kyros.store.database import Database, Row
-from kyros.store.log_sql import logged_past
+from kyros.readstore.database import Database, Row
 
 _USER_COLUMNS = (
     "id, username, email, name, roles, disabled, locked, failed_logins,"

@@ -11,7 +11,7 @@ from typing import Any
 
 from kyros.queries.figures import CENTS, TENTHS, exact, rounded
 from kyros.queries.windows import Buckets
-from kyros.store.database import Cursor, Database, Row
+from kyros.readstore.database import Cursor, Database, Row
 from kyros.timefmt import from_sortable, iso, sortable
 
 SECONDS = 2  # decimal places of a time in seconds

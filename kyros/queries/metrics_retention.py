@@ -8,7 +8,7 @@ from typing import Any
 
 from kyros.projections.analytics_retention import purged_before
 from kyros.queries.windows import Buckets
-from kyros.store.database import Database
+from kyros.readstore.database import Database
 from kyros.timefmt import iso
 
 

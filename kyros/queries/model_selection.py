@@ -4,11 +4,11 @@ nothing is recorded."""
 
 from __future__ import annotations
 
-from kyros.domain.models import Catalog
+from kyros.domain.model_catalog import Catalog
 from kyros.domain.routing import RoutingDecision, RoutingRequest, select_model
 from kyros.domain.routing_policies import system_policy
 from kyros.queries.configuration import get_configuration
-from kyros.store.database import Database
+from kyros.readstore.database import Database
 
 
 def select_for(db: Database, catalog: Catalog, routing: RoutingRequest) -> RoutingDecision:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kyros.store.database import Database
+from kyros.readstore.database import Database
 
 
 def model_usage_totals(db: Database) -> list[dict[str, Any]]:

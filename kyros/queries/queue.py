@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kyros.projections.jsondoc import loads
-from kyros.store.database import Cursor, Database
+from kyros.readstore.database import Cursor, Database
 
 
 def get_submission(db: Database, submission_id: str) -> dict[str, Any] | None:

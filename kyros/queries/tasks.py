@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 
 from kyros.projections.jsondoc import loads
-from kyros.store.database import Database
+from kyros.readstore.database import Database
 
 SUMMARY_FIELDS = (
     "id",

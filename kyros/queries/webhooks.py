@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kyros.projections.jsondoc import loads
-from kyros.store.database import Database, Row
+from kyros.readstore.database import Database, Row
 from kyros.timefmt import from_sortable, iso
 
 _WEBHOOK = (

@@ -13,11 +13,11 @@ import httpx
 import msgspec
 
 from kyros.domain.agent_roles import DEFAULT_ROLES, RolePreferences
-from kyros.domain.models import DEFAULT_CATALOG, Catalog, ModelSpec
+from kyros.domain.model_catalog import DEFAULT_CATALOG, Catalog, ModelSpec
 from kyros.domain.routing_errors import ModelNotFound
-from kyros.providers import CompletionRequest, Provider, ProviderError, provider_for
 from kyros.runner.client import ProtocolError, Registration, Submission, WorkerClient
 from kyros.runner.prompts import build_prompt
+from kyros.runner.providers import CompletionRequest, Provider, ProviderError, provider_for
 
 log = logging.getLogger(__name__)
 

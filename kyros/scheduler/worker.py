@@ -17,20 +17,20 @@ from typing import Any
 
 import anyio
 
+from kyros.cluster.leadership import LEASE_CHECK_SECONDS, LeaderSession, Leadership
+from kyros.cluster.signals import Pulse
 from kyros.commands.escalations import ExpireEscalation, FlagOverdue
+from kyros.commands.queue import ReleaseWaitingTask
 from kyros.commands.registry import run_command
-from kyros.commands.reports import ExpireLease
-from kyros.commands.submissions import ReleaseWaitingTask
+from kyros.commands.submissions import ExpireLease
 from kyros.domain.errors import DomainError
-from kyros.domain.models import Catalog
+from kyros.domain.model_catalog import Catalog
+from kyros.eventstore.application import KyrosApplication
 from kyros.projections.analytics_retention import purge
 from kyros.queries.configuration import get_configuration
 from kyros.queries.escalation_deadlines import expired_escalations, unflagged_escalations
 from kyros.queries.queue import expired_leases, ready_to_release
-from kyros.store.application import KyrosApplication
-from kyros.store.database import Database
-from kyros.store.leadership import LEASE_CHECK_SECONDS, LeaderSession, Leadership
-from kyros.store.signals import Pulse
+from kyros.readstore.database import Database
 from kyros.supervision import WorkerState
 from kyros.timefmt import now, sortable
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from kyros.store.database import Database, Row
+from kyros.readstore.database import Database, Row
 from kyros.timefmt import sortable
 from kyros.webhooks.sender import Attempt
 

@@ -11,13 +11,13 @@ from datetime import datetime, timedelta
 import anyio
 from anyio.abc import TaskGroup
 
+from kyros.cluster.leadership import LeaderSession, Leadership
+from kyros.cluster.signals import Pulse
 from kyros.commands.webhooks import DisableWebhook, disable_webhook
 from kyros.domain.errors import DomainError
+from kyros.eventstore.application import KyrosApplication
+from kyros.readstore.database import Database, Row
 from kyros.settings import Settings
-from kyros.store.application import KyrosApplication
-from kyros.store.database import Database, Row
-from kyros.store.leadership import LeaderSession, Leadership
-from kyros.store.signals import Pulse
 from kyros.supervision import WorkerState, supervise
 from kyros.timefmt import from_sortable, now
 from kyros.webhooks import deliveries

@@ -14,11 +14,11 @@ from typing import Any
 from ulid import ULID
 
 from kyros.domain.webhook import TEST_EVENT_TYPE
-from kyros.fanout.catalog import publish
+from kyros.fanout.event_types import publish
 from kyros.ids import public_id
 from kyros.projections.engine import Page
 from kyros.projections.jsondoc import dumps, loads
-from kyros.store.database import Cursor
+from kyros.readstore.database import Cursor
 from kyros.timefmt import iso, now, sortable
 
 DDL = (

@@ -16,7 +16,7 @@ from kyros.domain.agent_roles import (
     default_role_config,
     validate_role_update,
 )
-from kyros.domain.models import DEFAULT_CATALOG
+from kyros.domain.model_catalog import DEFAULT_CATALOG
 from kyros.domain.routing_errors import ConstraintViolated, InvalidConfiguration, RoleNotFound
 from kyros.domain.vocabulary import ROLES
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kyros.domain.errors import DomainError
-from kyros.domain.models import (
+from kyros.domain.model_catalog import (
     DEFAULT_CATALOG,
     DEFAULT_MODEL,
     ESCALATION_MODEL,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from kyros.domain.models import DEFAULT_CATALOG, Catalog, Usage, price
+from kyros.domain.model_catalog import DEFAULT_CATALOG, Catalog, Usage, price
 from kyros.domain.routing import (
     ComplexityIndicators,
     EscalationRules,

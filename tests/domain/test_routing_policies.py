@@ -7,7 +7,7 @@ import pytest
 
 from kyros.domain.agent_roles import DEFAULT_ROLES
 from kyros.domain.configuration import DEFAULTS
-from kyros.domain.models import DEFAULT_CATALOG
+from kyros.domain.model_catalog import DEFAULT_CATALOG
 from kyros.domain.routing_errors import InvalidConfiguration
 from kyros.domain.routing_policies import role_policy, system_policy
 

@@ -23,7 +23,7 @@ USAGE: dict[str, Any] = {
 
 
 def expected_cost(usage: dict[str, Any], input_1k: str, output_1k: str, cached_1k: str) -> Decimal:
-    """Written out independently of kyros.domain.models.price: tokens times price per 1,000."""
+    """Written out apart from kyros.domain.model_catalog.price: tokens times price per 1,000."""
     fresh = usage["input_tokens"] - usage["cached_tokens"]
     return (
         fresh * Decimal(input_1k)

@@ -14,8 +14,8 @@ from ulid import ULID
 
 from kyros.bootstrap import Kyros
 from kyros.domain.alert import Alert
+from kyros.domain.permissions import Role, permissions_for
 from kyros.http.app import create_app
-from kyros.identity.roles import Role, permissions_for
 from kyros.ids import public_id
 from kyros.settings import Settings
 from tests.conftest import make_api_key

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from kyros.bootstrap import Kyros
-from kyros.identity.roles import permissions_for
+from kyros.domain.permissions import permissions_for
 from tests.e2e.auth_helpers import (
     FORM,
     PASSWORD,

@@ -13,8 +13,8 @@ from kyros.bootstrap import Kyros
 from kyros.commands.idempotency import ClaimKey, RecordAnswer, claim_key, record_answer
 from kyros.commands.tasks import CreateTask, create_task
 from kyros.domain.idempotency import ANSWER_GRACE, LIFETIME, IdempotencyRecord
+from kyros.eventstore.riders import riding
 from kyros.http.idempotency import fingerprint
-from kyros.store.riders import riding
 from kyros.timefmt import now
 from tests.conftest import Credential
 from tests.e2e.helpers import assert_error, total_tasks

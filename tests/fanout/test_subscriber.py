@@ -5,7 +5,7 @@ from __future__ import annotations
 import anyio
 
 from kyros.domain.webhook import WEBHOOK_EVENT_TYPES
-from kyros.fanout.catalog import CATALOG, WS_TYPES
+from kyros.fanout.event_types import CATALOG, WS_TYPES
 from kyros.fanout.subscriber import Frame, Subscriber
 
 

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from kyros.bootstrap import Kyros
+from kyros.connections.unavailable import is_unavailable
 from kyros.settings import Settings
-from kyros.store.unavailable import is_unavailable
 from tests.conftest import GENEROUS_LIMITS, LiveServer, make_api_key
 from tests.faults.helpers import assert_unavailable, eventually, timed
 from tests.http_client import http_client

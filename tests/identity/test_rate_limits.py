@@ -11,14 +11,14 @@ import pytest
 import redis
 from limits.errors import StorageError
 
-from kyros.identity.rate_limits import (
-    DEFAULT_LIMITS,
+from kyros.http.rate_limiter import (
     RateLimiter,
     RateLimitResult,
     UnknownRateLimitGroup,
     client_identity,
     headers,
 )
+from kyros.rate_limit_groups import DEFAULT_LIMITS
 
 REDIS_URL = os.environ.get("KYROS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 MakeLimiter = Callable[..., RateLimiter]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kyros.identity.roles import ROLE_PERMISSIONS, Permission, Role, permissions_for
+from kyros.domain.permissions import ROLE_PERMISSIONS, Permission, Role, permissions_for
 
 
 def test_every_role_grants_at_least_one_permission() -> None:

@@ -7,8 +7,8 @@ from typing import Any
 from ulid import ULID
 
 from kyros.commands.tasks import CreateTask, create_task
+from kyros.eventstore.application import KyrosApplication
 from kyros.ids import public_id
-from kyros.store.application import KyrosApplication
 
 
 def create(app: KyrosApplication, **overrides: Any) -> str:

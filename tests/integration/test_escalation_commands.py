@@ -27,27 +27,27 @@ from kyros.commands.escalations import (
     flag_overdue,
     submit_escalation,
 )
-from kyros.commands.reports import (
+from kyros.commands.queue import SubmitTask, submit_task
+from kyros.commands.spending import budget_book, current_ledger
+from kyros.commands.submissions import (
     CompleteSubmission,
     FailSubmission,
     UsageReport,
     complete_submission,
     fail_submission,
 )
-from kyros.commands.spending import budget_book, current_ledger
-from kyros.commands.submissions import SubmitTask, submit_task
 from kyros.commands.tasks import CancelTask, cancel_task, load_task
 from kyros.domain.alert import Alert
+from kyros.domain.budget_errors import BudgetExhausted
 from kyros.domain.errors import InvalidState
 from kyros.domain.escalation_errors import (
-    BudgetExhausted,
     EscalationDecided,
     EscalationExpired,
     EscalationPending,
     EscalationRejected,
     SelfApproval,
 )
-from kyros.domain.models import Usage, price
+from kyros.domain.model_catalog import Usage, price
 from kyros.ids import new_id, parse_id, public_id
 from tests.integration.helpers import create
 

@@ -9,7 +9,7 @@ import pytest
 from kyros.bootstrap import Kyros
 from kyros.observability.database_probe import DatabaseProbe
 from kyros.observability.health_report import ApiClock, health_report
-from kyros.store.database import Database, PostgresDatabase, SqliteDatabase
+from kyros.readstore.database import Database, PostgresDatabase, SqliteDatabase
 
 pytestmark = pytest.mark.both_stores  # the health report branches on the store
 

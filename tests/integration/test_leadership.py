@@ -11,8 +11,8 @@ import psycopg
 import pytest
 
 from kyros.bootstrap import Kyros
+from kyros.cluster.leadership import LeaderSession, lock_key
 from kyros.settings import Settings
-from kyros.store.leadership import LeaderSession, lock_key
 from kyros.supervision import WorkerState
 from tests.integration.helpers import create, table
 

@@ -19,8 +19,8 @@ from kyros.commands.users import (
 )
 from kyros.domain.api_key import ApiKey
 from kyros.domain.user import User
+from kyros.eventstore.log_sql import EVENTS_TABLE, logged_past
 from kyros.identity import authority
-from kyros.store.log_sql import EVENTS_TABLE, logged_past
 from tests.e2e.auth_helpers import PASSWORD, add_user
 
 pytestmark = pytest.mark.both_stores  # per-dialect log SQL

@@ -24,8 +24,8 @@ from kyros.identity.oauth2_providers import (
     providers_from_env,
 )
 from kyros.identity.oauth2_states import MemoryStateStore, SqlStateStore, StateStore
+from kyros.readstore.database import open_database
 from kyros.settings import Settings
-from kyros.store.database import open_database
 from tests.oauth2_provider.fixture import (
     CLIENT_ID,
     CLIENT_SECRET,

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kyros.bootstrap import Kyros
+from kyros.cluster.signals import Pulse
 from kyros.commands.tasks import (
     CancelTask,
     Progress,
@@ -24,8 +25,7 @@ from kyros.commands.tasks import (
 from kyros.domain.errors import Conflict, DomainError
 from kyros.projections.engine import Page, ProjectionEngine
 from kyros.projections.worker import ProjectionWorkers
-from kyros.store.database import Cursor
-from kyros.store.signals import Pulse
+from kyros.readstore.database import Cursor
 from tests.integration.helpers import create, table
 
 pytestmark = pytest.mark.both_stores  # the projection engine, with a dialect branch

@@ -10,7 +10,7 @@ from ulid import ULID
 
 from kyros.bootstrap import Kyros
 from kyros.commands.sessions import LogIn, log_in
-from kyros.identity.session_activity import SessionActivity
+from kyros.readstore.session_activity import SessionActivity
 from tests.e2e.auth_helpers import PASSWORD, add_user
 
 pytestmark = pytest.mark.both_stores  # per-dialect log SQL

@@ -25,18 +25,18 @@ from kyros.commands.escalations import (
     decide_escalation,
     submit_escalation,
 )
-from kyros.commands.reports import (
+from kyros.commands.queue import SubmitTask, submit_task
+from kyros.commands.spending import budget_book, current_ledger
+from kyros.commands.submissions import (
     CompleteSubmission,
     FailSubmission,
     UsageReport,
     complete_submission,
     fail_submission,
 )
-from kyros.commands.spending import budget_book, current_ledger
-from kyros.commands.submissions import SubmitTask, submit_task
 from kyros.commands.tasks import CancelTask, cancel_task, load_task
 from kyros.domain.errors import DomainError
-from kyros.domain.models import Usage, price
+from kyros.domain.model_catalog import Usage, price
 from kyros.ids import new_id, public_id
 from kyros.settings import Settings
 from tests.integration.helpers import create

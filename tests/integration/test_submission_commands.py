@@ -11,13 +11,13 @@ import pytest
 from kyros.bootstrap import Kyros
 from kyros.commands.agents import ClaimWork, RegisterAgent, claim_work, register_agent
 from kyros.commands.escalations import DecideEscalation, decide_escalation
-from kyros.commands.reports import ExpireLease, expire_lease
-from kyros.commands.submissions import (
+from kyros.commands.queue import (
     ReleaseWaitingTask,
     SubmitTask,
     release_waiting_task,
     submit_task,
 )
+from kyros.commands.submissions import ExpireLease, expire_lease
 from kyros.commands.tasks import load_task
 from kyros.domain.escalation_errors import EscalationDecided
 from kyros.ids import new_id, public_id

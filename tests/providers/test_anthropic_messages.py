@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from kyros.domain.models import Usage
-from kyros.providers import CompletionRequest, ProviderError, ProviderTimeout
-from kyros.providers.anthropic_messages import AnthropicMessages
+from kyros.domain.model_catalog import Usage
+from kyros.runner.providers import CompletionRequest, ProviderError, ProviderTimeout
+from kyros.runner.providers.anthropic_messages import AnthropicMessages
 from tests.providers.fake_anthropic_server import FakeAnthropicServer
 from tests.providers.wire_server import Scripted
 

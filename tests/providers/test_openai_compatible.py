@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from kyros.domain.models import Usage
-from kyros.providers import CompletionRequest, ProviderError, ProviderTimeout
-from kyros.providers.openai_compatible import OpenAICompatible
+from kyros.domain.model_catalog import Usage
+from kyros.runner.providers import CompletionRequest, ProviderError, ProviderTimeout
+from kyros.runner.providers.openai_compatible import OpenAICompatible
 from tests.providers.fake_openai_server import FakeOpenAIServer
 from tests.providers.wire_server import Scripted
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from kyros.domain.models import CLAUDE_41_OPUS, GLM_45, Connection
-from kyros.providers import CompletionRequest, provider_for
-from kyros.providers.anthropic_messages import AnthropicMessages
-from kyros.providers.factory import base_url_env, model_id_env
-from kyros.providers.openai_compatible import OpenAICompatible
-from kyros.providers.simulated import Simulated
+from kyros.domain.model_catalog import CLAUDE_41_OPUS, GLM_45, Connection
+from kyros.runner.providers import CompletionRequest, provider_for
+from kyros.runner.providers.anthropic_messages import AnthropicMessages
+from kyros.runner.providers.factory import base_url_env, model_id_env
+from kyros.runner.providers.openai_compatible import OpenAICompatible
+from kyros.runner.providers.simulated import Simulated
 
 
 def request(prompt: str = "Implement the thing.", max_tokens: int = 2000) -> CompletionRequest:

@@ -8,12 +8,12 @@ import anyio
 import httpx
 import pytest
 
-from kyros.domain.models import GLM_45, Usage, price
-from kyros.providers import Completion, CompletionRequest, ProviderError
-from kyros.providers.simulated import Simulated
+from kyros.domain.model_catalog import GLM_45, Usage, price
 from kyros.runner import AgentRunner, RunnerConfig
 from kyros.runner.client import WorkerClient
 from kyros.runner.prompts import build_prompt
+from kyros.runner.providers import Completion, CompletionRequest, ProviderError
+from kyros.runner.providers.simulated import Simulated
 from tests.conftest import make_api_key
 from tests.e2e.helpers import SPEC_TASK
 

@@ -10,11 +10,11 @@ from typing import Any
 import anyio
 import pytest
 
-from kyros.domain.models import ModelSpec, Usage
-from kyros.providers import Completion, CompletionRequest, Provider, ProviderError
+from kyros.domain.model_catalog import ModelSpec, Usage
 from kyros.runner import AgentRunner, RunnerConfig, RunnerError
 from kyros.runner.client import WorkerClient
 from kyros.runner.prompts import SYSTEM_PROMPTS
+from kyros.runner.providers import Completion, CompletionRequest, Provider, ProviderError
 from tests.runner.protocol_double import AGENT_KEY, WorkerProtocolDouble
 
 pytestmark = pytest.mark.anyio

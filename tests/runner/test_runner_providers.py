@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import anyio
 import pytest
 
-from kyros.providers import CompletionRequest
-from kyros.providers.simulated import Simulated
 from kyros.runner import AgentRunner, RunnerConfig
 from kyros.runner.client import WorkerClient
 from kyros.runner.prompts import build_prompt
+from kyros.runner.providers import CompletionRequest
+from kyros.runner.providers.simulated import Simulated
 from tests.providers.fake_openai_server import FakeOpenAIServer
 from tests.runner.protocol_double import AGENT_KEY, WorkerProtocolDouble
 from tests.runner.test_runner_protocol import TASK

@@ -6,7 +6,7 @@ import pytest
 
 from kyros.domain.agent_role import AgentRole, agent_role_id, initial_agent_role
 from kyros.domain.agent_roles import DEFAULT_ROLES
-from kyros.domain.models import DEFAULT_CATALOG
+from kyros.domain.model_catalog import DEFAULT_CATALOG
 from kyros.domain.routing_errors import InvalidConfiguration, RoleNotFound
 
 

@@ -8,9 +8,10 @@ from uuid import uuid4
 import pytest
 
 from kyros.domain.alert import Alert
+from kyros.domain.alert_errors import AlertClosed
 from kyros.domain.budget import MAX_BUDGETS, BudgetBook, validate_budget
+from kyros.domain.budget_errors import BudgetNotFound
 from kyros.domain.errors import DomainError
-from kyros.domain.escalation_errors import AlertClosed, BudgetNotFound
 
 
 @pytest.mark.parametrize(

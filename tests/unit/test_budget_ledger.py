@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from kyros.domain.budget import BudgetSpec
+from kyros.domain.budget_errors import BudgetExhausted
 from kyros.domain.budget_ledger import BudgetLedger, period_end, period_start
 from kyros.domain.errors import InvalidState
-from kyros.domain.escalation_errors import BudgetExhausted
 
 
 def spec(limit: str = "10", enforcement: str = "hard", threshold: str = "0.8") -> BudgetSpec:

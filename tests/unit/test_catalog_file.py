@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from kyros.catalog import CatalogFileError, load_catalog
-from kyros.domain.models import DEFAULT_CATALOG
+from kyros.domain.model_catalog import DEFAULT_CATALOG
+from kyros.model_catalog_file import CatalogFileError, load_catalog
 
 NEW_MODEL: dict[str, Any] = {
     "name": "sim-coder",

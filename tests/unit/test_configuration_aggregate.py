@@ -9,7 +9,7 @@ import pytest
 
 from kyros.domain.configuration import DEFAULTS, initial_configuration, validate_patch
 from kyros.domain.errors import DomainError
-from kyros.domain.models import DEFAULT_CATALOG
+from kyros.domain.model_catalog import DEFAULT_CATALOG
 
 MODELS = DEFAULT_CATALOG.names()
 

@@ -14,11 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kyros.domain.budget import BudgetSpec
+from kyros.domain.budget_errors import BudgetExhausted
 from kyros.domain.budget_ledger import BudgetLedger
 from kyros.domain.configuration import with_defaults
 from kyros.domain.errors import DomainError
 from kyros.domain.escalation import Escalation, EscalationDay
-from kyros.domain.escalation_errors import BudgetExhausted, EscalationRejected
+from kyros.domain.escalation_errors import EscalationRejected
 from kyros.domain.escalation_workflow import (
     OpenEscalation,
     approved_run,
@@ -30,7 +31,7 @@ from kyros.domain.escalation_workflow import (
     overdue_alert,
     withdraw,
 )
-from kyros.domain.models import DEFAULT_CATALOG
+from kyros.domain.model_catalog import DEFAULT_CATALOG
 from kyros.domain.routing_errors import ModelNotFound, ModelUnavailable
 from kyros.domain.spending import Budgets, Payer
 from kyros.domain.task import Task

@@ -15,8 +15,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from kyros.domain.alert import Alert
 from kyros.domain.budget import BudgetSpec
+from kyros.domain.budget_errors import BudgetExhausted
 from kyros.domain.budget_ledger import BudgetLedger
-from kyros.domain.escalation_errors import BudgetExhausted
 from kyros.domain.spending import Budgets, Payer, held_ledgers
 from kyros.domain.task import Task
 from kyros.ids import public_id

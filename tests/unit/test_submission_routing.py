@@ -10,7 +10,7 @@ from uuid import uuid4
 import pytest
 
 from kyros.domain.escalation_errors import EscalationRejected
-from kyros.domain.models import DEFAULT_CATALOG
+from kyros.domain.model_catalog import DEFAULT_CATALOG
 from kyros.domain.routing import (
     EscalationRules,
     RoutingDecision,

@@ -7,7 +7,7 @@ import logging
 import anyio
 import pytest
 
-from kyros.store.unavailable import StoreUnavailable
+from kyros.connections.unavailable import StoreUnavailable
 from kyros.supervision import WorkerState, supervise
 
 

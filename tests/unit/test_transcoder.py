@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kyros.store.transcoder import MsgpackTranscoder
+from kyros.eventstore.transcoder import MsgpackTranscoder
 
 scalars = (
     st.text()

@@ -16,7 +16,7 @@ from types import TracebackType
 
 import psycopg
 
-from kyros.store.watchdog import WATCHDOG
+from kyros.connections.watchdog import WATCHDOG
 
 log = logging.getLogger(__name__)
 

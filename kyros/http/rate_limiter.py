@@ -14,19 +14,9 @@ from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+from kyros.rate_limit_groups import DEFAULT_LIMITS
 
-# The spec's "Rate Limit by Endpoint"; `default` covers every endpoint not listed there.
-DEFAULT_LIMITS: Mapping[str, str] = {
-    "auth": "5/minute",
-    "task_create": "100/hour",
-    "model_select": "200/hour",
-    "monitoring": "1000/hour",
-    "webhooks": "100/minute",
-    # Not in the spec: agents heartbeat, long-poll and report all day (a Kyros extension).
-    "agent_work": "20000/hour",
-    "default": "1000/hour",
-}
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # Group names become part of storage keys, so they must not contain the "/" separator.
 _GROUP_NAME = re.compile(r"[a-z][a-z0-9_]*")

@@ -7,9 +7,9 @@ import os
 import re
 from collections.abc import Mapping
 
-from kyros.domain.models import ModelSpec
-from kyros.providers.base import Provider
-from kyros.providers.simulated import Simulated
+from kyros.domain.model_catalog import ModelSpec
+from kyros.runner.providers.base import Provider
+from kyros.runner.providers.simulated import Simulated
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def provider_for(
     model_id = env.get(model_id_env(model.name)) or WIRE_MODEL_IDS.get(model.name, model.name)
     # The SDKs take seconds to import: only a configured key pays for one.
     if connection.kind == "anthropic":
-        from kyros.providers.anthropic_messages import AnthropicMessages
+        from kyros.runner.providers.anthropic_messages import AnthropicMessages
 
         return AnthropicMessages(
             base_url=base_url or "https://api.anthropic.com",
@@ -44,7 +44,7 @@ def provider_for(
             model_id=model_id,
             max_retries=max_retries,
         )
-    from kyros.providers.openai_compatible import OpenAICompatible
+    from kyros.runner.providers.openai_compatible import OpenAICompatible
 
     return OpenAICompatible(
         base_url=base_url or "https://api.openai.com/v1",

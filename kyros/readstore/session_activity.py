@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from kyros.store.database import Database
+from kyros.readstore.database import Database
 from kyros.timefmt import sortable
 
 DDL = """

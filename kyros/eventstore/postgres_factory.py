@@ -7,7 +7,7 @@ from typing import Any
 
 from eventsourcing.postgres import PostgresFactory
 
-from kyros.store.bounded_pool import BoundedPool
+from kyros.connections.bounded_pool import BoundedPool
 
 TIMEOUT_KEY = "KYROS_DATABASE_TIMEOUT_SECONDS"
 

@@ -12,8 +12,8 @@ from typing import Any, Protocol
 
 from psycopg.rows import dict_row
 
+from kyros.connections.bounded_pool import BoundedPool
 from kyros.settings import Settings
-from kyros.store.bounded_pool import BoundedPool
 
 Row = dict[str, Any]
 

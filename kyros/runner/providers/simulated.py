@@ -6,8 +6,8 @@ import hashlib
 import math
 import time
 
-from kyros.domain.models import Usage
-from kyros.providers.base import Completion, CompletionRequest
+from kyros.domain.model_catalog import Usage
+from kyros.runner.providers.base import Completion, CompletionRequest
 
 _WORDS = (
     "plan", "module", "interface", "test", "edge", "case", "refactor", "review", "contract",

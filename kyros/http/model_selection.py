@@ -8,15 +8,15 @@ from litestar import Controller, Request, Response, get, post
 
 from kyros.bootstrap import Kyros
 from kyros.domain.errors import DomainError
-from kyros.domain.models import ModelSpec
+from kyros.domain.model_catalog import ModelSpec
 from kyros.domain.routing import RoutingContext, RoutingRequest
 from kyros.http.auth import requires
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
-from kyros.http.schemas.models import SelectRequest
+from kyros.http.schemas.model_selection import SelectRequest
 from kyros.queries.configuration import get_configuration
+from kyros.queries.model_performance import model_performance
 from kyros.queries.model_selection import select_for
-from kyros.queries.models import model_performance
 from kyros.timefmt import now
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import httpx2
 import openai
 
-from kyros.domain.models import Usage
-from kyros.providers.base import (
+from kyros.domain.model_catalog import Usage
+from kyros.runner.providers.base import (
     Completion,
     CompletionRequest,
     ProviderError,

@@ -16,10 +16,10 @@ from eventsourcing.persistence import IntegrityError, Transcoder
 from kyros.domain.agent import Agent
 from kyros.domain.budget_ledger import BudgetLedger
 from kyros.domain.errors import Conflict
+from kyros.eventstore.postgres_factory import TIMEOUT_KEY
+from kyros.eventstore.riders import current_rider
+from kyros.eventstore.transcoder import MsgpackTranscoder
 from kyros.settings import Settings
-from kyros.store.event_store_postgres import TIMEOUT_KEY
-from kyros.store.riders import current_rider
-from kyros.store.transcoder import MsgpackTranscoder
 
 Listener = Callable[[int], None]
 
@@ -46,7 +46,7 @@ class KyrosApplication(Application[UUID]):
 
     def save_all(self, *aggregates: Any) -> int:
         """Saves atomically and returns the log position of the last event (0 if none).
-        A rider of the current context (see `kyros.store.riders`) joins the first save."""
+        A rider of the current context (see `kyros.eventstore.riders`) joins the first save."""
         rider = current_rider()
         riders = rider.board() if rider is not None else ()
         try:
@@ -93,7 +93,7 @@ def store_env(settings: Settings) -> dict[str, str]:
         }
     url = urlsplit(settings.database_url or "")
     return {
-        "PERSISTENCE_MODULE": "kyros.store.event_store_postgres:BoundedPostgresFactory",
+        "PERSISTENCE_MODULE": "kyros.eventstore.postgres_factory:BoundedPostgresFactory",
         "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
         "POSTGRES_HOST": url.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(url.port or 5432),

@@ -6,7 +6,7 @@ import threading
 from typing import Any
 
 from kyros.domain.configuration import CONFIGURATION_ID, with_defaults
-from kyros.store.application import KyrosApplication
+from kyros.eventstore.application import KyrosApplication
 
 
 class CurrentConfiguration:

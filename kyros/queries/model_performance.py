@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kyros.store.database import Cursor, Database
+from kyros.readstore.database import Cursor, Database
 
 # Attempts that finished while `monitoring.performance_tracking` was off count in no figure.
 TRACKED = (

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from kyros.providers.base import (
+from kyros.runner.providers.base import (
     Completion,
     CompletionRequest,
     Provider,
     ProviderError,
     ProviderTimeout,
 )
-from kyros.providers.factory import provider_for
+from kyros.runner.providers.factory import provider_for
 
 __all__ = [
     "Completion",

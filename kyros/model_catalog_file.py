@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from kyros.domain.models import DEFAULT_CATALOG, Catalog, ModelSpec
+from kyros.domain.model_catalog import DEFAULT_CATALOG, Catalog, ModelSpec
 
 _decoder = msgspec.json.Decoder(float_hook=Decimal)  # prices keep the digits written
 _NESTED = ("limits", "pricing", "connection")

@@ -10,8 +10,8 @@ import psycopg
 from eventsourcing.postgres import ConnectionPool
 from psycopg_pool import PoolTimeout, TooManyRequests
 
-from kyros.store.unavailable import StoreUnavailable
-from kyros.store.watchdog import WATCHDOG
+from kyros.connections.unavailable import StoreUnavailable
+from kyros.connections.watchdog import WATCHDOG
 
 
 class BoundedPool(ConnectionPool[Any]):

@@ -6,7 +6,7 @@ from typing import Protocol
 
 import msgspec
 
-from kyros.domain.models import Usage
+from kyros.domain.model_catalog import Usage
 
 # Statuses that say "this request will fail the same way again": retrying the task is pointless.
 PERMANENT_STATUSES = frozenset({400, 404, 413, 422})

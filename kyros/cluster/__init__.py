@@ -1,0 +1,1 @@
+"""What the processes of one deployment share: leadership leases and wake-up signals."""
