@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import html
 import json
 import os
@@ -44,9 +45,15 @@ OP_CONFIG = {
 
 
 def _node_modules() -> None:
-    """Installs the pinned provider with `npm ci` when missing; skips only off CI without npm."""
-    if (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
-        return
+    """Installs the pinned provider with `npm ci` when missing; skips only off CI without npm.
+    Test workers take turns (a file lock): two `npm ci` into one directory corrupt each other."""
+    with (PROVIDER_DIR / ".install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
+            _npm_ci()
+
+
+def _npm_ci() -> None:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         message = "Node.js and npm are needed to run the OpenID provider for OAuth2 tests"
