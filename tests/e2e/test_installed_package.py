@@ -6,6 +6,7 @@ real user while every test passed; these tests run the package exactly as instal
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -22,9 +23,6 @@ from tests.fanout.wsclient import ws_url
 from tests.http_client import http_client
 
 REPO = Path(__file__).resolve().parents[2]
-# One worker builds the fresh venv (a minute of pip) and runs every test that needs it; with
-# `--dist loadgroup` the group is the largest unit of work, so it starts first.
-pytestmark = pytest.mark.xdist_group("fresh_venv")
 
 
 def _environment() -> dict[str, str]:
@@ -33,8 +31,19 @@ def _environment() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The python of a fresh venv holding Kyros and its runtime dependencies only."""
-    root = tmp_path_factory.mktemp("fresh-venv")
+    """The python of a fresh venv holding Kyros and its runtime dependencies only. Under
+    pytest-xdist the workers share one, built by whichever asks first (a file lock in the
+    run's shared temporary directory): the build is most of this module's time."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return _fresh_venv(tmp_path_factory.mktemp("fresh-venv"))
+    shared = tmp_path_factory.getbasetemp().parent  # one per run, shared by its workers
+    with (shared / "fresh-venv.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        python = shared / "fresh-venv" / "bin" / "python"
+        return python if python.exists() else _fresh_venv(shared / "fresh-venv")
+
+
+def _fresh_venv(root: Path) -> Path:
     venv.EnvBuilder(with_pip=True).create(root)
     python = root / "bin" / "python"
     subprocess.run(

@@ -29,7 +29,6 @@ from tests.oauth2_provider.fixture import (
 
 LOGIN_FIELDS = {"access_token", "token_type", "expires_in", "refresh_token", "user"}
 # One worker starts the OpenID provider (seconds) and runs every test here.
-pytestmark = pytest.mark.xdist_group("oauth2_http")
 
 
 @pytest.fixture(scope="module")

@@ -34,10 +34,7 @@ from tests.oauth2_provider.fixture import (
     sign_in,
 )
 
-pytestmark = [
-    pytest.mark.both_stores,  # store-level: identity reads and writes
-    pytest.mark.xdist_group("oauth2_login"),  # one worker starts the OpenID provider (seconds)
-]
+pytestmark = pytest.mark.both_stores  # store-level: identity reads and writes
 
 
 @pytest.fixture(scope="module")
