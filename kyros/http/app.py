@@ -43,6 +43,7 @@ from kyros.http.text_guard import CheckedRequest
 from kyros.http.users import UserController
 from kyros.http.webhooks import WebhookController
 from kyros.http.websocket import redact_tokens_in_server_logs, root_socket, v1_socket
+from kyros.identity.passwords import dummy_hash
 from kyros.observability.app_monitor import AppMonitor
 
 
@@ -51,6 +52,7 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(dummy_hash)  # before the first login, not during it
         async with anyio.create_task_group() as tg:
             if run_workers:
                 kyros.start_background(tg)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,9 +14,14 @@ logger = logging.getLogger(__name__)
 # argon2-cffi's defaults are RFC 9106's low-memory Argon2id profile (t=3, m=64 MiB, p=4).
 _HASHER = PasswordHasher()
 
-# Hashed with the same parameters as real passwords so that checking it costs the same time;
-# its plaintext is random and discarded, so nothing can ever match it.
-DUMMY_HASH: str = _HASHER.hash(secrets.token_urlsafe(32))
+
+@cache
+def dummy_hash() -> str:
+    """Hashed with the same parameters as real passwords so that checking it costs the same
+    time; its plaintext is random and discarded, so nothing can ever match it. Made once, on
+    first use, not at import: it costs ~0.3 s, which every CLI command would pay. A server
+    makes it before serving (kyros.http.app), so no login pays for it."""
+    return _HASHER.hash(secrets.token_urlsafe(32))
 
 
 def hash_password(password: str) -> str:
@@ -52,5 +58,5 @@ def verify_dummy(password: str = "") -> bool:
 
     Call it on the unknown-user branch of a login so both branches cost the same Argon2 work.
     """
-    verify_password(DUMMY_HASH, password)
+    verify_password(dummy_hash(), password)
     return False

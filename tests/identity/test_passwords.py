@@ -11,7 +11,7 @@ import pytest
 from argon2 import PasswordHasher, Type, extract_parameters
 
 from kyros.identity.passwords import (
-    DUMMY_HASH,
+    dummy_hash,
     hash_password,
     needs_rehash,
     verify_dummy,
@@ -62,7 +62,8 @@ def test_an_unreadable_hash_needs_a_rehash() -> None:
 
 
 def test_the_dummy_hash_uses_the_same_parameters_as_real_hashes() -> None:
-    assert extract_parameters(DUMMY_HASH) == extract_parameters(hash_password("pw"))
+    assert extract_parameters(dummy_hash()) == extract_parameters(hash_password("pw"))
+    assert dummy_hash() is dummy_hash()  # made once per process
 
 
 @pytest.mark.parametrize("attempt", ["", "password", "x" * 200])
