@@ -8,9 +8,8 @@ from uuid import UUID
 
 import msgspec
 
-from kyros.commands.loading import Lookup
-from kyros.commands.tasks import load_task
-from kyros.domain.agent import Agent, AgentNotFound
+from kyros.commands.loading import AGENTS, TASKS
+from kyros.domain.agent import Agent
 from kyros.domain.errors import Conflict, InvalidState, TaskNotFound
 from kyros.domain.task import Task
 from kyros.eventstore.application import KyrosApplication
@@ -55,16 +54,9 @@ class Claimed(msgspec.Struct, frozen=True, kw_only=True):
 AT_CAPACITY = "at_capacity"
 
 
-AGENTS: Lookup[Agent] = Lookup("agent", AgentNotFound)
-
-
-def load_agent(app: KyrosApplication, agent_id: str) -> Agent:
-    return AGENTS.load(app, agent_id)
-
-
 def agent_of(app: KyrosApplication, agent_id: str, actor: str) -> Agent:
     """The agent, if `actor` registered it: 404 for an unknown id, 403 for someone else's."""
-    agent = load_agent(app, agent_id)
+    agent = AGENTS.load(app, agent_id)
     agent.check_owner(actor)
     return agent
 
@@ -75,7 +67,7 @@ def register_agent(app: KyrosApplication, cmd: RegisterAgent) -> int:
 
 def heartbeat(app: KyrosApplication, cmd: Heartbeat) -> tuple[int, list[str]]:
     """Extends the lease of everything the agent holds; returns the submission ids it holds."""
-    agent = load_agent(app, cmd.agent_id)
+    agent = AGENTS.load(app, cmd.agent_id)
     agent.heartbeat(at=cmd.at, actor=cmd.actor)
     return app.save_all(agent), sorted(agent.held)
 
@@ -102,7 +94,7 @@ def _claim(
     app: KyrosApplication, cmd: ClaimWork, agent: Agent, submission_id: str, task_id: str
 ) -> Claimed | None:
     try:
-        task = load_task(app, task_id)
+        task = TASKS.load(app, task_id)
         if task.submission is None or task.submission["role"] != agent.role:
             return None
         task.claim(submission_id=submission_id, agent_id=cmd.agent_id, actor=cmd.actor)

@@ -15,9 +15,8 @@ from eventsourcing.domain import Aggregate
 from ulid import ULID
 
 from kyros.commands import spending
-from kyros.commands.escalation_links import load_escalation
-from kyros.commands.loading import load_settings
-from kyros.commands.tasks import load_task
+from kyros.commands.loading import ESCALATIONS, TASKS, load_settings
+from kyros.domain import escalation_workflow
 from kyros.domain.escalation import Escalation, EscalationDay, escalation_day_id
 from kyros.domain.escalation_workflow import (
     OpenEscalation,
@@ -84,7 +83,7 @@ def submit_escalation(
     app: KyrosApplication, catalog: Catalog, cmd: SubmitEscalation
 ) -> tuple[Opened, int]:
     """A person or agent asks for the premium model; the rules may grant it at once."""
-    task = load_task(app, cmd.task_id)
+    task = TASKS.load(app, cmd.task_id)
     task.check_escalatable()
     request = _request(app, catalog, task, cmd)
     payer = Payer.of(task, cmd.actor)
@@ -158,7 +157,7 @@ def _day(app: KyrosApplication, now: datetime) -> EscalationDay:
 def decide_escalation(app: KyrosApplication, catalog: Catalog, cmd: DecideEscalation) -> int:
     """Approval runs the task on the target model (BudgetExhausted if a hard budget cannot
     take it); rejection runs it on the fallback."""
-    escalation = load_escalation(app, cmd.escalation_id)
+    escalation = ESCALATIONS.load(app, cmd.escalation_id)
     escalation.decide(
         decision=cmd.decision,
         reason=cmd.reason,
@@ -173,7 +172,7 @@ def decide_escalation(app: KyrosApplication, catalog: Catalog, cmd: DecideEscala
 
 def expire_escalation(app: KyrosApplication, catalog: Catalog, cmd: ExpireEscalation) -> int:
     """Called by the scheduler; 0 when the escalation was decided meanwhile."""
-    escalation = load_escalation(app, cmd.escalation_id)
+    escalation = ESCALATIONS.load(app, cmd.escalation_id)
     if not escalation.is_overdue(cmd.now):
         return 0
     escalation.expire(now=cmd.now)
@@ -186,17 +185,36 @@ def _moving(
     app: KyrosApplication, escalation: Escalation, actor: str, now: datetime
 ) -> tuple[Task, Budgets]:
     """The task a decision moves, and the budgets of either model it may move onto."""
-    task = load_task(app, escalation.task_id)
+    task = TASKS.load(app, escalation.task_id)
     models = (escalation.target_model, escalation.fallback_model)
     return task, spending.load_budgets(app, now, Payer.of(task, actor), models, task)
 
 
 def flag_overdue(app: KyrosApplication, cmd: FlagOverdue) -> int:
     """Raises the one `escalation_pending` alert of an escalation; 0 if already raised."""
-    escalation = load_escalation(app, cmd.escalation_id)
+    escalation = ESCALATIONS.load(app, cmd.escalation_id)
     if not escalation.awaits_overdue_alert():
         return 0
     if not load_settings(app)["monitoring"]["alert_enabled"]:
         return 0
     alert = overdue_alert(escalation, alert_id=ULID().to_uuid(), waited=cmd.waited)
     return app.save_all(escalation, alert)
+
+
+def complete_escalation(
+    app: KyrosApplication, task: Task, actual: Decimal, result: str
+) -> list[Escalation]:
+    escalation_id = escalation_workflow.approved_run(task)
+    if escalation_id is None:
+        return []
+    escalation = ESCALATIONS.load(app, escalation_id)
+    return escalation_workflow.complete(escalation, actual=actual, result=result)
+
+
+def withdraw_escalation(
+    app: KyrosApplication, task: Task, reason: str, actor: str
+) -> list[Escalation]:
+    if not task.escalation_pending():
+        return []
+    escalation = ESCALATIONS.load(app, task.escalation["id"])  # type: ignore[index]
+    return escalation_workflow.withdraw(escalation, reason=reason, actor=actor)

@@ -14,8 +14,7 @@ from ulid import ULID
 from kyros.commands import spending
 from kyros.commands.agent_roles import role_config
 from kyros.commands.escalations import Opened, open_escalation
-from kyros.commands.loading import load_settings
-from kyros.commands.tasks import load_task
+from kyros.commands.loading import TASKS, load_settings
 from kyros.domain.agent import AgentUnavailable
 from kyros.domain.agent_roles import AgentRoleConfig, check_constraints
 from kyros.domain.errors import DomainError, InvalidState
@@ -68,7 +67,7 @@ def submit_task(app: KyrosApplication, catalog: Catalog, cmd: SubmitTask) -> Sub
     """Premium work opens an escalation (which the rules may approve at once); other work
     reserves its estimate on the budgets that apply (BudgetExhausted from a hard one)."""
     role = role_config(app, cmd.role)
-    task = load_task(app, cmd.task_id)
+    task = TASKS.load(app, cmd.task_id)
     _check_accepts(role, task, catalog, cmd)
     policy = role_policy(catalog, load_settings(app)["models"], role)
     budgets = spending.load_budgets(app, cmd.now, Payer(cmd.role, cmd.actor), role.available_models)
@@ -199,7 +198,7 @@ def _unfinished_dependencies(app: KyrosApplication, task: Task) -> list[str]:
     """Dependencies not yet completed; a cancelled one could never finish, so it refuses."""
     waiting = []
     for dependency in task.dependencies:
-        status = load_task(app, dependency).status
+        status = TASKS.load(app, dependency).status
         if status == "cancelled":
             raise InvalidState(f"Dependency {dependency} is cancelled", field="dependencies")
         if status != "completed":
@@ -210,10 +209,10 @@ def _unfinished_dependencies(app: KyrosApplication, task: Task) -> list[str]:
 def release_waiting_task(app: KyrosApplication, cmd: ReleaseWaitingTask) -> int:
     """Called by the scheduler for each waiting task; a no-op (0) unless every dependency
     is completed in the log itself, so acting on a lagging read model is harmless."""
-    task = load_task(app, cmd.task_id)
+    task = TASKS.load(app, cmd.task_id)
     if task.status != "waiting":
         return 0
-    if any(load_task(app, d).status != "completed" for d in task.dependencies):
+    if any(TASKS.load(app, d).status != "completed" for d in task.dependencies):
         return 0
     task.release_waiting(actor="system")
     return app.save_all(task)

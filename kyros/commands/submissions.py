@@ -8,11 +8,8 @@ from typing import Any
 import msgspec
 
 from kyros.commands import spending
-from kyros.commands.agents import load_agent
-from kyros.commands.escalation_links import complete_escalation
-from kyros.commands.holds import holding_agent
-from kyros.commands.loading import load_settings
-from kyros.commands.tasks import load_task
+from kyros.commands.escalations import complete_escalation
+from kyros.commands.loading import AGENTS, TASKS, holding_agent, load_settings
 from kyros.domain.budget_errors import BudgetExhausted
 from kyros.domain.errors import DomainError
 from kyros.domain.holds import Hold, check_holds
@@ -74,7 +71,7 @@ class ExpireLease(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _held(app: KyrosApplication, task_id: str, submission_id: str, actor: str) -> tuple[Task, Hold]:
-    task = load_task(app, task_id)
+    task = TASKS.load(app, task_id)
     return task, check_holds(holding_agent(app, task), actor, submission_id)
 
 
@@ -154,10 +151,10 @@ def expire_lease(app: KyrosApplication, cmd: ExpireLease) -> int:
 
     The agent is saved too, so a heartbeat racing with this conflicts instead of being lost.
     """
-    agent = load_agent(app, cmd.agent_id)
+    agent = AGENTS.load(app, cmd.agent_id)
     if not agent.lease_expired(cmd.now, cmd.lease):
         return 0
-    task = load_task(app, cmd.task_id)
+    task = TASKS.load(app, cmd.task_id)
     if task.is_held_by(cmd.submission_id, cmd.agent_id) and task.submission is not None:
         task.requeue(model=task.submission["model"], reason="lease_expired", actor="system")
     agent.release(submission_id=cmd.submission_id, reason="lease_expired", actor="system")

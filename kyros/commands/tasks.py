@@ -10,9 +10,8 @@ from uuid import UUID
 import msgspec
 
 from kyros.commands import spending
-from kyros.commands.escalation_links import withdraw_escalation
-from kyros.commands.holds import holding_agent
-from kyros.commands.loading import Lookup
+from kyros.commands.escalations import withdraw_escalation
+from kyros.commands.loading import TASKS, holding_agent
 from kyros.domain.dependencies import check_no_cycle
 from kyros.domain.errors import DomainError, TaskNotFound
 from kyros.domain.holds import check_agent_update, released
@@ -64,13 +63,6 @@ class CancelTask(msgspec.Struct, frozen=True, kw_only=True):
     reason: str | None
 
 
-TASKS: Lookup[Task] = Lookup("task", TaskNotFound)
-
-
-def load_task(app: KyrosApplication, task_id: str) -> Task:
-    return TASKS.load(app, task_id)
-
-
 def create_task(app: KyrosApplication, cmd: CreateTask) -> int:
     own_id = public_id("task", cmd.task_id)
     _check_dependencies(app, own_id, cmd.dependencies)
@@ -79,7 +71,7 @@ def create_task(app: KyrosApplication, cmd: CreateTask) -> int:
 
 
 def update_task(app: KyrosApplication, cmd: UpdateTask) -> int:
-    task = load_task(app, cmd.task_id)
+    task = TASKS.load(app, cmd.task_id)
     hold = holding_agent(app, task)
     if cmd.as_agent:
         check_agent_update(hold, cmd.actor, cmd.fields, cmd.status)
@@ -109,7 +101,7 @@ def _report(app: KyrosApplication, task: Task, cmd: UpdateTask) -> list[Any]:
 
 
 def cancel_task(app: KyrosApplication, cmd: CancelTask) -> int:
-    task = load_task(app, cmd.task_id)
+    task = TASKS.load(app, cmd.task_id)
     hold = holding_agent(app, task)
     changed = _cancel(app, task, cmd.reason, cmd.actor)
     return app.save_all(task, *released(task, hold, cmd.actor), *changed)
@@ -127,7 +119,7 @@ def _check_dependencies(app: KyrosApplication, own_id: str, dependencies: list[s
         if dependency == own_id:
             raise DomainError("a task cannot depend on itself", field="dependencies")
         try:
-            load_task(app, dependency)
+            TASKS.load(app, dependency)
         except TaskNotFound:
             raise DomainError(f"{dependency} does not exist", field="dependencies") from None
-    check_no_cycle(own_id, dependencies, lambda t: list(load_task(app, t).dependencies))
+    check_no_cycle(own_id, dependencies, lambda t: list(TASKS.load(app, t).dependencies))

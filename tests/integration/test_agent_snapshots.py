@@ -9,7 +9,8 @@ from uuid import uuid4
 import pytest
 
 from kyros.bootstrap import Kyros
-from kyros.commands.agents import Heartbeat, RegisterAgent, heartbeat, load_agent, register_agent
+from kyros.commands.agents import Heartbeat, RegisterAgent, heartbeat, register_agent
+from kyros.commands.loading import AGENTS
 from kyros.ids import public_id
 
 pytestmark = pytest.mark.both_stores  # snapshots in each event store
@@ -31,7 +32,7 @@ def test_an_agent_past_its_snapshot_interval_loads_as_a_full_replay_does(kyros: 
 
     assert kyros.app.snapshots is not None
     assert list(kyros.app.snapshots.get(uuid))
-    loaded = load_agent(kyros.app, agent_id)
+    loaded = AGENTS.load(kyros.app, agent_id)
     events = list(kyros.app.events.get(uuid))
     full = None
     for event in events:

@@ -16,7 +16,6 @@ from kyros.bootstrap import Kyros
 from kyros.commands.agents import ClaimWork, RegisterAgent, claim_work, register_agent
 from kyros.commands.budgets import DefineBudget, define_budget
 from kyros.commands.configuration import ChangeConfiguration, change_configuration
-from kyros.commands.escalation_links import load_escalation
 from kyros.commands.escalations import (
     DecideEscalation,
     ExpireEscalation,
@@ -27,6 +26,7 @@ from kyros.commands.escalations import (
     flag_overdue,
     submit_escalation,
 )
+from kyros.commands.loading import ESCALATIONS, TASKS
 from kyros.commands.queue import SubmitTask, submit_task
 from kyros.commands.spending import budget_book, current_ledger
 from kyros.commands.submissions import (
@@ -36,7 +36,7 @@ from kyros.commands.submissions import (
     complete_submission,
     fail_submission,
 )
-from kyros.commands.tasks import CancelTask, cancel_task, load_task
+from kyros.commands.tasks import CancelTask, cancel_task
 from kyros.domain.alert import Alert
 from kyros.domain.budget_errors import BudgetExhausted
 from kyros.domain.errors import InvalidState
@@ -103,7 +103,7 @@ def _ledger(kyros: Kyros, budget_id: str) -> Any:
 
 def _run(kyros: Kyros, task_id: str, *, tokens: tuple[int, int] = (1000, 500)) -> Decimal:
     """An agent claims the task and completes it; returns the priced cost."""
-    task = load_task(kyros.app, task_id)
+    task = TASKS.load(kyros.app, task_id)
     agent = uuid4()
     register_agent(
         kyros.app,
@@ -143,17 +143,17 @@ def test_a_premium_submission_waits_for_an_approver_then_runs_and_settles(kyros:
     assert "confidence" in submitted.escalation.explanation
     assert _ledger(kyros, budget).committed == 0  # nothing is held before the decision
     _decide(kyros, escalation_id, "approved")
-    task = load_task(kyros.app, task_id)
+    task = TASKS.load(kyros.app, task_id)
     assert (task.status, task.submission["model"]) == ("queued", PREMIUM)  # type: ignore[index]
-    estimate = load_escalation(kyros.app, escalation_id).estimated_cost
+    estimate = ESCALATIONS.load(kyros.app, escalation_id).estimated_cost
     assert _ledger(kyros, budget).reserved == {task_id: estimate}
 
     cost = _run(kyros, task_id)
 
     ledger = _ledger(kyros, budget)
     assert (ledger.reserved, ledger.spent) == ({}, cost)
-    assert load_escalation(kyros.app, escalation_id).status == "completed"
-    assert load_task(kyros.app, task_id).reservation is None
+    assert ESCALATIONS.load(kyros.app, escalation_id).status == "completed"
+    assert TASKS.load(kyros.app, task_id).reservation is None
 
 
 def test_a_rejection_runs_the_task_on_the_fallback_model(kyros: Kyros) -> None:
@@ -164,12 +164,12 @@ def test_a_rejection_runs_the_task_on_the_fallback_model(kyros: Kyros) -> None:
 
     _decide(kyros, escalation_id, "rejected")
 
-    task = load_task(kyros.app, task_id)
+    task = TASKS.load(kyros.app, task_id)
     assert (task.status, task.submission["model"]) == ("queued", DEFAULT)  # type: ignore[index]
     assert _ledger(kyros, budget).reserved[task_id] > 0
     cost = _run(kyros, task_id)
     assert _ledger(kyros, budget).spent == cost
-    assert load_escalation(kyros.app, escalation_id).status == "rejected"  # never completed
+    assert ESCALATIONS.load(kyros.app, escalation_id).status == "rejected"  # never completed
 
 
 @pytest.mark.parametrize(
@@ -192,7 +192,7 @@ def test_each_rule_can_stop_an_automatic_approval(
     opened = _submit(kyros, task_id).escalation
     assert opened.approval_required is not approved
     assert opened.status == ("approved" if approved else "pending_approval")
-    task = load_task(kyros.app, task_id)
+    task = TASKS.load(kyros.app, task_id)
     assert task.status == ("queued" if approved else "awaiting_approval")
 
 
@@ -218,15 +218,15 @@ def test_the_daily_maximum_counts_every_escalation_of_the_day(kyros: Kyros) -> N
 def test_a_requested_escalation_derives_models_and_estimate_from_the_task(kyros: Kyros) -> None:
     task_id = create(kyros.app, title="Rename", files_to_modify=["a.py"])
     _submit(kyros, task_id)
-    assert load_task(kyros.app, task_id).status == "queued"
+    assert TASKS.load(kyros.app, task_id).status == "queued"
 
     opened = _escalate(kyros, task_id)
 
-    escalation = load_escalation(kyros.app, opened.escalation_id)
+    escalation = ESCALATIONS.load(kyros.app, opened.escalation_id)
     assert (escalation.original_model, escalation.target_model) == (DEFAULT, PREMIUM)
     assert escalation.estimated_cost > 0
     assert opened.status == "pending_approval"  # routing is confident the default suffices
-    assert load_task(kyros.app, task_id).status == "awaiting_approval"
+    assert TASKS.load(kyros.app, task_id).status == "awaiting_approval"
     with pytest.raises(EscalationPending):
         _escalate(kyros, task_id)
 
@@ -246,7 +246,7 @@ def test_an_escalated_pending_task_runs_on_the_approved_model_when_submitted(
 ) -> None:
     task_id = create(kyros.app, title="Rename")
     opened = _escalate(kyros, task_id)
-    assert load_task(kyros.app, task_id).status == "pending"
+    assert TASKS.load(kyros.app, task_id).status == "pending"
     _decide(kyros, opened.escalation_id, "approved")
 
     submitted = _submit(kyros, task_id)
@@ -266,7 +266,7 @@ def test_an_escalation_no_hard_budget_could_fund_is_rejected_outright(kyros: Kyr
     task_id = create(kyros.app, title="Rename")
     with pytest.raises(EscalationRejected):
         _escalate(kyros, task_id, estimated_cost=Decimal("5"))
-    assert load_task(kyros.app, task_id).escalation is None
+    assert TASKS.load(kyros.app, task_id).escalation is None
 
 
 def test_an_overdue_escalation_expires_onto_the_fallback_and_is_flagged_once(
@@ -279,7 +279,7 @@ def test_an_overdue_escalation_expires_onto_the_fallback_and_is_flagged_once(
     flag = FlagOverdue(escalation_id=escalation_id, waited=timedelta(minutes=61))
     assert flag_overdue(kyros.app, flag) > 0
     assert flag_overdue(kyros.app, msgspec.structs.replace(flag, waited=timedelta(minutes=62))) == 0
-    alert_id = load_escalation(kyros.app, escalation_id).overdue_alert
+    alert_id = ESCALATIONS.load(kyros.app, escalation_id).overdue_alert
     alert: Alert = kyros.app.repository.get(parse_id("alert", alert_id))  # type: ignore[arg-type]
     assert (alert.alert_type, alert.status) == ("escalation_pending", "active")
     expire = ExpireEscalation(escalation_id=escalation_id, now=NOW)
@@ -289,8 +289,8 @@ def test_an_overdue_escalation_expires_onto_the_fallback_and_is_flagged_once(
     expire = ExpireEscalation(escalation_id=escalation_id, now=later)
     assert expire_escalation(kyros.app, kyros.catalog, expire) > 0
 
-    assert load_escalation(kyros.app, escalation_id).status == "expired"
-    task = load_task(kyros.app, task_id)
+    assert ESCALATIONS.load(kyros.app, escalation_id).status == "expired"
+    task = TASKS.load(kyros.app, task_id)
     assert (task.status, task.submission["model"]) == ("queued", DEFAULT)  # type: ignore[index]
     late = DecideEscalation(escalation_id=escalation_id, decision="approved", actor="x", now=later)
     with pytest.raises(EscalationDecided):
@@ -319,7 +319,7 @@ def test_cancelling_withdraws_the_escalation_and_releases_the_reservation(kyros:
 
     cancel_task(kyros.app, CancelTask(task_id=task_id, actor="user_1", reason="not needed"))
 
-    assert load_escalation(kyros.app, opened.escalation_id).status == "withdrawn"
+    assert ESCALATIONS.load(kyros.app, opened.escalation_id).status == "withdrawn"
     assert _ledger(kyros, budget).committed == 0
 
 
@@ -328,7 +328,7 @@ def test_a_hard_budget_refuses_dispatch_and_changes_nothing(kyros: Kyros) -> Non
     task_id = create(kyros.app, title="Rename", files_to_modify=["a.py"])
     with pytest.raises(BudgetExhausted):
         _submit(kyros, task_id)
-    assert load_task(kyros.app, task_id).status == "pending"
+    assert TASKS.load(kyros.app, task_id).status == "pending"
     assert _ledger(kyros, budget).committed == 0
 
 
@@ -353,7 +353,7 @@ def test_a_failure_releases_and_a_retry_reserves_again(kyros: Kyros) -> None:
         kyros.app,
         RegisterAgent(agent_id=agent, role="implementer", capacity=1, name="w", at=NOW, actor="a"),
     )
-    submission_id = load_task(kyros.app, task_id).submission["submission_id"]  # type: ignore[index]
+    submission_id = TASKS.load(kyros.app, task_id).submission["submission_id"]  # type: ignore[index]
     claim_work(
         kyros.app,
         ClaimWork(
@@ -374,7 +374,7 @@ def test_a_failure_releases_and_a_retry_reserves_again(kyros: Kyros) -> None:
         now=NOW,
     )
     fail_submission(kyros.app, kyros.catalog, fail)
-    task = load_task(kyros.app, task_id)
+    task = TASKS.load(kyros.app, task_id)
     assert task.status == "queued"
     ledger = _ledger(kyros, budget)
     assert list(ledger.reserved) == [task_id] and ledger.spent == 0
@@ -423,11 +423,11 @@ def test_the_scheduler_flags_then_expires_a_pending_escalation(kyros: Kyros) -> 
     assert kyros.scheduler.sweep(now + timedelta(minutes=6)) == 1  # flagged
     kyros.engine.catch_up("escalations", 500)
     assert kyros.scheduler.sweep(now + timedelta(minutes=7)) == 0  # flagged once only
-    assert load_escalation(kyros.app, escalation_id).overdue_alert is not None
+    assert ESCALATIONS.load(kyros.app, escalation_id).overdue_alert is not None
     assert kyros.scheduler.sweep(now + timedelta(minutes=61)) == 1  # expired
 
-    assert load_escalation(kyros.app, escalation_id).status == "expired"
-    assert load_task(kyros.app, task_id).status == "queued"
+    assert ESCALATIONS.load(kyros.app, escalation_id).status == "expired"
+    assert TASKS.load(kyros.app, task_id).status == "queued"
 
 
 def test_an_approval_a_hard_budget_cannot_fund_changes_nothing(kyros: Kyros) -> None:
@@ -439,8 +439,8 @@ def test_an_approval_a_hard_budget_cannot_fund_changes_nothing(kyros: Kyros) -> 
     with pytest.raises(BudgetExhausted):
         _decide(kyros, escalation_id, "approved")
 
-    assert load_escalation(kyros.app, escalation_id).status == "pending_approval"
-    assert load_task(kyros.app, task_id).status == "awaiting_approval"
+    assert ESCALATIONS.load(kyros.app, escalation_id).status == "pending_approval"
+    assert TASKS.load(kyros.app, task_id).status == "awaiting_approval"
     assert _ledger(kyros, budget).committed == 0
 
 
@@ -452,8 +452,8 @@ def test_a_rejection_whose_fallback_cannot_be_funded_cancels_the_task(kyros: Kyr
 
     _decide(kyros, escalation_id, "rejected")
 
-    assert load_escalation(kyros.app, escalation_id).status == "rejected"
-    assert load_task(kyros.app, task_id).status == "cancelled"
+    assert ESCALATIONS.load(kyros.app, escalation_id).status == "rejected"
+    assert TASKS.load(kyros.app, task_id).status == "cancelled"
 
 
 def test_a_long_ledger_loads_the_same_through_its_snapshots(kyros: Kyros) -> None:

@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 
 from kyros.bootstrap import Kyros
 from kyros.cluster.signals import Pulse
+from kyros.commands.loading import TASKS
 from kyros.commands.tasks import (
     CancelTask,
     Progress,
     UpdateTask,
     cancel_task,
-    load_task,
     update_task,
 )
 from kyros.domain.errors import Conflict, DomainError
@@ -176,13 +176,13 @@ def test_a_stale_page_is_discarded_when_another_runner_moved_the_position(kyros:
 
 def test_concurrent_modifications_of_one_task_one_wins_the_other_conflicts(kyros: Kyros) -> None:
     task_id = create(kyros.app)
-    first, second = load_task(kyros.app, task_id), load_task(kyros.app, task_id)
+    first, second = TASKS.load(kyros.app, task_id), TASKS.load(kyros.app, task_id)
     first.update({"title": "first"}, actor="a")
     second.update({"title": "second"}, actor="b")
     kyros.app.save_all(first)
     with pytest.raises(Conflict):
         kyros.app.save_all(second)
-    assert load_task(kyros.app, task_id).title == "first"
+    assert TASKS.load(kyros.app, task_id).title == "first"
 
 
 class Exploding:

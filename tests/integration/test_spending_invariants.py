@@ -25,6 +25,7 @@ from kyros.commands.escalations import (
     decide_escalation,
     submit_escalation,
 )
+from kyros.commands.loading import TASKS
 from kyros.commands.queue import SubmitTask, submit_task
 from kyros.commands.spending import budget_book, current_ledger
 from kyros.commands.submissions import (
@@ -34,7 +35,7 @@ from kyros.commands.submissions import (
     complete_submission,
     fail_submission,
 )
-from kyros.commands.tasks import CancelTask, cancel_task, load_task
+from kyros.commands.tasks import CancelTask, cancel_task
 from kyros.domain.errors import DomainError
 from kyros.domain.model_catalog import Usage, price
 from kyros.ids import new_id, public_id
@@ -106,7 +107,7 @@ class Spending(RuleBasedStateMachine):
     @precondition(lambda self: self.tasks)
     @rule(data=st.data(), decision=st.sampled_from(("approved", "rejected")))
     def decide(self, data: st.DataObject, decision: str) -> None:
-        task = load_task(self.app, data.draw(st.sampled_from(self.tasks)))
+        task = TASKS.load(self.app, data.draw(st.sampled_from(self.tasks)))
         if task.escalation is None:
             return
         command = DecideEscalation(
@@ -118,7 +119,7 @@ class Spending(RuleBasedStateMachine):
     @rule(data=st.data(), outcome=st.sampled_from(("complete", "fail", "retry")))
     def work(self, data: st.DataObject, outcome: str) -> None:
         task_id = data.draw(st.sampled_from(self.tasks))
-        task = load_task(self.app, task_id)
+        task = TASKS.load(self.app, task_id)
         if task.status != "queued":
             return
         submission_id = task.submission["submission_id"]  # type: ignore[index]
@@ -137,7 +138,7 @@ class Spending(RuleBasedStateMachine):
                 input_tokens=data.draw(st.integers(0, 20_000)),
                 output_tokens=data.draw(st.integers(0, 5_000)),
             )
-            held = load_task(self.app, task_id).reservation is not None
+            held = TASKS.load(self.app, task_id).reservation is not None
             report = CompleteSubmission(
                 submission_id=submission_id, task_id=task_id, actor="a", results={}, usage=usage
             )
@@ -171,7 +172,7 @@ class Spending(RuleBasedStateMachine):
         assert book is not None
         holding: dict[str, Decimal] = {}
         for task_id in self.tasks:
-            task = load_task(self.app, task_id)
+            task = TASKS.load(self.app, task_id)
             if task.status in ("completed", "cancelled"):
                 assert task.reservation is None, task_id
             if task.status == "failed":

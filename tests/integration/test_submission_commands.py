@@ -11,6 +11,7 @@ import pytest
 from kyros.bootstrap import Kyros
 from kyros.commands.agents import ClaimWork, RegisterAgent, claim_work, register_agent
 from kyros.commands.escalations import DecideEscalation, decide_escalation
+from kyros.commands.loading import TASKS
 from kyros.commands.queue import (
     ReleaseWaitingTask,
     SubmitTask,
@@ -18,7 +19,6 @@ from kyros.commands.queue import (
     submit_task,
 )
 from kyros.commands.submissions import ExpireLease, expire_lease
-from kyros.commands.tasks import load_task
 from kyros.domain.escalation_errors import EscalationDecided
 from kyros.ids import new_id, public_id
 from tests.integration.helpers import create
@@ -55,14 +55,14 @@ def _agent(kyros: Kyros, at: datetime = NOW) -> str:
 def test_an_approval_queues_a_task_awaiting_it_on_the_approved_model(kyros: Kyros) -> None:
     task_id = create(kyros.app, title="Typo", files_to_modify=["README.md"])
     _submit(kyros, task_id, model="claude-4.1-opus")
-    task = load_task(kyros.app, task_id)
+    task = TASKS.load(kyros.app, task_id)
     assert task.status == "awaiting_approval"
     assert task.escalation is not None and task.escalation["state"] == "pending"
     approve = DecideEscalation(
         escalation_id=task.escalation["id"], decision="approved", actor="user_2", now=NOW
     )
     decide_escalation(kyros.app, kyros.catalog, approve)
-    task = load_task(kyros.app, task_id)
+    task = TASKS.load(kyros.app, task_id)
     assert (task.status, task.submission["model"]) == ("queued", "claude-4.1-opus")  # type: ignore[index]
     with pytest.raises(EscalationDecided):
         decide_escalation(kyros.app, kyros.catalog, approve)
@@ -74,7 +74,7 @@ def test_a_waiting_task_is_not_released_while_a_dependency_is_unfinished(kyros: 
     _submit(kyros, task_id)
     release = ReleaseWaitingTask(task_id=task_id)
     assert release_waiting_task(kyros.app, release) == 0  # the log says: not yet
-    assert load_task(kyros.app, task_id).status == "waiting"
+    assert TASKS.load(kyros.app, task_id).status == "waiting"
     not_waiting = ReleaseWaitingTask(task_id=dependency)
     assert release_waiting_task(kyros.app, not_waiting) == 0  # not waiting at all
 
@@ -95,7 +95,7 @@ def test_a_lease_is_not_expired_for_an_agent_seen_within_it(kyros: Kyros) -> Non
         lease=LEASE,
     )
     assert expire_lease(kyros.app, early) == 0
-    assert load_task(kyros.app, task_id).status == "in_progress"
+    assert TASKS.load(kyros.app, task_id).status == "in_progress"
     late = ExpireLease(
         submission_id=submission_id,
         task_id=task_id,
@@ -104,7 +104,7 @@ def test_a_lease_is_not_expired_for_an_agent_seen_within_it(kyros: Kyros) -> Non
         lease=LEASE,
     )
     assert expire_lease(kyros.app, late) > 0
-    assert load_task(kyros.app, task_id).status == "queued"
+    assert TASKS.load(kyros.app, task_id).status == "queued"
 
 
 def test_a_claim_skips_candidates_that_are_gone_and_takes_the_next(kyros: Kyros) -> None:
