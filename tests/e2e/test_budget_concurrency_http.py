@@ -15,8 +15,8 @@ from kyros.bootstrap import Kyros
 from kyros.commands.budgets import DefineBudget, define_budget
 from kyros.commands.spending import budget_book, current_ledger
 from kyros.ids import new_id
+from tests.builders.http import create_task
 from tests.e2e.agent_helpers import submit
-from tests.e2e.helpers import create_task
 from tests.http_client import http_client
 
 SUBMITTERS = 50

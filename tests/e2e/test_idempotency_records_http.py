@@ -16,7 +16,7 @@ from kyros.domain.idempotency import ANSWER_GRACE, LIFETIME, IdempotencyRecord
 from kyros.eventstore.riders import riding
 from kyros.http.idempotency import fingerprint
 from kyros.timefmt import now
-from tests.conftest import Credential
+from tests.builders.commands import Credential
 from tests.e2e.helpers import assert_error, total_tasks
 from tests.e2e.test_idempotency_http import KEY
 

@@ -17,7 +17,8 @@ from kyros.bootstrap import Kyros
 from kyros.commands.users import CreateUser, create_user
 from kyros.ids import public_id
 from kyros.settings import Settings
-from tests.e2e.auth_helpers import add_user, bearer, tokens
+from tests.builders.commands import make_user
+from tests.e2e.auth_helpers import bearer, tokens
 from tests.e2e.helpers import assert_error
 from tests.oauth2_provider.fixture import (
     CLIENT_ID,
@@ -98,7 +99,7 @@ def test_a_new_user_signs_in_through_the_provider_and_gets_the_login_response(
     response = finish(anonymous, sign_in(location, "alice"))
     assert response.status_code == 200, response.text
     data = response.json()["data"]
-    add_user(kyros, "someone", ["viewer"])
+    make_user(kyros, "someone", ["viewer"])
     password_login = tokens(anonymous, "someone")
     assert set(data) == set(password_login) == LOGIN_FIELDS
     assert set(data["user"]) == set(password_login["user"])

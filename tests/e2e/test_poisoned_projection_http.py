@@ -21,7 +21,8 @@ from kyros.domain.api_key import ApiKey
 from kyros.domain.user import User
 from kyros.projections.failures import ProjectionStuck
 from kyros.settings import Settings
-from tests.conftest import LiveServer, make_api_key
+from tests.builders.commands import make_api_key
+from tests.conftest import LiveServer
 from tests.e2e.test_cli import run_cli, serving
 from tests.http_client import http_client
 from tests.integration.helpers import table

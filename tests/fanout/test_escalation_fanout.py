@@ -15,10 +15,10 @@ from kyros.commands.budgets import DefineBudget, define_budget
 from kyros.commands.escalations import DecideEscalation, SubmitEscalation, decide_escalation
 from kyros.commands.escalations import submit_escalation as submit_escalation_cmd
 from kyros.ids import new_id
-from tests.conftest import Credential
+from tests.builders.commands import Credential
+from tests.builders.http import create_task, create_webhook
 from tests.e2e.agent_helpers import submit
-from tests.e2e.helpers import create_task
-from tests.fanout.helpers import create_webhook, deliveries
+from tests.fanout.helpers import deliveries
 from tests.fanout.receiver import Receiver
 from tests.fanout.wsclient import next_of, open_socket, subscribe
 

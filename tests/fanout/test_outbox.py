@@ -18,7 +18,8 @@ from kyros.commands.webhooks import (
 )
 from kyros.ids import public_id
 from kyros.webhooks.signing import generate_secret
-from tests.integration.helpers import create, table
+from tests.builders.commands import make_task
+from tests.integration.helpers import table
 
 pytestmark = pytest.mark.both_stores  # the outbox in each store
 
@@ -45,10 +46,10 @@ def rows(kyros: Kyros) -> list[dict[str, Any]]:
 
 
 def test_each_event_is_enqueued_once_per_subscribed_endpoint(kyros: Kyros) -> None:
-    create(kyros.app, title="before any webhook")
+    make_task(kyros.app, title="before any webhook")
     wants_created = hook(kyros, ["task.created"])
     wants_nothing_here = hook(kyros, ["task.completed"])
-    create(kyros.app, title="after")
+    make_task(kyros.app, title="after")
     found = rows(kyros)
     assert [(r["webhook_id"], r["event_type"]) for r in found] == [(wants_created, "task.created")]
     assert wants_nothing_here not in {r["webhook_id"] for r in found}
@@ -59,7 +60,7 @@ def test_each_event_is_enqueued_once_per_subscribed_endpoint(kyros: Kyros) -> No
 def test_a_rebuild_re_derives_the_same_rows_and_enqueues_nothing_twice(kyros: Kyros) -> None:
     hook(kyros, ["task.created"])
     for n in range(3):
-        create(kyros.app, title=f"t{n}")
+        make_task(kyros.app, title=f"t{n}")
     before = rows(kyros)
     kyros.engine.reset(OUTBOX)
     after = rows(kyros)
@@ -73,5 +74,5 @@ def test_paused_and_deleted_endpoints_get_no_new_deliveries(kyros: Kyros) -> Non
         kyros.app, UpdateWebhook(webhook_id=paused, fields={"status": "paused"}, actor="t")
     )
     delete_webhook(kyros.app, DeleteWebhook(webhook_id=deleted, actor="t"))
-    create(kyros.app, title="unheard")
+    make_task(kyros.app, title="unheard")
     assert rows(kyros) == []

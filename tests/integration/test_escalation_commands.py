@@ -49,7 +49,7 @@ from kyros.domain.escalation_errors import (
 )
 from kyros.domain.model_catalog import Usage, price
 from kyros.ids import new_id, parse_id, public_id
-from tests.integration.helpers import create
+from tests.builders.commands import make_task
 
 pytestmark = pytest.mark.both_stores  # store-level: commands against each event store
 
@@ -133,7 +133,7 @@ def _run(kyros: Kyros, task_id: str, *, tokens: tuple[int, int] = (1000, 500)) -
 def test_a_premium_submission_waits_for_an_approver_then_runs_and_settles(kyros: Kyros) -> None:
     _configure(kyros, auto_approve_threshold=1)
     budget = _budget(kyros, "100.00")
-    task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+    task_id = make_task(kyros.app, **SECURE, metadata={"security_sensitive": True})
 
     submitted = _submit(kyros, task_id)
 
@@ -159,7 +159,7 @@ def test_a_premium_submission_waits_for_an_approver_then_runs_and_settles(kyros:
 def test_a_rejection_runs_the_task_on_the_fallback_model(kyros: Kyros) -> None:
     _configure(kyros, auto_approve_threshold=1)
     budget = _budget(kyros, "100.00")
-    task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+    task_id = make_task(kyros.app, **SECURE, metadata={"security_sensitive": True})
     escalation_id = _submit(kyros, task_id).escalation.escalation_id
 
     _decide(kyros, escalation_id, "rejected")
@@ -188,7 +188,7 @@ def test_each_rule_can_stop_an_automatic_approval(
 ) -> None:
     if rules:
         _configure(kyros, **rules)
-    task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+    task_id = make_task(kyros.app, **SECURE, metadata={"security_sensitive": True})
     opened = _submit(kyros, task_id).escalation
     assert opened.approval_required is not approved
     assert opened.status == ("approved" if approved else "pending_approval")
@@ -200,7 +200,7 @@ def test_a_budget_that_cannot_absorb_the_estimate_stops_an_automatic_approval(
     kyros: Kyros,
 ) -> None:
     _budget(kyros, "0.01", enforcement="soft")
-    task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+    task_id = make_task(kyros.app, **SECURE, metadata={"security_sensitive": True})
     opened = _submit(kyros, task_id).escalation
     assert opened.status == "pending_approval"
     assert "budget" in opened.explanation
@@ -210,13 +210,13 @@ def test_the_daily_maximum_counts_every_escalation_of_the_day(kyros: Kyros) -> N
     _configure(kyros, max_daily_escalations=2)
     statuses = []
     for _ in range(3):
-        task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+        task_id = make_task(kyros.app, **SECURE, metadata={"security_sensitive": True})
         statuses.append(_submit(kyros, task_id).escalation.status)
     assert statuses == ["approved", "approved", "pending_approval"]
 
 
 def test_a_requested_escalation_derives_models_and_estimate_from_the_task(kyros: Kyros) -> None:
-    task_id = create(kyros.app, title="Rename", files_to_modify=["a.py"])
+    task_id = make_task(kyros.app, title="Rename", files_to_modify=["a.py"])
     _submit(kyros, task_id)
     assert TASKS.load(kyros.app, task_id).status == "queued"
 
@@ -232,7 +232,7 @@ def test_a_requested_escalation_derives_models_and_estimate_from_the_task(kyros:
 
 
 def test_the_requester_never_decides_and_nobody_decides_twice(kyros: Kyros) -> None:
-    task_id = create(kyros.app, title="Rename")
+    task_id = make_task(kyros.app, title="Rename")
     opened = _escalate(kyros, task_id, actor="user_1")
     with pytest.raises(SelfApproval):
         _decide(kyros, opened.escalation_id, "approved", actor="user_1")
@@ -244,7 +244,7 @@ def test_the_requester_never_decides_and_nobody_decides_twice(kyros: Kyros) -> N
 def test_an_escalated_pending_task_runs_on_the_approved_model_when_submitted(
     kyros: Kyros,
 ) -> None:
-    task_id = create(kyros.app, title="Rename")
+    task_id = make_task(kyros.app, title="Rename")
     opened = _escalate(kyros, task_id)
     assert TASKS.load(kyros.app, task_id).status == "pending"
     _decide(kyros, opened.escalation_id, "approved")
@@ -255,7 +255,7 @@ def test_an_escalated_pending_task_runs_on_the_approved_model_when_submitted(
 
 
 def test_a_finished_task_cannot_be_escalated(kyros: Kyros) -> None:
-    task_id = create(kyros.app, title="Rename")
+    task_id = make_task(kyros.app, title="Rename")
     cancel_task(kyros.app, CancelTask(task_id=task_id, actor="user_1", reason=None))
     with pytest.raises(InvalidState):
         _escalate(kyros, task_id)
@@ -263,7 +263,7 @@ def test_a_finished_task_cannot_be_escalated(kyros: Kyros) -> None:
 
 def test_an_escalation_no_hard_budget_could_fund_is_rejected_outright(kyros: Kyros) -> None:
     _budget(kyros, "0.01")
-    task_id = create(kyros.app, title="Rename")
+    task_id = make_task(kyros.app, title="Rename")
     with pytest.raises(EscalationRejected):
         _escalate(kyros, task_id, estimated_cost=Decimal("5"))
     assert TASKS.load(kyros.app, task_id).escalation is None
@@ -273,7 +273,7 @@ def test_an_overdue_escalation_expires_onto_the_fallback_and_is_flagged_once(
     kyros: Kyros,
 ) -> None:
     _configure(kyros, auto_approve_threshold=1, expire_after_minutes=30)
-    task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+    task_id = make_task(kyros.app, **SECURE, metadata={"security_sensitive": True})
     escalation_id = _submit(kyros, task_id).escalation.escalation_id
 
     flag = FlagOverdue(escalation_id=escalation_id, waited=timedelta(minutes=61))
@@ -299,7 +299,7 @@ def test_an_overdue_escalation_expires_onto_the_fallback_and_is_flagged_once(
 
 def test_deciding_after_the_deadline_is_refused_as_expired(kyros: Kyros) -> None:
     _configure(kyros, expire_after_minutes=1)
-    opened = _escalate(kyros, create(kyros.app, title="Rename"))
+    opened = _escalate(kyros, make_task(kyros.app, title="Rename"))
     late = DecideEscalation(
         escalation_id=opened.escalation_id,
         decision="approved",
@@ -312,7 +312,7 @@ def test_deciding_after_the_deadline_is_refused_as_expired(kyros: Kyros) -> None
 
 def test_cancelling_withdraws_the_escalation_and_releases_the_reservation(kyros: Kyros) -> None:
     budget = _budget(kyros, "100.00")
-    task_id = create(kyros.app, title="Rename", files_to_modify=["a.py"])
+    task_id = make_task(kyros.app, title="Rename", files_to_modify=["a.py"])
     _submit(kyros, task_id)
     assert task_id in _ledger(kyros, budget).reserved
     opened = _escalate(kyros, task_id)
@@ -325,7 +325,7 @@ def test_cancelling_withdraws_the_escalation_and_releases_the_reservation(kyros:
 
 def test_a_hard_budget_refuses_dispatch_and_changes_nothing(kyros: Kyros) -> None:
     budget = _budget(kyros, "0.001")
-    task_id = create(kyros.app, title="Rename", files_to_modify=["a.py"])
+    task_id = make_task(kyros.app, title="Rename", files_to_modify=["a.py"])
     with pytest.raises(BudgetExhausted):
         _submit(kyros, task_id)
     assert TASKS.load(kyros.app, task_id).status == "pending"
@@ -337,7 +337,7 @@ def test_budgets_apply_by_scope(kyros: Kyros) -> None:
     other_user = _budget(kyros, "0.001", scope="user", scope_value="user_2")
     mine = _budget(kyros, "50", scope="user", scope_value="user_1")
     model = _budget(kyros, "50", scope="model", scope_value=DEFAULT)
-    task_id = create(kyros.app, title="Rename", files_to_modify=["a.py"])
+    task_id = make_task(kyros.app, title="Rename", files_to_modify=["a.py"])
     _submit(kyros, task_id)
     assert task_id in _ledger(kyros, mine).reserved
     assert task_id in _ledger(kyros, model).reserved
@@ -346,7 +346,7 @@ def test_budgets_apply_by_scope(kyros: Kyros) -> None:
 
 def test_a_failure_releases_and_a_retry_reserves_again(kyros: Kyros) -> None:
     budget = _budget(kyros, "100.00")
-    task_id = create(kyros.app, title="Rename", files_to_modify=["a.py"])
+    task_id = make_task(kyros.app, title="Rename", files_to_modify=["a.py"])
     _submit(kyros, task_id)
     agent = uuid4()
     register_agent(
@@ -382,7 +382,7 @@ def test_a_failure_releases_and_a_retry_reserves_again(kyros: Kyros) -> None:
 
 def test_a_soft_budget_warns_at_its_threshold_and_again_past_its_limit(kyros: Kyros) -> None:
     budget = _budget(kyros, "0.01", enforcement="soft")
-    task_id = create(kyros.app, title="Rename", files_to_modify=["a.py"])
+    task_id = make_task(kyros.app, title="Rename", files_to_modify=["a.py"])
     _submit(kyros, task_id)  # an estimate of about 0.017 USD: past 80 % of 0.01 at once
     assert _ledger(kyros, budget).crossed == ["threshold"]
     cost = _run(kyros, task_id, tokens=(10_000, 1_000))  # 0.010 + 0.002 = 0.012 USD
@@ -410,7 +410,7 @@ def _alerts(kyros: Kyros) -> list[dict[str, Any]]:
 
 def test_the_scheduler_flags_then_expires_a_pending_escalation(kyros: Kyros) -> None:
     _configure(kyros, auto_approve_threshold=1, pending_alert_minutes=5, expire_after_minutes=60)
-    task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+    task_id = make_task(kyros.app, **SECURE, metadata={"security_sensitive": True})
     now = datetime.now(UTC)  # the read model's submitted_at is the event's own time
     command = SubmitTask(
         submission_id=new_id("sub"), task_id=task_id, role="implementer", actor="u", now=now
@@ -432,7 +432,7 @@ def test_the_scheduler_flags_then_expires_a_pending_escalation(kyros: Kyros) -> 
 
 def test_an_approval_a_hard_budget_cannot_fund_changes_nothing(kyros: Kyros) -> None:
     _configure(kyros, auto_approve_threshold=1)
-    task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+    task_id = make_task(kyros.app, **SECURE, metadata={"security_sensitive": True})
     escalation_id = _submit(kyros, task_id).escalation.escalation_id
     budget = _budget(kyros, "0.01")
 
@@ -446,7 +446,7 @@ def test_an_approval_a_hard_budget_cannot_fund_changes_nothing(kyros: Kyros) -> 
 
 def test_a_rejection_whose_fallback_cannot_be_funded_cancels_the_task(kyros: Kyros) -> None:
     _configure(kyros, auto_approve_threshold=1)
-    task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+    task_id = make_task(kyros.app, **SECURE, metadata={"security_sensitive": True})
     escalation_id = _submit(kyros, task_id).escalation.escalation_id
     _budget(kyros, "0.00")
 

@@ -40,7 +40,7 @@ from kyros.domain.errors import DomainError
 from kyros.domain.model_catalog import Usage, price
 from kyros.ids import new_id, public_id
 from kyros.settings import Settings
-from tests.integration.helpers import create
+from tests.builders.commands import make_task
 
 pytestmark = pytest.mark.both_stores  # store-level invariants
 
@@ -85,7 +85,7 @@ class Spending(RuleBasedStateMachine):
 
     @rule(title=st.sampled_from(TITLES))
     def submit(self, title: str) -> None:
-        task_id = create(self.app, title=title, files_to_modify=["auth.py"])
+        task_id = make_task(self.app, title=title, files_to_modify=["auth.py"])
         self.tasks.append(task_id)
         command = SubmitTask(
             submission_id=new_id("sub"), task_id=task_id, role="implementer", actor="u", now=NOW
