@@ -3,17 +3,24 @@ that end-to-end tests act as. Each returns what a test refers to the entity by."
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from ulid import ULID
 
 from kyros.bootstrap import Kyros
+from kyros.commands.agents import RegisterAgent, register_agent
 from kyros.commands.api_keys import CreateApiKey, create_api_key
+from kyros.commands.budgets import DefineBudget, define_budget
+from kyros.commands.escalations import SubmitEscalation, submit_escalation
 from kyros.commands.tasks import CreateTask, create_task
 from kyros.commands.users import CreateUser, create_user
+from kyros.commands.webhooks import CreateWebhook, create_webhook
 from kyros.eventstore.application import KyrosApplication
 from kyros.identity.api_keys import generate_api_key
-from kyros.ids import public_id
+from kyros.ids import new_id, public_id
+from kyros.webhooks.signing import generate_secret
 
 PASSWORD = "correct horse battery"
 
@@ -38,6 +45,66 @@ def make_task(app: KyrosApplication, **overrides: Any) -> str:
     }
     create_task(app, CreateTask(**fields))
     return public_id("task", fields["task_id"])
+
+
+def make_agent(
+    app: KyrosApplication,
+    role: str = "implementer",
+    capacity: int = 2,
+    at: datetime | None = None,
+    actor: str = "key_a",
+) -> str:
+    """An agent registered `at` (now when None) by the key `actor`; its public id."""
+    agent_id = ULID().to_uuid()
+    command = RegisterAgent(
+        agent_id=agent_id,
+        role=role,
+        capacity=capacity,
+        name="w",
+        at=at or datetime.now(UTC),
+        actor=actor,
+    )
+    register_agent(app, command)
+    return public_id("agent", agent_id)
+
+
+def make_escalation(kyros: Kyros, task_id: str, actor: str = "user_1", **fields: Any) -> Any:
+    """Asks to escalate `task_id` (now, unless `now` is given); what the command answered
+    (its `escalation_id`, its status). Models and estimate come from the task and catalogue."""
+    values: dict[str, Any] = {
+        "escalation_id": ULID().to_uuid(),
+        "task_id": task_id,
+        "actor": actor,
+        "now": datetime.now(UTC),
+        "reason": "needs the premium model",
+        **fields,
+    }
+    opened, _ = submit_escalation(kyros.app, kyros.catalog, SubmitEscalation(**values))
+    return opened
+
+
+def make_budget(app: KyrosApplication, limit: str | int | Decimal = "100", **fields: Any) -> str:
+    """A daily hard system budget of `limit`, named after its id unless `fields` say otherwise;
+    its id."""
+    budget_id = new_id("budget")
+    spec = {"name": budget_id, "period": "daily", "limit": limit, **fields}
+    define_budget(app, DefineBudget(budget_id=budget_id, fields=spec, actor="admin"))
+    return budget_id
+
+
+def make_webhook(kyros: Kyros, events: list[str], url: str = "http://127.0.0.1:9/hook") -> str:
+    """A webhook for `events` with a fresh secret (a port nothing listens on by default)."""
+    webhook_id = ULID().to_uuid()
+    command = CreateWebhook(
+        webhook_id=webhook_id,
+        url=url,
+        events=events,
+        description="",
+        sealed_secret=kyros.webhook_secrets.seal(generate_secret()),
+        actor="test",
+    )
+    create_webhook(kyros.app, command)
+    return public_id("webhook", webhook_id)
 
 
 def make_user(
