@@ -11,11 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import msgspec
 import pytest
-from ulid import ULID
 
 from kyros.bootstrap import Kyros
-from kyros.commands.users import CreateUser, create_user
-from kyros.ids import public_id
 from kyros.settings import Settings
 from tests.builders.commands import make_user
 from tests.e2e.auth_helpers import bearer, tokens
@@ -129,19 +126,10 @@ def test_a_second_login_with_the_same_account_returns_the_same_user(
 def test_a_verified_email_signs_in_as_the_existing_user_with_their_roles(
     kyros: Kyros, anonymous: httpx.Client
 ) -> None:
-    user_id = ULID().to_uuid()
-    command = CreateUser(
-        user_id=user_id,
-        username="robert",
-        password="correct horse battery",
-        roles=["approver"],
-        actor="test",
-        email="Bob@Example.test",
-    )
-    create_user(kyros.app, command)
+    user_id = make_user(kyros, "robert", ["approver"], email="Bob@Example.test")
     kyros.engine.catch_up("users", 500)
     data = provider_login(anonymous, "bob")
-    assert (data["user"]["id"], data["user"]["roles"]) == (public_id("user", user_id), ["approver"])
+    assert (data["user"]["id"], data["user"]["roles"]) == (user_id, ["approver"])
 
 
 def test_a_single_page_app_can_ask_for_the_authorization_url_as_json(
