@@ -13,20 +13,16 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
 
 import httpx
 import psycopg
 import pytest
 import uvicorn
-from ulid import ULID
 
 from kyros.bootstrap import Kyros
-from kyros.commands.api_keys import CreateApiKey, create_api_key
 from kyros.http.app import create_app
-from kyros.identity.api_keys import generate_api_key
-from kyros.ids import public_id
 from kyros.settings import Settings
+from tests.builders.commands import Credential, make_api_key
 from tests.http_client import http_client
 
 ADMIN_URL = os.environ.get(
@@ -216,24 +212,6 @@ class LiveServer:
 def base_url(kyros: Kyros) -> Iterator[str]:
     with LiveServer(kyros) as url:
         yield url
-
-
-class Credential(NamedTuple):
-    """An API key made through the command layer: its plaintext and its `key_…` id."""
-
-    key: str
-    id: str
-
-
-def make_api_key(kyros: Kyros, role: str, name: str = "test") -> Credential:
-    """Creates a key and waits until the read model that authenticates it has it."""
-    key_id, key = ULID().to_uuid(), generate_api_key()
-    command = CreateApiKey(
-        key_id=key_id, name=name, role=role, prefix=key.prefix, key_hash=key.hash, actor="test"
-    )
-    create_api_key(kyros.app, command)
-    kyros.engine.catch_up("api_keys", 500)
-    return Credential(key.plaintext, public_id("key", key_id))
 
 
 @pytest.fixture

@@ -1,17 +1,11 @@
-"""Shared pieces of the agent worker protocol tests: agent clients, submit, claim, usage."""
+"""Shared pieces of the agent worker protocol tests: submit, claim, complete, usage."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
 import httpx
-
-from kyros.bootstrap import Kyros
-from tests.conftest import make_api_key
-from tests.http_client import http_client
 
 USAGE: dict[str, Any] = {
     "model": "glm-4.5",
@@ -32,25 +26,11 @@ def expected_cost(usage: dict[str, Any], input_1k: str, output_1k: str, cached_1
     ) / 1000
 
 
-@contextmanager
-def agent_client(kyros: Kyros, base_url: str, name: str = "agent-key") -> Iterator[httpx.Client]:
-    """A client authenticated with a real API key whose role is `agent`."""
-    key = make_api_key(kyros, "agent", name=name).key
-    headers = {"Authorization": f"Bearer {key}"}
-    with http_client(base_url=base_url, timeout=90, headers=headers) as http:
-        yield http
-
-
 def data(response: httpx.Response, status: int = 200) -> Any:
     assert response.status_code == status, response.text
     body = response.json()
     assert body["success"] is True
     return body["data"]
-
-
-def register(agent: httpx.Client, role: str = "implementer", capacity: int = 1) -> str:
-    body = {"role": role, "capacity": capacity, "name": f"{role}-worker"}
-    return str(data(agent.post("/v1/agents/register", json=body), 201)["agent_id"])
 
 
 def submit(client: httpx.Client, task_id: str, role: str = "implementer", **body: Any) -> Any:

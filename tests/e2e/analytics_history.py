@@ -18,9 +18,9 @@ import httpx
 import pytest
 
 from kyros.bootstrap import Kyros
-from tests.conftest import Credential, make_api_key
-from tests.e2e.agent_helpers import agent_client, claim, complete, data, register, submit
-from tests.e2e.helpers import create_task
+from tests.builders.commands import Credential, make_api_key
+from tests.builders.http import agent_client, create_task, register_agent
+from tests.e2e.agent_helpers import claim, complete, data, submit
 from tests.http_client import http_client
 
 PLAIN = {"files_to_modify": ["README.md"]}  # routed to the default model, glm-4.5
@@ -138,7 +138,7 @@ def seed_history(
         http_client(base_url=base_url, timeout=30, headers=headers) as dev,
         agent_client(kyros, base_url) as agent,
     ):
-        implementer, architect = register(agent), register(agent, "architect")
+        implementer, architect = register_agent(agent), register_agent(agent, "architect")
 
         def attempt(
             caller: httpx.Client, role: str, offset: timedelta, usage: Any, **task: Any

@@ -1,4 +1,4 @@
-"""Shared pieces of the identity HTTP tests: users made through the command layer, logins."""
+"""Shared pieces of the identity HTTP tests: logins and tokens, read or forged."""
 
 from __future__ import annotations
 
@@ -8,30 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from ulid import ULID
 
 from kyros.bootstrap import AUDIENCE, ISSUER, REFRESH_TTL, Kyros
-from kyros.commands.users import CreateUser, create_user
 from kyros.identity.tokens import TokenService
-from kyros.ids import public_id
+from tests.builders.commands import PASSWORD
 
-PASSWORD = "correct horse battery"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-def add_user(kyros: Kyros, username: str, roles: list[str], password: str = PASSWORD) -> str:
-    user_id = ULID().to_uuid()
-    command = CreateUser(
-        user_id=user_id,
-        username=username,
-        password=password,
-        roles=roles,
-        actor="test",
-        email=f"{username}@example.com",
-        name=username.title(),
-    )
-    create_user(kyros.app, command)
-    return public_id("user", user_id)
 
 
 def login(http: httpx.Client, username: str, password: str = PASSWORD) -> httpx.Response:

@@ -1,4 +1,6 @@
-"""Shared pieces of the HTTP tests: the spec's example task and envelope checks."""
+"""Shared pieces of the HTTP tests: the spec's example task, task reads and envelope checks.
+
+Test data is built with tests/builders."""
 
 from __future__ import annotations
 
@@ -37,14 +39,6 @@ def spec_task(**overrides: Any) -> dict[str, Any]:
     body = copy.deepcopy(SPEC_TASK)
     body.update(overrides)
     return body
-
-
-def create_task(client: httpx.Client, **fields: Any) -> dict[str, Any]:
-    """POSTs a task (a title is supplied if missing) and returns its `data`."""
-    body = {"title": "A task", **fields}
-    response = client.post("/v1/tasks", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()["data"]  # type: ignore[no-any-return]
 
 
 def get_task(client: httpx.Client, task_id: str) -> dict[str, Any]:

@@ -18,16 +18,8 @@ from kyros.domain.permissions import Role, permissions_for
 from kyros.http.app import create_app
 from kyros.ids import public_id
 from kyros.settings import Settings
-from tests.conftest import make_api_key
-from tests.e2e.auth_helpers import (
-    PASSWORD,
-    add_user,
-    alg_none,
-    bearer,
-    expired,
-    signed_with_another_key,
-    tokens,
-)
+from tests.builders.commands import PASSWORD, make_api_key, make_user
+from tests.e2e.auth_helpers import alg_none, bearer, expired, signed_with_another_key, tokens
 
 ANY_CALLER = "any authenticated caller"
 
@@ -179,9 +171,9 @@ class World:
 
     def __init__(self, kyros: Kyros, client: httpx.Client, anonymous: httpx.Client) -> None:
         self.kyros, self.admin, self.http = kyros, client, anonymous
-        self.victim = add_user(kyros, "victim", ["viewer"])
+        self.victim = make_user(kyros, "victim", ["viewer"])
         for role in Role:
-            add_user(kyros, f"as-{role}", [role.value])
+            make_user(kyros, f"as-{role}", [role.value])
         self.role_tokens = {r.value: tokens(anonymous, f"as-{r}")["access_token"] for r in Role}
         key = make_api_key(kyros, KEY_ROLE).key
         admin_token = self.role_tokens["admin"]

@@ -10,8 +10,9 @@ import httpx
 import pytest
 
 from kyros.bootstrap import Kyros
-from tests.e2e.agent_helpers import agent_client, claim, register, submit
-from tests.e2e.helpers import create_task, get_task
+from tests.builders.http import agent_client, create_task, register_agent
+from tests.e2e.agent_helpers import claim, submit
+from tests.e2e.helpers import get_task
 
 CLAIMERS, SUBMISSIONS = 8, 5
 pytestmark = pytest.mark.postgres
@@ -34,7 +35,7 @@ def test_eight_concurrent_claimers_take_each_of_five_submissions_exactly_once(
     def claimer(index: int) -> None:
         try:
             with agent_client(kyros, base_url, f"claimer-{index}") as agent:
-                agent_id = register(agent, capacity=SUBMISSIONS)
+                agent_id = register_agent(agent, capacity=SUBMISSIONS)
                 won[agent_id] = []
                 barrier.wait(timeout=30)
                 while (held := claim(agent, agent_id, wait=1)) is not None:

@@ -13,9 +13,10 @@ import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
-from tests.conftest import _empty_schema, make_api_key
-from tests.e2e.agent_helpers import claim, register, submit
-from tests.e2e.helpers import create_task
+from tests.builders.commands import make_api_key
+from tests.builders.http import create_task, register_agent
+from tests.conftest import _empty_schema
+from tests.e2e.agent_helpers import claim, submit
 from tests.fanout.processes import JWT_SECRET, Server
 from tests.http_client import http_client
 
@@ -59,7 +60,7 @@ def test_claimers_on_two_processes_take_each_submission_exactly_once(
         def claimer(index: int) -> None:
             try:
                 with client((a, b)[index % 2], agents[index]) as agent:
-                    agent_id = register(agent, capacity=SUBMISSIONS)
+                    agent_id = register_agent(agent, capacity=SUBMISSIONS)
                     barrier.wait(timeout=30)
                     while (held := claim(agent, agent_id, wait=1)) is not None:
                         won.append(held)
@@ -86,7 +87,7 @@ def test_a_claim_waiting_on_one_process_wakes_for_work_submitted_on_the_other(
         client(a, developer) as dev,
         client(b, agent_key) as agent,
     ):
-        agent_id = register(agent)
+        agent_id = register_agent(agent)
         result: list[Any] = []
         waiter = threading.Thread(target=lambda: result.append(claim(agent, agent_id, wait=30)))
         waiter.start()

@@ -10,8 +10,9 @@ import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
-from tests.e2e.agent_helpers import agent_client, claim, complete, data, register, submit
-from tests.e2e.helpers import assert_error, create_task, get_task
+from tests.builders.http import agent_client, create_task, register_agent
+from tests.e2e.agent_helpers import claim, complete, data, submit
+from tests.e2e.helpers import assert_error, get_task
 
 PLAIN = {"title": "Fix a typo in the README", "files_to_modify": ["README.md"]}
 
@@ -35,7 +36,7 @@ def test_work_of_an_agent_that_stops_heartbeating_goes_back_to_the_queue(
     task = create_task(client, **PLAIN)
     submission = submit(client, task["id"])["submission_id"]
     with agent_client(kyros, base_url, "a") as silent, agent_client(kyros, base_url, "b") as alive:
-        quiet = register(silent)
+        quiet = register_agent(silent)
         registered = data(
             silent.post("/v1/agents/register", json={"role": "critic", "name": "x"}), 201
         )
@@ -47,7 +48,7 @@ def test_work_of_an_agent_that_stops_heartbeating_goes_back_to_the_queue(
         assert data(silent.post(f"/v1/agents/{quiet}/heartbeat"))["leases"] == []
         assert_error(complete(silent, submission), 403, "FORBIDDEN")
 
-        successor = register(alive)
+        successor = register_agent(alive)
         again = claim(alive, successor, wait=5)
         assert again["submission_id"] == submission
         for _ in range(4):  # heartbeats keep the lease well past its one second
@@ -66,7 +67,7 @@ def test_a_retryable_failure_retries_once_on_the_fallback_model(
     task = create_task(client, **PLAIN)
     submit(client, task["id"])
     with agent_client(kyros, base_url) as agent:
-        agent_id = register(agent)
+        agent_id = register_agent(agent)
         first = claim(agent, agent_id, wait=5)
         assert first["model"] == "glm-4.5"
         body = {"error": "provider timed out", "retryable": True}
@@ -92,7 +93,7 @@ def test_a_failure_that_is_not_retryable_fails_the_task(
     task = create_task(client, **PLAIN)
     submit(client, task["id"])
     with agent_client(kyros, base_url) as agent:
-        agent_id = register(agent)
+        agent_id = register_agent(agent)
         held = claim(agent, agent_id, wait=5)
         body = {"error": "the repository is gone", "retryable": False}
         assert (
@@ -113,7 +114,7 @@ def test_a_task_waits_for_its_dependencies_and_becomes_claimable_when_they_compl
     assert submit(client, second["id"])["status"] == "waiting"
     assert get_task(client, second["id"])["status"] == "waiting"
     with agent_client(kyros, base_url) as agent:
-        agent_id = register(agent)
+        agent_id = register_agent(agent)
         assert claim(agent, agent_id) is None
         submit(client, first["id"])
         held = claim(agent, agent_id, wait=5)

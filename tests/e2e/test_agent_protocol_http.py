@@ -11,17 +11,9 @@ import httpx
 import pytest
 
 from kyros.bootstrap import Kyros
-from tests.e2e.agent_helpers import (
-    USAGE,
-    agent_client,
-    claim,
-    complete,
-    data,
-    expected_cost,
-    register,
-    submit,
-)
-from tests.e2e.helpers import assert_error, create_task, get_task
+from tests.builders.http import agent_client, create_task, register_agent
+from tests.e2e.agent_helpers import USAGE, claim, complete, data, expected_cost, submit
+from tests.e2e.helpers import assert_error, get_task
 
 PLAIN = {"title": "Fix a typo in the README", "files_to_modify": ["README.md"]}
 
@@ -52,7 +44,7 @@ def test_a_submitted_task_is_claimed_reported_and_completed_with_its_cost_priced
     assert get_task(client, task["id"])["status"] == "queued"
 
     with agent_client(kyros, base_url) as agent:
-        agent_id = register(agent)
+        agent_id = register_agent(agent)
         held = claim(agent, agent_id, wait=5)
         assert held["submission_id"] == submitted["submission_id"]
         assert (held["task_id"], held["role"], held["model"]) == (
@@ -101,7 +93,7 @@ def test_a_premium_routed_submission_awaits_approval_and_is_not_claimable(
     )
     assert get_task(client, task["id"])["status"] == "awaiting_approval"
     with agent_client(kyros, base_url) as agent:
-        assert claim(agent, register(agent)) is None
+        assert claim(agent, register_agent(agent)) is None
 
 
 def test_a_report_for_work_the_agent_does_not_hold_is_forbidden(
@@ -109,10 +101,10 @@ def test_a_report_for_work_the_agent_does_not_hold_is_forbidden(
 ) -> None:
     submit(client, create_task(client, **PLAIN)["id"])
     with agent_client(kyros, base_url, "a") as owner, agent_client(kyros, base_url, "b") as other:
-        agent_id = register(owner)
+        agent_id = register_agent(owner)
         held = claim(owner, agent_id, wait=5)
         path = f"/v1/submissions/{held['submission_id']}"
-        stranger = register(other)
+        stranger = register_agent(other)
         body = {"completed_steps": 1, "total_steps": 2}
         assert_error(other.post(f"{path}/progress", json=body), 403, "FORBIDDEN")
         assert_error(complete(other, held["submission_id"]), 403, "FORBIDDEN")
@@ -131,7 +123,7 @@ def test_an_agent_may_put_only_the_task_it_holds_and_only_to_report_on_it(
     mine, other = create_task(client, **PLAIN), create_task(client, title="Not yours")
     submit(client, mine["id"])
     with agent_client(kyros, base_url) as agent:
-        agent_id = register(agent)
+        agent_id = register_agent(agent)
         assert claim(agent, agent_id, wait=5)["task_id"] == mine["id"]
         assert_error(
             agent.put(f"/v1/tasks/{other['id']}", json={"status": "in_progress"}), 403, "FORBIDDEN"
@@ -162,7 +154,7 @@ def test_cancelling_a_claimed_task_frees_the_agent_and_refuses_its_reports(
     task = create_task(client, **PLAIN)
     submit(client, task["id"])
     with agent_client(kyros, base_url) as agent:
-        agent_id = register(agent)
+        agent_id = register_agent(agent)
         held = claim(agent, agent_id, wait=5)
         assert client.delete(f"/v1/tasks/{task['id']}").status_code == 200
         assert data(agent.post(f"/v1/agents/{agent_id}/heartbeat"))["leases"] == []
@@ -175,12 +167,12 @@ def test_an_agent_at_capacity_gets_no_submission_and_at_once(
     for _ in range(2):
         submit(client, create_task(client, **PLAIN)["id"])
     with agent_client(kyros, base_url) as agent:
-        agent_id = register(agent, capacity=1)
+        agent_id = register_agent(agent, capacity=1)
         assert claim(agent, agent_id, wait=5) is not None
         started = time.monotonic()
         assert claim(agent, agent_id, wait=30) is None
         assert time.monotonic() - started < 10  # not the 30 s long-poll
-        second = register(agent, capacity=1)
+        second = register_agent(agent, capacity=1)
         assert claim(agent, second, wait=5) is not None
 
 
@@ -189,7 +181,7 @@ def test_a_waiting_claim_wakes_when_work_for_its_role_is_submitted(
     kyros: Kyros, base_url: str, client: httpx.Client
 ) -> None:
     with agent_client(kyros, base_url) as agent:
-        agent_id = register(agent)
+        agent_id = register_agent(agent)
         result: list[object] = []
         waiter = threading.Thread(target=lambda: result.append(claim(agent, agent_id, wait=30)))
         waiter.start()
@@ -205,7 +197,7 @@ def test_a_claim_whose_client_hung_up_claims_nothing(
     kyros: Kyros, base_url: str, client: httpx.Client
 ) -> None:
     with agent_client(kyros, base_url) as agent:
-        agent_id = register(agent)
+        agent_id = register_agent(agent)
         with pytest.raises(httpx.ReadTimeout):
             agent.post(f"/v1/agents/{agent_id}/claim", params={"wait": 30}, timeout=1)
         task = create_task(client, **PLAIN)
@@ -226,11 +218,11 @@ def test_agents_claim_only_their_roles_work_and_the_most_urgent_first(
         submit(client, task["id"])
     submit(client, review["id"], role="critic")
     with agent_client(kyros, base_url) as agent:
-        implementer = register(agent, capacity=5)
+        implementer = register_agent(agent, capacity=5)
         claims = [claim(agent, implementer)["task_id"] for _ in range(2)]
         assert claims == [critical["id"], low["id"]]
         assert claim(agent, implementer) is None
-        assert claim(agent, register(agent, role="critic"))["task_id"] == review["id"]
+        assert claim(agent, register_agent(agent, role="critic"))["task_id"] == review["id"]
 
 
 @pytest.mark.both_stores  # counts are read-model SQL
@@ -255,7 +247,7 @@ def test_the_role_status_counts_live_agents_queue_active_work_and_what_ran(
     for _ in range(3):
         submit(client, create_task(client, **PLAIN)["id"])
     with agent_client(kyros, base_url) as agent:
-        agent_id = register(agent, capacity=3)
+        agent_id = register_agent(agent, capacity=3)
         first, second = claim(agent, agent_id), claim(agent, agent_id)
         data(complete(agent, first["submission_id"], response_seconds=10))
         failed = agent.post(f"/v1/submissions/{second['submission_id']}/fail", json={"error": "x"})

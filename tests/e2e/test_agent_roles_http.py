@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.builders.http import create_task
 from tests.e2e.agent_helpers import data, submit
-from tests.e2e.helpers import assert_error, create_task
+from tests.e2e.helpers import assert_error
 
 # Verbatim from the spec's "Get Agent Configuration" response (plus `enabled`, which PUT sets).
 SPEC_AGENT_CONFIGURATION = {

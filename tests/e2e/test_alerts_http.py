@@ -12,9 +12,10 @@ from ulid import ULID
 
 from kyros.bootstrap import Kyros
 from kyros.domain.alert import Alert
-from tests.e2e.agent_helpers import agent_client, claim, complete, register, submit
-from tests.e2e.escalation_helpers import PLAIN, body, client_as, create_budget
-from tests.e2e.helpers import assert_error, create_task, get_task
+from tests.builders.http import agent_client, client_as, create_budget, create_task, register_agent
+from tests.e2e.agent_helpers import claim, complete, submit
+from tests.e2e.escalation_helpers import PLAIN, body
+from tests.e2e.helpers import assert_error, get_task
 
 UNKNOWN_ALERT = "alert_01ARZ3NDEKTSV4RRFFQ69G5FAV"
 
@@ -61,7 +62,7 @@ def test_a_soft_budget_raises_threshold_and_overrun_alerts_that_operators_close(
     assert threshold["acknowledged_at"] is None and threshold["resolved_at"] is None
 
     with agent_client(kyros, base_url) as agent:
-        claimed = claim(agent, register(agent), wait=5)
+        claimed = claim(agent, register_agent(agent), wait=5)
         assert complete(agent, claimed["submission_id"]).status_code == 200
     cost = Decimal(str(get_task(client, task["id"])["metadata"]["cost"]))
     assert cost > Decimal("0.01")

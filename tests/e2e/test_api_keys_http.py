@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from kyros.bootstrap import Kyros
-from tests.e2e.auth_helpers import FORM, PASSWORD, add_user, bearer, claims
+from tests.builders.commands import PASSWORD, make_user
+from tests.e2e.auth_helpers import FORM, bearer, claims
 from tests.e2e.helpers import assert_error
 from tests.http_client import http_client
 
@@ -131,7 +132,7 @@ def token(http: httpx.Client, **form: str) -> httpx.Response:
 
 
 def test_the_password_grant_answers_like_login(kyros: Kyros, anonymous: httpx.Client) -> None:
-    user_id = add_user(kyros, "bob", ["viewer"])
+    user_id = make_user(kyros, "bob", ["viewer"])
     response = token(anonymous, grant_type="password", username="bob", password=PASSWORD)
     assert response.status_code == 200, response.text
     data = response.json()["data"]
@@ -142,7 +143,7 @@ def test_the_password_grant_answers_like_login(kyros: Kyros, anonymous: httpx.Cl
 def test_the_refresh_token_grant_rotates_like_refresh(
     kyros: Kyros, anonymous: httpx.Client
 ) -> None:
-    add_user(kyros, "bob", ["viewer"])
+    make_user(kyros, "bob", ["viewer"])
     first = token(anonymous, grant_type="password", username="bob", password=PASSWORD)
     spent = first.json()["data"]["refresh_token"]
     rotated = token(anonymous, grant_type="refresh_token", refresh_token=spent)

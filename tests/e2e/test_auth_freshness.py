@@ -23,8 +23,9 @@ from kyros.commands.users import (
     revoke_role,
 )
 from kyros.settings import Settings
-from tests.conftest import LiveServer, _empty_schema, make_api_key
-from tests.e2e.auth_helpers import PASSWORD, add_user, bearer, claims, tokens
+from tests.builders.commands import PASSWORD, make_api_key, make_user
+from tests.conftest import LiveServer, _empty_schema
+from tests.e2e.auth_helpers import bearer, claims, tokens
 from tests.e2e.helpers import assert_error
 from tests.fanout.processes import JWT_SECRET, Server
 from tests.http_client import http_client
@@ -127,7 +128,7 @@ def test_with_read_models_stuck_a_key_token_follows_the_log(kyros: Kyros, stuck_
 def test_with_read_models_stuck_user_changes_in_the_log_are_honoured_at_once(
     kyros: Kyros, stuck_url: str
 ) -> None:
-    user_id = add_user(kyros, "dana", ["developer", "admin"])  # never projected
+    user_id = make_user(kyros, "dana", ["developer", "admin"])  # never projected
     with http_client(base_url=stuck_url, timeout=10) as http:
         token = tokens(http, "dana")["access_token"]
         assert status(http, token, "/v1/users") == 200
@@ -153,7 +154,7 @@ def test_with_read_models_caught_up_the_log_still_decides_after_a_change(
     kyros: Kyros, stuck_url: str
 ) -> None:
     """A read model that was current, then falls behind one revocation, is not trusted."""
-    user_id = add_user(kyros, "erin", ["developer"])
+    user_id = make_user(kyros, "erin", ["developer"])
     with http_client(base_url=stuck_url, timeout=10) as http:
         token = tokens(http, "erin")["access_token"]
         key = make_api_key(kyros, "developer")  # catches the api_keys read model up

@@ -9,10 +9,9 @@ import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.domain.permissions import permissions_for
+from tests.builders.commands import PASSWORD, make_user
 from tests.e2e.auth_helpers import (
     FORM,
-    PASSWORD,
-    add_user,
     alg_none,
     bearer,
     claims,
@@ -26,7 +25,7 @@ from tests.e2e.helpers import assert_error
 
 @pytest.fixture
 def alice(kyros: Kyros) -> str:
-    return add_user(kyros, "alice", ["developer"])
+    return make_user(kyros, "alice", ["developer"])
 
 
 def test_login_answers_exactly_the_spec_response(anonymous: httpx.Client, alice: str) -> None:

@@ -12,11 +12,10 @@ import httpx
 import pytest
 
 from kyros.bootstrap import Kyros
-from kyros.commands.budgets import DefineBudget, define_budget
 from kyros.commands.spending import budget_book, current_ledger
-from kyros.ids import new_id
+from tests.builders.commands import make_budget
+from tests.builders.http import create_task
 from tests.e2e.agent_helpers import submit
-from tests.e2e.helpers import create_task
 from tests.http_client import http_client
 
 SUBMITTERS = 50
@@ -33,11 +32,9 @@ def test_committed_spend_never_passes_a_hard_budget_under_fifty_concurrent_submi
 ) -> None:
     fields = {"title": "Rename a helper", "files_to_modify": ["util.py"]}
     estimate = Decimal(str(submit(client, create_task(client, **fields)["id"])["estimated_cost"]))
-    budget_id = new_id("budget")
     limit = (estimate * Decimal("3.5")).quantize(Decimal("0.01"))  # room for three, not four
     fits = int(limit // estimate)
-    budget = {"name": "daily", "period": "daily", "limit": limit}
-    define_budget(kyros.app, DefineBudget(budget_id=budget_id, fields=budget, actor="admin"))
+    budget_id = make_budget(kyros.app, limit, name="daily")
     tasks = [create_task(client, **fields)["id"] for _ in range(SUBMITTERS)]
     barrier = threading.Barrier(SUBMITTERS)
     outcomes: list[tuple[int, str]] = []

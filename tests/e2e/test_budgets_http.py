@@ -10,10 +10,11 @@ import httpx
 import pytest
 
 from kyros.bootstrap import Kyros
-from tests.conftest import Credential
-from tests.e2e.agent_helpers import agent_client, claim, complete, register, submit
-from tests.e2e.escalation_helpers import PLAIN, body, client_as, create_budget
-from tests.e2e.helpers import assert_error, create_task, get_task
+from tests.builders.commands import Credential
+from tests.builders.http import agent_client, client_as, create_budget, create_task, register_agent
+from tests.e2e.agent_helpers import claim, complete, submit
+from tests.e2e.escalation_helpers import PLAIN, body
+from tests.e2e.helpers import assert_error, get_task
 
 UNKNOWN_BUDGET = "budget_01ARZ3NDEKTSV4RRFFQ69G5FAV"
 
@@ -217,7 +218,7 @@ def test_the_current_period_shows_a_reservation_then_the_settled_cost(
     assert _period(client, role_budget["id"])["committed"] == 0  # another role's
 
     with agent_client(kyros, base_url) as agent:
-        claimed = claim(agent, register(agent), wait=5)
+        claimed = claim(agent, register_agent(agent), wait=5)
         assert complete(agent, claimed["submission_id"]).status_code == 200
     cost = Decimal(str(get_task(client, task["id"])["metadata"]["cost"]))
     settled = _period(client, budget["id"])
@@ -238,7 +239,7 @@ def test_cancelling_or_failing_work_releases_its_reservation(
     assert client.delete(f"/v1/tasks/{cancelled['id']}").status_code == 200
     assert _period(client, budget["id"])["open_reservations"] == 1
     with agent_client(kyros, base_url) as agent:
-        claimed = claim(agent, register(agent), wait=5)
+        claimed = claim(agent, register_agent(agent), wait=5)
         assert claimed["task_id"] == failed["id"]
         path = f"/v1/submissions/{claimed['submission_id']}/fail"
         assert agent.post(path, json={"error": "broken", "retryable": False}).status_code == 200

@@ -155,11 +155,11 @@ def test_projections_status_and_rebuild_report_positions(tmp_path: Path) -> None
     from kyros.bootstrap import Kyros
     from kyros.projections.registry import all_projections
     from kyros.settings import Settings
-    from tests.integration.helpers import create
+    from tests.builders.commands import make_task
 
     with Kyros(Settings(data_dir=tmp_path)) as kyros:
         for n in range(5):
-            create(kyros.app, title=f"t{n}")
+            make_task(kyros.app, title=f"t{n}")
     status = run_cli(tmp_path, "projections", "status")
     assert status.returncode == 0, status.stderr
     assert "tasks" in status.stdout and "5" in status.stdout

@@ -12,9 +12,10 @@ import httpx
 import pytest
 
 from kyros.bootstrap import Kyros
-from tests.conftest import Credential, make_api_key
-from tests.e2e.agent_helpers import agent_client, claim, complete, data, expected_cost, register
-from tests.e2e.helpers import create_task, get_task
+from tests.builders.commands import Credential, make_api_key
+from tests.builders.http import agent_client, create_task, register_agent
+from tests.e2e.agent_helpers import claim, complete, data, expected_cost
+from tests.e2e.helpers import get_task
 from tests.http_client import http_client
 
 pytestmark = pytest.mark.both_stores  # the whole money path, end to end, on each store
@@ -66,7 +67,7 @@ def _run(kyros: Kyros, base_url: str, model: str) -> tuple[dict[str, Any], Decim
     """An agent claims the one queued submission, checks its model, completes it."""
     usage = {"model": model, "input_tokens": 40_000, "output_tokens": 6_000, "cached_tokens": 0}
     with agent_client(kyros, base_url) as agent:
-        held = claim(agent, register(agent))
+        held = claim(agent, register_agent(agent))
         assert held is not None and held["model"] == model
         assert complete(agent, held["submission_id"], **usage).status_code == 200
     prices = OPUS if model == "claude-4.1-opus" else GLM

@@ -10,20 +10,25 @@ import pytest
 from ulid import ULID
 
 from kyros.bootstrap import Kyros
-from tests.conftest import Credential
-from tests.e2e.agent_helpers import agent_client, claim, complete, register, submit
+from tests.builders.commands import Credential
+from tests.builders.http import (
+    agent_client,
+    client_as,
+    create_budget,
+    create_task,
+    escalate,
+    register_agent,
+)
+from tests.e2e.agent_helpers import claim, complete, submit
 from tests.e2e.escalation_helpers import (
     PLAIN,
     UNKNOWN_ESCALATION,
     body,
-    client_as,
     configure,
-    create_budget,
     decide,
-    escalate,
     status_of,
 )
-from tests.e2e.helpers import assert_error, create_task, get_task
+from tests.e2e.helpers import assert_error, get_task
 
 SPEC_REQUEST = {
     "original_model": "glm-4.5",
@@ -155,7 +160,7 @@ def test_the_status_view_carries_every_field_through_approval_and_completion(
         "claude-4.1-opus",
     )
     with agent_client(kyros, base_url) as agent:
-        held = claim(agent, register(agent), wait=5)
+        held = claim(agent, register_agent(agent), wait=5)
         assert held["model"] == "claude-4.1-opus"
         done = complete(agent, held["submission_id"], model="claude-4.1-opus")
         assert done.status_code == 200, done.text

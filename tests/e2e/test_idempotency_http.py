@@ -15,9 +15,10 @@ import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
+from tests.builders.http import client_as, create_task, escalate
 from tests.conftest import LiveServer
-from tests.e2e.escalation_helpers import PLAIN, client_as, escalate
-from tests.e2e.helpers import assert_error, create_task, spec_task, total_tasks
+from tests.e2e.escalation_helpers import PLAIN
+from tests.e2e.helpers import assert_error, spec_task, total_tasks
 from tests.e2e.test_alerts_http import _raise
 from tests.http_client import http_client
 

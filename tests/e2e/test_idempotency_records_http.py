@@ -7,16 +7,14 @@ from datetime import timedelta
 import httpx
 import msgspec
 import pytest
-from ulid import ULID
 
 from kyros.bootstrap import Kyros
 from kyros.commands.idempotency import ClaimKey, RecordAnswer, claim_key, record_answer
-from kyros.commands.tasks import CreateTask, create_task
 from kyros.domain.idempotency import ANSWER_GRACE, LIFETIME, IdempotencyRecord
 from kyros.eventstore.riders import riding
 from kyros.http.idempotency import fingerprint
 from kyros.timefmt import now
-from tests.conftest import Credential
+from tests.builders.commands import Credential, make_task
 from tests.e2e.helpers import assert_error, total_tasks
 from tests.e2e.test_idempotency_http import KEY
 
@@ -38,13 +36,8 @@ def _claimed_by_an_earlier_process(
     )
     verdict, record = claim_key(kyros.app, claim)
     assert verdict == "run"
-    command = CreateTask(
-        task_id=ULID().to_uuid(), actor=caller.id, title="T", description="",
-        task_type="implementation", priority="medium", assignee_role=None, files_to_modify=[],
-        acceptance_criteria=[], dependencies=[], tags=[], deadline=None, metadata={},
-    )  # fmt: skip
     with riding(record) as rider:
-        create_task(kyros.app, command)
+        make_task(kyros.app, actor=caller.id, title="T")
     assert rider.saved
     kyros.engine.catch_up("tasks", 500)
     return record

@@ -11,10 +11,12 @@ import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
-from tests.conftest import Credential, LiveServer
-from tests.e2e.agent_helpers import agent_client, claim, complete, data, register, submit
-from tests.e2e.auth_helpers import add_user, bearer, tokens
-from tests.e2e.helpers import assert_error, create_task
+from tests.builders.commands import Credential, make_user
+from tests.builders.http import agent_client, create_task, register_agent
+from tests.conftest import LiveServer
+from tests.e2e.agent_helpers import claim, complete, data, submit
+from tests.e2e.auth_helpers import bearer, tokens
+from tests.e2e.helpers import assert_error
 from tests.fanout.wsclient import next_of, open_socket
 from tests.http_client import http_client
 
@@ -68,7 +70,7 @@ def test_turning_maintenance_off_restores_writes(client: httpx.Client) -> None:
 def test_an_admin_can_sign_in_and_end_maintenance(
     kyros: Kyros, client: httpx.Client, anonymous: httpx.Client
 ) -> None:
-    add_user(kyros, "root", ["admin"])
+    make_user(kyros, "root", ["admin"])
     maintenance(client, True)
     session = tokens(anonymous, "root")
     refreshed = anonymous.post("/v1/auth/refresh", json={"refresh_token": session["refresh_token"]})
@@ -84,7 +86,7 @@ def test_work_in_flight_finishes_while_new_work_is_refused(
 ) -> None:
     queued, waiting = create_task(client), create_task(client)
     with agent_client(kyros, base_url) as agent:
-        agent_id = register(agent)
+        agent_id = register_agent(agent)
         submit(client, queued["id"])
         submission = claim(agent, agent_id)
         maintenance(client, True)

@@ -11,9 +11,10 @@ import httpx
 import pytest
 
 from kyros.bootstrap import Kyros
-from tests.e2e.agent_helpers import agent_client, claim, complete, data, register, submit
+from tests.builders.http import agent_client, create_task, register_agent
+from tests.e2e.agent_helpers import claim, complete, data, submit
 from tests.e2e.analytics_history import EventClock, event_clock
-from tests.e2e.helpers import create_task, get_task
+from tests.e2e.helpers import get_task
 
 pytestmark = pytest.mark.both_stores  # retention deletes by time in read-model SQL
 
@@ -31,7 +32,7 @@ def finish_at(
         task = create_task(client, title="Fix a typo", files_to_modify=["README.md"])
         submit(client, task["id"])
         with agent_client(kyros, base_url, name=f"agent-{time.monotonic_ns()}") as agent:
-            held = claim(agent, register(agent), wait=5)
+            held = claim(agent, register_agent(agent), wait=5)
             data(complete(agent, held["submission_id"], response_seconds=1.0))
     finally:
         clock.at = datetime.now(UTC)

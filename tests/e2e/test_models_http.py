@@ -11,8 +11,9 @@ import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
-from tests.e2e.agent_helpers import agent_client, claim, complete, data, register, submit
-from tests.e2e.helpers import assert_error, create_task
+from tests.builders.http import agent_client, create_task, register_agent
+from tests.e2e.agent_helpers import claim, complete, data, submit
+from tests.e2e.helpers import assert_error
 
 SPEC_SELECT = {
     "task_description": "Implement OAuth2 authentication with SAML integration",
@@ -116,7 +117,7 @@ def test_performance_comes_from_the_completions_agents_reported(
     for _ in range(2):
         submit(client, create_task(client, title="Fix a typo", files_to_modify=["README.md"])["id"])
     with agent_client(kyros, base_url) as agent:
-        agent_id = register(agent, capacity=2)
+        agent_id = register_agent(agent, capacity=2)
         first, second = claim(agent, agent_id), claim(agent, agent_id)
         body = {
             "results": {"code_quality_score": 90},

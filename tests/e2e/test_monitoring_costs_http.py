@@ -10,7 +10,7 @@ import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.commands.configuration import ChangeConfiguration, change_configuration
-from tests.conftest import Credential
+from tests.builders.commands import Credential
 from tests.e2e.analytics_history import EventClock, event_clock, figures, seed_history
 from tests.e2e.helpers import assert_error
 

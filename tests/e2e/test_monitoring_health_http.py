@@ -14,8 +14,8 @@ import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
-from tests.e2e.agent_helpers import agent_client, claim, complete, data, register, submit
-from tests.e2e.helpers import create_task
+from tests.builders.http import agent_client, create_task, register_agent
+from tests.e2e.agent_helpers import claim, complete, data, submit
 
 pytestmark = pytest.mark.both_stores  # the health report branches on the store
 
@@ -135,7 +135,7 @@ def test_model_and_agent_figures_come_from_the_work_agents_reported(
     submit(client, done["id"])
     submit(client, failed["id"])
     with agent_client(kyros, base_url) as agent:
-        agent_id = register(agent)
+        agent_id = register_agent(agent)
         first = claim(agent, agent_id, wait=5)
         data(complete(agent, first["submission_id"], response_seconds=3.0))
         second = claim(agent, agent_id, wait=5)

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from kyros.bootstrap import Kyros
-from tests.conftest import Credential
+from tests.builders.commands import Credential
 from tests.e2e.analytics_history import (
     EventClock,
     event_clock,

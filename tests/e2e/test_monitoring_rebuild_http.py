@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from kyros.bootstrap import Kyros
-from tests.conftest import Credential
+from tests.builders.commands import Credential
 from tests.e2e.analytics_history import EventClock, event_clock, figures, seed_history, series
 from tests.e2e.test_cli import kyros_env
 from tests.e2e.test_monitoring_metrics_http import ALL_METRICS

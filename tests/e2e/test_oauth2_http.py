@@ -11,13 +11,11 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import msgspec
 import pytest
-from ulid import ULID
 
 from kyros.bootstrap import Kyros
-from kyros.commands.users import CreateUser, create_user
-from kyros.ids import public_id
 from kyros.settings import Settings
-from tests.e2e.auth_helpers import add_user, bearer, tokens
+from tests.builders.commands import make_user
+from tests.e2e.auth_helpers import bearer, tokens
 from tests.e2e.helpers import assert_error
 from tests.oauth2_provider.fixture import (
     CLIENT_ID,
@@ -98,7 +96,7 @@ def test_a_new_user_signs_in_through_the_provider_and_gets_the_login_response(
     response = finish(anonymous, sign_in(location, "alice"))
     assert response.status_code == 200, response.text
     data = response.json()["data"]
-    add_user(kyros, "someone", ["viewer"])
+    make_user(kyros, "someone", ["viewer"])
     password_login = tokens(anonymous, "someone")
     assert set(data) == set(password_login) == LOGIN_FIELDS
     assert set(data["user"]) == set(password_login["user"])
@@ -128,19 +126,10 @@ def test_a_second_login_with_the_same_account_returns_the_same_user(
 def test_a_verified_email_signs_in_as_the_existing_user_with_their_roles(
     kyros: Kyros, anonymous: httpx.Client
 ) -> None:
-    user_id = ULID().to_uuid()
-    command = CreateUser(
-        user_id=user_id,
-        username="robert",
-        password="correct horse battery",
-        roles=["approver"],
-        actor="test",
-        email="Bob@Example.test",
-    )
-    create_user(kyros.app, command)
+    user_id = make_user(kyros, "robert", ["approver"], email="Bob@Example.test")
     kyros.engine.catch_up("users", 500)
     data = provider_login(anonymous, "bob")
-    assert (data["user"]["id"], data["user"]["roles"]) == (public_id("user", user_id), ["approver"])
+    assert (data["user"]["id"], data["user"]["roles"]) == (user_id, ["approver"])
 
 
 def test_a_single_page_app_can_ask_for_the_authorization_url_as_json(

@@ -20,8 +20,9 @@ import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
-from tests.e2e.agent_helpers import USAGE, agent_client
-from tests.e2e.escalation_helpers import PLAIN, client_as
+from tests.builders.http import agent_client, client_as
+from tests.e2e.agent_helpers import USAGE
+from tests.e2e.escalation_helpers import PLAIN
 from tests.fanout.helpers import eventually
 from tests.fanout.receiver import Receiver
 

@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from kyros.bootstrap import Kyros
-from tests.e2e.agent_helpers import agent_client, claim, complete, data, register, submit
-from tests.e2e.helpers import create_task, get_task
+from tests.builders.http import agent_client, create_task, register_agent
+from tests.e2e.agent_helpers import claim, complete, data, submit
+from tests.e2e.helpers import get_task
 
 pytestmark = pytest.mark.both_stores  # the figures are read-model SQL run on both
 
@@ -29,7 +30,7 @@ def finish_one(kyros: Kyros, base_url: str, client: httpx.Client, seconds: float
     task = create_task(client, title="Fix a typo", files_to_modify=["README.md"])
     submit(client, task["id"])
     with agent_client(kyros, base_url, name=f"agent-{time.monotonic_ns()}") as agent:
-        agent_id = register(agent)
+        agent_id = register_agent(agent)
         submission = claim(agent, agent_id, wait=5)
         data(complete(agent, submission["submission_id"], response_seconds=seconds))
     return str(task["id"])

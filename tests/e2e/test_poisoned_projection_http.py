@@ -16,12 +16,12 @@ from ulid import ULID
 
 from kyros.bootstrap import Kyros
 from kyros.commands.api_keys import IssueApiKey, RevokeApiKey, issue_api_key, revoke_api_key
-from kyros.commands.users import CreateUser, create_user
 from kyros.domain.api_key import ApiKey
-from kyros.domain.user import User
 from kyros.projections.failures import ProjectionStuck
 from kyros.settings import Settings
-from tests.conftest import LiveServer, make_api_key
+from tests.builders.aggregates import new_user
+from tests.builders.commands import make_api_key, make_user
+from tests.conftest import LiveServer
 from tests.e2e.test_cli import run_cli, serving
 from tests.http_client import http_client
 from tests.integration.helpers import table
@@ -33,16 +33,7 @@ PATIENT = 30.0  # read-your-writes timeout here: a write that waited for it is u
 
 def _append_poison(kyros: Kyros) -> int:
     """A real stored event the users read model cannot apply (no username: NOT NULL)."""
-    user = User(
-        user_id=ULID().to_uuid(),
-        username=None,  # type: ignore[arg-type]
-        email=None,
-        name=None,
-        password_hash="x",
-        roles=["viewer"],
-        actor="test",
-    )
-    return kyros.app.save_all(user)
+    return kyros.app.save_all(new_user(username=None))
 
 
 def _until(condition: Any, timeout: float = 20) -> Any:
@@ -127,16 +118,7 @@ def test_an_event_holding_text_postgresql_cannot_store_is_still_projected(
     kyros: Kyros, store: str
 ) -> None:
     """Events stored before the boundary refused NUL: PostgreSQL's read model replaces it."""
-    command = CreateUser(
-        user_id=ULID().to_uuid(),
-        username="nul",
-        password="long enough password",
-        email=None,
-        name="a\x00b",
-        roles=["viewer"],
-        actor="test",
-    )
-    create_user(kyros.app, command)
+    make_user(kyros, "nul", ["viewer"], "long enough password", email=None, name="a\x00b")
     assert kyros.engine.catch_up("users", 500) == kyros.app.head()
     assert kyros.engine.failure("users") is None
     expected = "a\ufffdb" if store == "postgres" else "a\x00b"

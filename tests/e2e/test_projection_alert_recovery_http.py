@@ -12,7 +12,8 @@ import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
-from tests.conftest import LiveServer, make_api_key
+from tests.builders.commands import make_api_key
+from tests.conftest import LiveServer
 from tests.e2e.test_cli import run_cli
 from tests.http_client import http_client
 from tests.integration.helpers import table

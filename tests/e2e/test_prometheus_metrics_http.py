@@ -10,18 +10,11 @@ import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
-from tests.conftest import Credential, LiveServer
-from tests.e2e.agent_helpers import (
-    USAGE,
-    agent_client,
-    claim,
-    complete,
-    data,
-    expected_cost,
-    register,
-    submit,
-)
-from tests.e2e.helpers import UNKNOWN_TASK_ID, create_task
+from tests.builders.commands import Credential
+from tests.builders.http import agent_client, create_task, register_agent
+from tests.conftest import LiveServer
+from tests.e2e.agent_helpers import USAGE, claim, complete, data, expected_cost, submit
+from tests.e2e.helpers import UNKNOWN_TASK_ID
 from tests.http_client import http_client
 from tests.prometheus_scrape import Samples, scrape, value
 
@@ -77,7 +70,7 @@ def test_model_calls_tokens_and_cost_are_the_clusters_and_survive_a_restart(
     submit(client, done["id"])
     submit(client, failed["id"])
     with agent_client(kyros, base_url) as agent:
-        agent_id = register(agent)
+        agent_id = register_agent(agent)
         data(complete(agent, claim(agent, agent_id, wait=5)["submission_id"]))
         second = claim(agent, agent_id, wait=5)["submission_id"]
         data(agent.post(f"/v1/submissions/{second}/fail", json={"error": "x"}))

@@ -14,7 +14,8 @@ import redis
 from kyros.bootstrap import Kyros
 from kyros.http.rate_limit import group_for
 from kyros.settings import Settings
-from tests.conftest import GENEROUS_LIMITS, LiveServer, make_api_key
+from tests.builders.commands import make_api_key
+from tests.conftest import GENEROUS_LIMITS, LiveServer
 from tests.http_client import http_client
 
 REDIS_URL = os.environ.get("KYROS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from kyros.bootstrap import Kyros
+from tests.builders.commands import make_user
 from tests.e2e.analytics_history import EventClock, event_clock
-from tests.e2e.auth_helpers import add_user, bearer, tokens
+from tests.e2e.auth_helpers import bearer, tokens
 from tests.e2e.helpers import assert_error
 
 pytestmark = pytest.mark.both_stores  # session activity is read with per-dialect log SQL
@@ -51,7 +52,7 @@ def assert_expired(response: httpx.Response) -> None:
 def test_a_session_unused_past_the_timeout_refuses_its_access_and_refresh_tokens(
     kyros: Kyros, client: httpx.Client, anonymous: httpx.Client, event_clock: EventClock
 ) -> None:
-    add_user(kyros, "dana", ["developer"])
+    make_user(kyros, "dana", ["developer"])
     session = login_at(anonymous, event_clock, timedelta(minutes=45))  # the default is 30
     assert_expired(me(anonymous, session))
     assert_expired(refresh(anonymous, session))
@@ -62,7 +63,7 @@ def test_a_session_unused_past_the_timeout_refuses_its_access_and_refresh_tokens
 def test_a_used_session_lives_on_while_an_idle_one_expires_when_the_timeout_shrinks(
     kyros: Kyros, client: httpx.Client, anonymous: httpx.Client, event_clock: EventClock
 ) -> None:
-    add_user(kyros, "dana", ["developer"])
+    make_user(kyros, "dana", ["developer"])
     used = login_at(anonymous, event_clock, timedelta(minutes=20))
     idle = login_at(anonymous, event_clock, timedelta(minutes=20))
     assert me(anonymous, used).status_code == 200  # a use, now
@@ -75,7 +76,7 @@ def test_a_used_session_lives_on_while_an_idle_one_expires_when_the_timeout_shri
 def test_an_expired_session_is_revoked_and_stays_ended_when_the_timeout_grows(
     kyros: Kyros, client: httpx.Client, anonymous: httpx.Client, event_clock: EventClock
 ) -> None:
-    add_user(kyros, "dana", ["developer"])
+    make_user(kyros, "dana", ["developer"])
     session = login_at(anonymous, event_clock, timedelta(minutes=20))
     set_timeout(client, 10)
     assert_expired(me(anonymous, session))

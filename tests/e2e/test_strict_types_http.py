@@ -17,9 +17,11 @@ import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
-from tests.e2e.agent_helpers import agent_client, data
-from tests.e2e.auth_helpers import add_user, tokens
-from tests.e2e.helpers import assert_error, create_task, total_tasks
+from tests.builders.commands import make_user
+from tests.builders.http import agent_client, create_task
+from tests.e2e.agent_helpers import data
+from tests.e2e.auth_helpers import tokens
+from tests.e2e.helpers import assert_error, total_tasks
 from tests.e2e.test_models_http import SPEC_SELECT
 
 SECRET = "strict-types-test-secret-of-at-least-32-bytes"
@@ -176,7 +178,7 @@ def signed(claims: dict[str, Any]) -> str:
 def test_a_correctly_signed_token_with_an_absurd_iat_is_401(
     kyros: Kyros, anonymous: httpx.Client, iat: Any
 ) -> None:
-    add_user(kyros, "signed-user", ["viewer"])
+    make_user(kyros, "signed-user", ["viewer"])
     genuine = tokens(anonymous, "signed-user")["access_token"]
     claims = jwt.decode(genuine, options={"verify_signature": False})
     resigned = signed(claims)  # the test signs as the server does: accepted as it is

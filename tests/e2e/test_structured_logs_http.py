@@ -18,8 +18,8 @@ import pytest
 from kyros.bootstrap import Kyros
 from kyros.observability.log_format import log_handler
 from kyros.settings import Settings
-from tests.conftest import Credential
-from tests.e2e.auth_helpers import PASSWORD, add_user, bearer, login, tokens
+from tests.builders.commands import PASSWORD, Credential, make_user
+from tests.e2e.auth_helpers import bearer, login, tokens
 from tests.fanout.processes import Server
 
 
@@ -98,7 +98,7 @@ def test_no_key_token_or_password_reaches_the_log(
     anonymous: httpx.Client,
     log_format: str,
 ) -> None:
-    add_user(kyros, "logged-user", ["viewer"])
+    make_user(kyros, "logged-user", ["viewer"])
     with capture(log_format) as captured:
         session = tokens(anonymous, "logged-user")
         assert login(anonymous, "logged-user", "a wrong password").status_code == 401

@@ -8,8 +8,9 @@ import httpx
 import pytest
 
 from kyros.bootstrap import Kyros
-from tests.e2e.agent_helpers import USAGE, agent_client, claim, complete, data, register, submit
-from tests.e2e.helpers import UNKNOWN_TASK_ID, assert_error, create_task, get_task
+from tests.builders.http import agent_client, create_task, register_agent
+from tests.e2e.agent_helpers import USAGE, claim, complete, data, submit
+from tests.e2e.helpers import UNKNOWN_TASK_ID, assert_error, get_task
 
 PLAIN = {"title": "Fix a typo in the README", "files_to_modify": ["README.md"]}
 UNKNOWN_AGENT = "agent_01ARZ3NDEKTSV4RRFFQ69G5FAV"
@@ -94,7 +95,7 @@ def test_without_agents_work_is_queued_unless_the_caller_asks_for_an_immediate_a
     assert_error(refused, 503, "AGENT_UNAVAILABLE", "immediate")
     assert get_task(client, immediate["id"])["status"] == "pending"
     with agent_client(kyros, base_url) as agent:
-        register(agent)
+        register_agent(agent)
         assert submit(client, immediate["id"], immediate=True)["status"] == "accepted"
 
 
@@ -141,7 +142,7 @@ def test_unknown_agents_and_submissions_are_not_found_and_bad_waits_refused(
     with agent_client(kyros, base_url) as agent:
         for path in (f"/v1/agents/{UNKNOWN_AGENT}/heartbeat", "/v1/agents/agent_x/claim?wait=0"):
             assert_error(agent.post(path), 404, "NOT_FOUND", "agent_id")
-        agent_id = register(agent)
+        agent_id = register_agent(agent)
         for wait in (-1, 61):
             response = agent.post(f"/v1/agents/{agent_id}/claim", params={"wait": wait})
             assert_error(response, 422, "VALIDATION_ERROR", "wait")
@@ -176,7 +177,7 @@ def test_a_bad_usage_report_is_refused_and_the_work_stays_held(
     task = create_task(client, **PLAIN)
     submit(client, task["id"])
     with agent_client(kyros, base_url) as agent:
-        agent_id = register(agent)
+        agent_id = register_agent(agent)
         held = claim(agent, agent_id, wait=5)
         assert_error(complete(agent, held["submission_id"], **usage), status, code, field)
         assert get_task(client, task["id"])["status"] == "in_progress"
@@ -188,7 +189,7 @@ def test_progress_outside_its_bounds_is_refused(
 ) -> None:
     submit(client, create_task(client, **PLAIN)["id"])
     with agent_client(kyros, base_url) as agent:
-        held = claim(agent, register(agent), wait=5)
+        held = claim(agent, register_agent(agent), wait=5)
         path = f"/v1/submissions/{held['submission_id']}/progress"
         response = agent.post(path, json={"completed_steps": 3, "total_steps": 2})
         assert_error(response, 422, "VALIDATION_ERROR", "progress.completed_steps")

@@ -7,14 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.helpers import (
-    UNKNOWN_TASK_ID,
-    assert_error,
-    create_task,
-    get_task,
-    spec_task,
-    total_tasks,
-)
+from tests.builders.http import create_task
+from tests.e2e.helpers import UNKNOWN_TASK_ID, assert_error, get_task, spec_task, total_tasks
 
 JSON = {"content-type": "application/json"}
 ENUM_ISSUES = {

@@ -8,7 +8,8 @@ from collections import Counter
 import httpx
 import pytest
 
-from tests.e2e.helpers import create_task, get_task
+from tests.builders.http import create_task
+from tests.e2e.helpers import get_task
 from tests.http_client import http_client
 
 pytestmark = pytest.mark.both_stores  # concurrent writers: each store's locking

@@ -7,7 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.helpers import assert_error, create_task, get_task, total_tasks
+from tests.builders.http import create_task
+from tests.e2e.helpers import assert_error, get_task, total_tasks
 
 pytestmark = pytest.mark.both_stores  # extreme values round-trip through each store's columns
 

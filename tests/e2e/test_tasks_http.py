@@ -8,8 +8,9 @@ from datetime import datetime
 import httpx
 import pytest
 
-from tests.conftest import Credential
-from tests.e2e.helpers import SPEC_TASK, assert_error, create_task, get_task, spec_task
+from tests.builders.commands import Credential
+from tests.builders.http import create_task
+from tests.e2e.helpers import SPEC_TASK, assert_error, get_task, spec_task
 
 REQUEST_ID = re.compile(r"^req_[0-9A-HJKMNP-TV-Z]{26}$")
 TASK_ID = re.compile(r"^task_[0-9A-HJKMNP-TV-Z]{26}$")

@@ -7,8 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Credential
-from tests.e2e.helpers import create_task, list_tasks
+from tests.builders.commands import Credential
+from tests.builders.http import create_task
+from tests.e2e.helpers import list_tasks
 
 pytestmark = pytest.mark.both_stores  # filters, ordering and paging are read-model SQL run on both
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from kyros.bootstrap import Kyros
-from tests.conftest import make_api_key
+from tests.builders.commands import make_api_key
 from tests.http_client import http_client
 
 pytestmark = pytest.mark.both_stores  # PostgreSQL cannot hold some text SQLite can

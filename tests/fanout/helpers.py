@@ -11,14 +11,6 @@ import httpx
 T = TypeVar("T")
 
 
-def create_webhook(
-    client: httpx.Client, url: str, events: list[str], **extra: Any
-) -> dict[str, Any]:
-    response = client.post("/v1/webhooks", json={"url": url, "events": events, **extra})
-    assert response.status_code == 201, response.text
-    return response.json()["data"]  # type: ignore[no-any-return]
-
-
 def deliveries(client: httpx.Client, webhook_id: str, **params: Any) -> list[dict[str, Any]]:
     response = client.get(f"/v1/webhooks/{webhook_id}/deliveries", params={"limit": 200, **params})
     assert response.status_code == 200, response.text

@@ -10,9 +10,9 @@ import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
-from tests.conftest import _empty_schema, make_api_key
-from tests.e2e.helpers import create_task
-from tests.fanout.helpers import create_webhook
+from tests.builders.commands import make_api_key
+from tests.builders.http import create_task, create_webhook
+from tests.conftest import _empty_schema
 from tests.fanout.processes import JWT_SECRET, Server
 from tests.fanout.receiver import Receiver, by_message
 from tests.fanout.wsclient import next_of, open_socket, subscribe

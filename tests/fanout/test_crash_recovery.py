@@ -9,13 +9,12 @@ import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
-from tests.conftest import _empty_schema, make_api_key
-from tests.e2e.helpers import create_task
-from tests.fanout.helpers import create_webhook
+from tests.builders.commands import make_api_key, make_task
+from tests.builders.http import create_task, create_webhook
+from tests.conftest import _empty_schema
 from tests.fanout.processes import JWT_SECRET, Server
 from tests.fanout.receiver import Receiver, Reply, by_message
 from tests.http_client import http_client
-from tests.integration.helpers import create
 
 
 @pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -42,7 +41,7 @@ def test_every_event_is_delivered_through_a_kill_and_a_restart(
         receiver.wait_for(lambda r: len(r) >= 2)
         first.kill()
         with Kyros(settings) as offline:  # appended while no server runs
-            between = {create(offline.app, title=f"offline {n}") for n in range(4)}
+            between = {make_task(offline.app, title=f"offline {n}") for n in range(4)}
         receiver.behave = lambda _: Reply()
         with Server(data_dir, **env):
             got = receiver.wait_for(lambda r: len(by_message(r)) == 12, timeout=60)

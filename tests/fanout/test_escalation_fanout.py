@@ -8,17 +8,13 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from ulid import ULID
 
 from kyros.bootstrap import Kyros
-from kyros.commands.budgets import DefineBudget, define_budget
-from kyros.commands.escalations import DecideEscalation, SubmitEscalation, decide_escalation
-from kyros.commands.escalations import submit_escalation as submit_escalation_cmd
-from kyros.ids import new_id
-from tests.conftest import Credential
+from kyros.commands.escalations import DecideEscalation, decide_escalation
+from tests.builders.commands import Credential, make_budget, make_escalation
+from tests.builders.http import create_task, create_webhook
 from tests.e2e.agent_helpers import submit
-from tests.e2e.helpers import create_task
-from tests.fanout.helpers import create_webhook, deliveries
+from tests.fanout.helpers import deliveries
 from tests.fanout.receiver import Receiver
 from tests.fanout.wsclient import next_of, open_socket, subscribe
 
@@ -31,25 +27,13 @@ def receiver() -> Iterator[Receiver]:
         yield running
 
 
-def _escalate(kyros: Kyros, task_id: str) -> str:
-    command = SubmitEscalation(
-        escalation_id=ULID().to_uuid(),
-        task_id=task_id,
-        actor="user_1",
-        now=datetime.now(UTC),
-        reason="needs the premium model",
-    )
-    opened, _ = submit_escalation_cmd(kyros.app, kyros.catalog, command)
-    return opened.escalation_id
-
-
 def test_a_decision_is_pushed_as_escalation_status(
     kyros: Kyros, client: httpx.Client, base_url: str, admin: Credential
 ) -> None:
     task = create_task(client, title="Rename a helper")
     with open_socket(base_url, admin.key) as socket:
         subscribe(socket, ["escalation_status"])
-        escalation_id = _escalate(kyros, task["id"])
+        escalation_id = make_escalation(kyros, task["id"]).escalation_id
         requested = next_of(socket, "escalation_status")
         decide_escalation(
             kyros.app,
@@ -79,11 +63,10 @@ def test_escalations_and_alerts_are_delivered_to_webhooks(
 ) -> None:
     events = ["escalation.requested", "escalation.rejected", "alert.raised"]
     hook = create_webhook(client, receiver.url, events)
-    budget = {"name": "soft", "period": "daily", "limit": "0.01", "enforcement": "soft"}
-    define_budget(kyros.app, DefineBudget(budget_id=new_id("budget"), fields=budget, actor="admin"))
+    make_budget(kyros.app, "0.01", name="soft", enforcement="soft")
     task = create_task(client, title="Rename a helper", files_to_modify=["util.py"])
     submit(client, task["id"])  # reserves about 0.017 USD: past 80 % of the soft budget
-    escalation_id = _escalate(kyros, task["id"])
+    escalation_id = make_escalation(kyros, task["id"]).escalation_id
     decide_escalation(
         kyros.app,
         kyros.catalog,

@@ -8,8 +8,9 @@ import httpx
 import pytest
 
 from kyros.bootstrap import Kyros
+from tests.builders.http import create_webhook
 from tests.e2e.test_idempotency_http import KEY, _replayed, _unchanged
-from tests.fanout.helpers import create_webhook, deliveries, eventually
+from tests.fanout.helpers import deliveries, eventually
 from tests.fanout.receiver import Receiver
 
 pytestmark = pytest.mark.both_stores  # the outbox in each store

@@ -12,8 +12,8 @@ from typing import IO
 import httpx
 import pytest
 
-from tests.conftest import Credential
-from tests.e2e.helpers import create_task
+from tests.builders.commands import Credential
+from tests.builders.http import create_task
 from tests.fanout.wsclient import ws_url
 
 pytestmark = pytest.mark.both_stores  # fan-out wake-ups through each store

@@ -5,38 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ulid import ULID
 
 from kyros.bootstrap import Kyros
 from kyros.commands.webhooks import (
-    CreateWebhook,
     DeleteWebhook,
     UpdateWebhook,
-    create_webhook,
     delete_webhook,
     update_webhook,
 )
-from kyros.ids import public_id
-from kyros.webhooks.signing import generate_secret
-from tests.integration.helpers import create, table
+from tests.builders.commands import make_task, make_webhook
+from tests.integration.helpers import table
 
 pytestmark = pytest.mark.both_stores  # the outbox in each store
 
 OUTBOX = "webhook_outbox"
-
-
-def hook(kyros: Kyros, events: list[str]) -> str:
-    webhook_id = ULID().to_uuid()
-    command = CreateWebhook(
-        webhook_id=webhook_id,
-        url="http://127.0.0.1:9/hook",
-        events=events,
-        description="",
-        sealed_secret=kyros.webhook_secrets.seal(generate_secret()),
-        actor="test",
-    )
-    create_webhook(kyros.app, command)
-    return public_id("webhook", webhook_id)
 
 
 def rows(kyros: Kyros) -> list[dict[str, Any]]:
@@ -45,10 +27,10 @@ def rows(kyros: Kyros) -> list[dict[str, Any]]:
 
 
 def test_each_event_is_enqueued_once_per_subscribed_endpoint(kyros: Kyros) -> None:
-    create(kyros.app, title="before any webhook")
-    wants_created = hook(kyros, ["task.created"])
-    wants_nothing_here = hook(kyros, ["task.completed"])
-    create(kyros.app, title="after")
+    make_task(kyros.app, title="before any webhook")
+    wants_created = make_webhook(kyros, ["task.created"])
+    wants_nothing_here = make_webhook(kyros, ["task.completed"])
+    make_task(kyros.app, title="after")
     found = rows(kyros)
     assert [(r["webhook_id"], r["event_type"]) for r in found] == [(wants_created, "task.created")]
     assert wants_nothing_here not in {r["webhook_id"] for r in found}
@@ -57,9 +39,9 @@ def test_each_event_is_enqueued_once_per_subscribed_endpoint(kyros: Kyros) -> No
 
 
 def test_a_rebuild_re_derives_the_same_rows_and_enqueues_nothing_twice(kyros: Kyros) -> None:
-    hook(kyros, ["task.created"])
+    make_webhook(kyros, ["task.created"])
     for n in range(3):
-        create(kyros.app, title=f"t{n}")
+        make_task(kyros.app, title=f"t{n}")
     before = rows(kyros)
     kyros.engine.reset(OUTBOX)
     after = rows(kyros)
@@ -68,10 +50,10 @@ def test_a_rebuild_re_derives_the_same_rows_and_enqueues_nothing_twice(kyros: Ky
 
 
 def test_paused_and_deleted_endpoints_get_no_new_deliveries(kyros: Kyros) -> None:
-    paused, deleted = hook(kyros, ["task.created"]), hook(kyros, ["task.created"])
+    paused, deleted = make_webhook(kyros, ["task.created"]), make_webhook(kyros, ["task.created"])
     update_webhook(
         kyros.app, UpdateWebhook(webhook_id=paused, fields={"status": "paused"}, actor="t")
     )
     delete_webhook(kyros.app, DeleteWebhook(webhook_id=deleted, actor="t"))
-    create(kyros.app, title="unheard")
+    make_task(kyros.app, title="unheard")
     assert rows(kyros) == []

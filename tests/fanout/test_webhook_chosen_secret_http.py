@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.builders.http import create_webhook
 from tests.e2e.helpers import assert_error
-from tests.fanout.helpers import create_webhook
 from tests.fanout.receiver import Receiver
 
 SPEC_SECRET = "your_webhook_secret"

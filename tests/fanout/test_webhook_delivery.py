@@ -11,9 +11,10 @@ import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
-from tests.conftest import LiveServer, make_api_key
-from tests.e2e.helpers import create_task
-from tests.fanout.helpers import create_webhook, deliveries, eventually
+from tests.builders.commands import make_api_key
+from tests.builders.http import create_task, create_webhook
+from tests.conftest import LiveServer
+from tests.fanout.helpers import deliveries, eventually
 from tests.fanout.receiver import Received, Receiver, Reply, by_message
 from tests.http_client import http_client
 

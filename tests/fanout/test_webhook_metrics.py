@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.e2e.helpers import create_task
-from tests.fanout.helpers import create_webhook, eventually
+from tests.builders.http import create_task, create_webhook
+from tests.fanout.helpers import eventually
 from tests.fanout.receiver import Receiver, Reply
 from tests.prometheus_scrape import Samples, scrape, value
 

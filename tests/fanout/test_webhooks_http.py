@@ -8,9 +8,10 @@ import httpx
 import pytest
 
 from kyros.bootstrap import Kyros
-from tests.conftest import make_api_key
-from tests.e2e.helpers import assert_error, create_task
-from tests.fanout.helpers import create_webhook, deliveries, eventually
+from tests.builders.commands import make_api_key
+from tests.builders.http import create_task, create_webhook
+from tests.e2e.helpers import assert_error
+from tests.fanout.helpers import deliveries, eventually
 from tests.fanout.receiver import Receiver
 from tests.http_client import http_client
 

@@ -15,8 +15,9 @@ from websockets.sync.client import connect
 from kyros.bootstrap import Kyros
 from kyros.domain.task import Task
 from kyros.settings import Settings
-from tests.conftest import Credential, LiveServer, make_api_key
-from tests.e2e.helpers import create_task
+from tests.builders.commands import Credential, make_api_key
+from tests.builders.http import create_task
+from tests.conftest import LiveServer
 from tests.fanout.helpers import eventually
 from tests.fanout.wsclient import close_code, next_of, open_socket, receive, subscribe, ws_url
 from tests.http_client import http_client

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from kyros.domain.text import UNSTORABLE_ISSUE
-from tests.conftest import Credential
+from tests.builders.commands import Credential
 from tests.fanout.wsclient import close_code, open_socket, receive, subscribe
 
 pytestmark = pytest.mark.both_stores  # PostgreSQL cannot hold some text SQLite can

@@ -13,7 +13,8 @@ import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
-from tests.conftest import GENEROUS_LIMITS, LiveServer, _empty_schema, make_api_key
+from tests.builders.commands import make_api_key
+from tests.conftest import GENEROUS_LIMITS, LiveServer, _empty_schema
 from tests.faults.helpers import BOUND, SLACK, assert_unavailable, eventually, timed, via_port
 from tests.faults.proxy import FreezableProxy
 from tests.http_client import http_client

@@ -13,7 +13,8 @@ import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
-from tests.conftest import GENEROUS_LIMITS, LiveServer, make_api_key
+from tests.builders.commands import make_api_key
+from tests.conftest import GENEROUS_LIMITS, LiveServer
 from tests.faults.helpers import SLACK, Timed, timed
 from tests.faults.proxy import FreezableProxy
 from tests.http_client import http_client

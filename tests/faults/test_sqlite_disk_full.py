@@ -10,7 +10,8 @@ import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
-from tests.conftest import GENEROUS_LIMITS, LiveServer, make_api_key
+from tests.builders.commands import make_api_key
+from tests.conftest import GENEROUS_LIMITS, LiveServer
 from tests.faults.helpers import assert_unavailable, eventually, timed
 from tests.http_client import http_client
 from tests.mounts import tmpfs

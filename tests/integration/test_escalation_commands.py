@@ -6,25 +6,20 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from uuid import uuid4
 
 import msgspec
 import pytest
-from ulid import ULID
 
 from kyros.bootstrap import Kyros
-from kyros.commands.agents import ClaimWork, RegisterAgent, claim_work, register_agent
-from kyros.commands.budgets import DefineBudget, define_budget
+from kyros.commands.agents import ClaimWork, claim_work
 from kyros.commands.configuration import ChangeConfiguration, change_configuration
 from kyros.commands.escalations import (
     DecideEscalation,
     ExpireEscalation,
     FlagOverdue,
-    SubmitEscalation,
     decide_escalation,
     expire_escalation,
     flag_overdue,
-    submit_escalation,
 )
 from kyros.commands.loading import ESCALATIONS, TASKS
 from kyros.commands.queue import SubmitTask, submit_task
@@ -48,8 +43,8 @@ from kyros.domain.escalation_errors import (
     SelfApproval,
 )
 from kyros.domain.model_catalog import Usage, price
-from kyros.ids import new_id, parse_id, public_id
-from tests.integration.helpers import create
+from kyros.ids import new_id, parse_id
+from tests.builders.commands import make_agent, make_budget, make_escalation, make_task
 
 pytestmark = pytest.mark.both_stores  # store-level: commands against each event store
 
@@ -75,24 +70,9 @@ def _submit(kyros: Kyros, task_id: str, actor: str = "user_1", **options: Any) -
     return submit_task(kyros.app, kyros.catalog, command)
 
 
-def _escalate(kyros: Kyros, task_id: str, actor: str = "user_1", **fields: Any) -> Any:
-    command = SubmitEscalation(
-        escalation_id=ULID().to_uuid(), task_id=task_id, actor=actor, now=NOW, reason="r", **fields
-    )
-    opened, _ = submit_escalation(kyros.app, kyros.catalog, command)
-    return opened
-
-
 def _decide(kyros: Kyros, escalation_id: str, decision: str, actor: str = "approver_1") -> None:
     command = DecideEscalation(escalation_id=escalation_id, decision=decision, actor=actor, now=NOW)
     decide_escalation(kyros.app, kyros.catalog, command)
-
-
-def _budget(kyros: Kyros, limit: str, **fields: Any) -> str:
-    budget_id = new_id("budget")
-    spec = {"name": budget_id, "period": "daily", "limit": limit, **fields}
-    define_budget(kyros.app, DefineBudget(budget_id=budget_id, fields=spec, actor="admin"))
-    return budget_id
 
 
 def _ledger(kyros: Kyros, budget_id: str) -> Any:
@@ -104,14 +84,10 @@ def _ledger(kyros: Kyros, budget_id: str) -> Any:
 def _run(kyros: Kyros, task_id: str, *, tokens: tuple[int, int] = (1000, 500)) -> Decimal:
     """An agent claims the task and completes it; returns the priced cost."""
     task = TASKS.load(kyros.app, task_id)
-    agent = uuid4()
-    register_agent(
-        kyros.app,
-        RegisterAgent(agent_id=agent, role="implementer", capacity=1, name="w", at=NOW, actor="a"),
-    )
+    agent_id = make_agent(kyros.app, capacity=1, at=NOW, actor="a")
     submission_id = task.submission["submission_id"]  # type: ignore[index]
     claim = ClaimWork(
-        agent_id=public_id("agent", agent),
+        agent_id=agent_id,
         at=NOW,
         actor="a",
         lease=timedelta(minutes=5),
@@ -132,8 +108,8 @@ def _run(kyros: Kyros, task_id: str, *, tokens: tuple[int, int] = (1000, 500)) -
 
 def test_a_premium_submission_waits_for_an_approver_then_runs_and_settles(kyros: Kyros) -> None:
     _configure(kyros, auto_approve_threshold=1)
-    budget = _budget(kyros, "100.00")
-    task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+    budget = make_budget(kyros.app, "100.00")
+    task_id = make_task(kyros.app, **SECURE, metadata={"security_sensitive": True})
 
     submitted = _submit(kyros, task_id)
 
@@ -158,8 +134,8 @@ def test_a_premium_submission_waits_for_an_approver_then_runs_and_settles(kyros:
 
 def test_a_rejection_runs_the_task_on_the_fallback_model(kyros: Kyros) -> None:
     _configure(kyros, auto_approve_threshold=1)
-    budget = _budget(kyros, "100.00")
-    task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+    budget = make_budget(kyros.app, "100.00")
+    task_id = make_task(kyros.app, **SECURE, metadata={"security_sensitive": True})
     escalation_id = _submit(kyros, task_id).escalation.escalation_id
 
     _decide(kyros, escalation_id, "rejected")
@@ -188,7 +164,7 @@ def test_each_rule_can_stop_an_automatic_approval(
 ) -> None:
     if rules:
         _configure(kyros, **rules)
-    task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+    task_id = make_task(kyros.app, **SECURE, metadata={"security_sensitive": True})
     opened = _submit(kyros, task_id).escalation
     assert opened.approval_required is not approved
     assert opened.status == ("approved" if approved else "pending_approval")
@@ -199,8 +175,8 @@ def test_each_rule_can_stop_an_automatic_approval(
 def test_a_budget_that_cannot_absorb_the_estimate_stops_an_automatic_approval(
     kyros: Kyros,
 ) -> None:
-    _budget(kyros, "0.01", enforcement="soft")
-    task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+    make_budget(kyros.app, "0.01", enforcement="soft")
+    task_id = make_task(kyros.app, **SECURE, metadata={"security_sensitive": True})
     opened = _submit(kyros, task_id).escalation
     assert opened.status == "pending_approval"
     assert "budget" in opened.explanation
@@ -210,17 +186,17 @@ def test_the_daily_maximum_counts_every_escalation_of_the_day(kyros: Kyros) -> N
     _configure(kyros, max_daily_escalations=2)
     statuses = []
     for _ in range(3):
-        task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+        task_id = make_task(kyros.app, **SECURE, metadata={"security_sensitive": True})
         statuses.append(_submit(kyros, task_id).escalation.status)
     assert statuses == ["approved", "approved", "pending_approval"]
 
 
 def test_a_requested_escalation_derives_models_and_estimate_from_the_task(kyros: Kyros) -> None:
-    task_id = create(kyros.app, title="Rename", files_to_modify=["a.py"])
+    task_id = make_task(kyros.app, title="Rename", files_to_modify=["a.py"])
     _submit(kyros, task_id)
     assert TASKS.load(kyros.app, task_id).status == "queued"
 
-    opened = _escalate(kyros, task_id)
+    opened = make_escalation(kyros, task_id, now=NOW)
 
     escalation = ESCALATIONS.load(kyros.app, opened.escalation_id)
     assert (escalation.original_model, escalation.target_model) == (DEFAULT, PREMIUM)
@@ -228,12 +204,12 @@ def test_a_requested_escalation_derives_models_and_estimate_from_the_task(kyros:
     assert opened.status == "pending_approval"  # routing is confident the default suffices
     assert TASKS.load(kyros.app, task_id).status == "awaiting_approval"
     with pytest.raises(EscalationPending):
-        _escalate(kyros, task_id)
+        make_escalation(kyros, task_id, now=NOW)
 
 
 def test_the_requester_never_decides_and_nobody_decides_twice(kyros: Kyros) -> None:
-    task_id = create(kyros.app, title="Rename")
-    opened = _escalate(kyros, task_id, actor="user_1")
+    task_id = make_task(kyros.app, title="Rename")
+    opened = make_escalation(kyros, task_id, actor="user_1", now=NOW)
     with pytest.raises(SelfApproval):
         _decide(kyros, opened.escalation_id, "approved", actor="user_1")
     _decide(kyros, opened.escalation_id, "rejected")
@@ -244,8 +220,8 @@ def test_the_requester_never_decides_and_nobody_decides_twice(kyros: Kyros) -> N
 def test_an_escalated_pending_task_runs_on_the_approved_model_when_submitted(
     kyros: Kyros,
 ) -> None:
-    task_id = create(kyros.app, title="Rename")
-    opened = _escalate(kyros, task_id)
+    task_id = make_task(kyros.app, title="Rename")
+    opened = make_escalation(kyros, task_id, now=NOW)
     assert TASKS.load(kyros.app, task_id).status == "pending"
     _decide(kyros, opened.escalation_id, "approved")
 
@@ -255,17 +231,17 @@ def test_an_escalated_pending_task_runs_on_the_approved_model_when_submitted(
 
 
 def test_a_finished_task_cannot_be_escalated(kyros: Kyros) -> None:
-    task_id = create(kyros.app, title="Rename")
+    task_id = make_task(kyros.app, title="Rename")
     cancel_task(kyros.app, CancelTask(task_id=task_id, actor="user_1", reason=None))
     with pytest.raises(InvalidState):
-        _escalate(kyros, task_id)
+        make_escalation(kyros, task_id, now=NOW)
 
 
 def test_an_escalation_no_hard_budget_could_fund_is_rejected_outright(kyros: Kyros) -> None:
-    _budget(kyros, "0.01")
-    task_id = create(kyros.app, title="Rename")
+    make_budget(kyros.app, "0.01")
+    task_id = make_task(kyros.app, title="Rename")
     with pytest.raises(EscalationRejected):
-        _escalate(kyros, task_id, estimated_cost=Decimal("5"))
+        make_escalation(kyros, task_id, estimated_cost=Decimal("5"), now=NOW)
     assert TASKS.load(kyros.app, task_id).escalation is None
 
 
@@ -273,7 +249,7 @@ def test_an_overdue_escalation_expires_onto_the_fallback_and_is_flagged_once(
     kyros: Kyros,
 ) -> None:
     _configure(kyros, auto_approve_threshold=1, expire_after_minutes=30)
-    task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+    task_id = make_task(kyros.app, **SECURE, metadata={"security_sensitive": True})
     escalation_id = _submit(kyros, task_id).escalation.escalation_id
 
     flag = FlagOverdue(escalation_id=escalation_id, waited=timedelta(minutes=61))
@@ -299,7 +275,7 @@ def test_an_overdue_escalation_expires_onto_the_fallback_and_is_flagged_once(
 
 def test_deciding_after_the_deadline_is_refused_as_expired(kyros: Kyros) -> None:
     _configure(kyros, expire_after_minutes=1)
-    opened = _escalate(kyros, create(kyros.app, title="Rename"))
+    opened = make_escalation(kyros, make_task(kyros.app, title="Rename"), now=NOW)
     late = DecideEscalation(
         escalation_id=opened.escalation_id,
         decision="approved",
@@ -311,11 +287,11 @@ def test_deciding_after_the_deadline_is_refused_as_expired(kyros: Kyros) -> None
 
 
 def test_cancelling_withdraws_the_escalation_and_releases_the_reservation(kyros: Kyros) -> None:
-    budget = _budget(kyros, "100.00")
-    task_id = create(kyros.app, title="Rename", files_to_modify=["a.py"])
+    budget = make_budget(kyros.app, "100.00")
+    task_id = make_task(kyros.app, title="Rename", files_to_modify=["a.py"])
     _submit(kyros, task_id)
     assert task_id in _ledger(kyros, budget).reserved
-    opened = _escalate(kyros, task_id)
+    opened = make_escalation(kyros, task_id, now=NOW)
 
     cancel_task(kyros.app, CancelTask(task_id=task_id, actor="user_1", reason="not needed"))
 
@@ -324,8 +300,8 @@ def test_cancelling_withdraws_the_escalation_and_releases_the_reservation(kyros:
 
 
 def test_a_hard_budget_refuses_dispatch_and_changes_nothing(kyros: Kyros) -> None:
-    budget = _budget(kyros, "0.001")
-    task_id = create(kyros.app, title="Rename", files_to_modify=["a.py"])
+    budget = make_budget(kyros.app, "0.001")
+    task_id = make_task(kyros.app, title="Rename", files_to_modify=["a.py"])
     with pytest.raises(BudgetExhausted):
         _submit(kyros, task_id)
     assert TASKS.load(kyros.app, task_id).status == "pending"
@@ -333,11 +309,11 @@ def test_a_hard_budget_refuses_dispatch_and_changes_nothing(kyros: Kyros) -> Non
 
 
 def test_budgets_apply_by_scope(kyros: Kyros) -> None:
-    other_role = _budget(kyros, "0.001", scope="role", scope_value="critic")
-    other_user = _budget(kyros, "0.001", scope="user", scope_value="user_2")
-    mine = _budget(kyros, "50", scope="user", scope_value="user_1")
-    model = _budget(kyros, "50", scope="model", scope_value=DEFAULT)
-    task_id = create(kyros.app, title="Rename", files_to_modify=["a.py"])
+    other_role = make_budget(kyros.app, "0.001", scope="role", scope_value="critic")
+    other_user = make_budget(kyros.app, "0.001", scope="user", scope_value="user_2")
+    mine = make_budget(kyros.app, "50", scope="user", scope_value="user_1")
+    model = make_budget(kyros.app, "50", scope="model", scope_value=DEFAULT)
+    task_id = make_task(kyros.app, title="Rename", files_to_modify=["a.py"])
     _submit(kyros, task_id)
     assert task_id in _ledger(kyros, mine).reserved
     assert task_id in _ledger(kyros, model).reserved
@@ -345,19 +321,15 @@ def test_budgets_apply_by_scope(kyros: Kyros) -> None:
 
 
 def test_a_failure_releases_and_a_retry_reserves_again(kyros: Kyros) -> None:
-    budget = _budget(kyros, "100.00")
-    task_id = create(kyros.app, title="Rename", files_to_modify=["a.py"])
+    budget = make_budget(kyros.app, "100.00")
+    task_id = make_task(kyros.app, title="Rename", files_to_modify=["a.py"])
     _submit(kyros, task_id)
-    agent = uuid4()
-    register_agent(
-        kyros.app,
-        RegisterAgent(agent_id=agent, role="implementer", capacity=1, name="w", at=NOW, actor="a"),
-    )
+    agent_id = make_agent(kyros.app, capacity=1, at=NOW, actor="a")
     submission_id = TASKS.load(kyros.app, task_id).submission["submission_id"]  # type: ignore[index]
     claim_work(
         kyros.app,
         ClaimWork(
-            agent_id=public_id("agent", agent),
+            agent_id=agent_id,
             at=NOW,
             actor="a",
             lease=timedelta(minutes=5),
@@ -381,8 +353,8 @@ def test_a_failure_releases_and_a_retry_reserves_again(kyros: Kyros) -> None:
 
 
 def test_a_soft_budget_warns_at_its_threshold_and_again_past_its_limit(kyros: Kyros) -> None:
-    budget = _budget(kyros, "0.01", enforcement="soft")
-    task_id = create(kyros.app, title="Rename", files_to_modify=["a.py"])
+    budget = make_budget(kyros.app, "0.01", enforcement="soft")
+    task_id = make_task(kyros.app, title="Rename", files_to_modify=["a.py"])
     _submit(kyros, task_id)  # an estimate of about 0.017 USD: past 80 % of 0.01 at once
     assert _ledger(kyros, budget).crossed == ["threshold"]
     cost = _run(kyros, task_id, tokens=(10_000, 1_000))  # 0.010 + 0.002 = 0.012 USD
@@ -410,7 +382,7 @@ def _alerts(kyros: Kyros) -> list[dict[str, Any]]:
 
 def test_the_scheduler_flags_then_expires_a_pending_escalation(kyros: Kyros) -> None:
     _configure(kyros, auto_approve_threshold=1, pending_alert_minutes=5, expire_after_minutes=60)
-    task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+    task_id = make_task(kyros.app, **SECURE, metadata={"security_sensitive": True})
     now = datetime.now(UTC)  # the read model's submitted_at is the event's own time
     command = SubmitTask(
         submission_id=new_id("sub"), task_id=task_id, role="implementer", actor="u", now=now
@@ -432,9 +404,9 @@ def test_the_scheduler_flags_then_expires_a_pending_escalation(kyros: Kyros) -> 
 
 def test_an_approval_a_hard_budget_cannot_fund_changes_nothing(kyros: Kyros) -> None:
     _configure(kyros, auto_approve_threshold=1)
-    task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+    task_id = make_task(kyros.app, **SECURE, metadata={"security_sensitive": True})
     escalation_id = _submit(kyros, task_id).escalation.escalation_id
-    budget = _budget(kyros, "0.01")
+    budget = make_budget(kyros.app, "0.01")
 
     with pytest.raises(BudgetExhausted):
         _decide(kyros, escalation_id, "approved")
@@ -446,9 +418,9 @@ def test_an_approval_a_hard_budget_cannot_fund_changes_nothing(kyros: Kyros) -> 
 
 def test_a_rejection_whose_fallback_cannot_be_funded_cancels_the_task(kyros: Kyros) -> None:
     _configure(kyros, auto_approve_threshold=1)
-    task_id = create(kyros.app, **SECURE, metadata={"security_sensitive": True})
+    task_id = make_task(kyros.app, **SECURE, metadata={"security_sensitive": True})
     escalation_id = _submit(kyros, task_id).escalation.escalation_id
-    _budget(kyros, "0.00")
+    make_budget(kyros.app, "0.00")
 
     _decide(kyros, escalation_id, "rejected")
 
@@ -457,7 +429,7 @@ def test_a_rejection_whose_fallback_cannot_be_funded_cancels_the_task(kyros: Kyr
 
 
 def test_a_long_ledger_loads_the_same_through_its_snapshots(kyros: Kyros) -> None:
-    budget = _budget(kyros, "1000.00")
+    budget = make_budget(kyros.app, "1000.00")
     book = budget_book(kyros.app)
     assert book is not None
     spec = book.get(budget)

@@ -15,10 +15,8 @@ from kyros.commands.sessions import LogIn, LogOut, Refresh, Session, log_in, log
 from kyros.commands.users import (
     ChangePassword,
     ChangeRole,
-    CreateUser,
     UserAction,
     change_password,
-    create_user,
     disable_user,
     grant_role,
     unlock_user,
@@ -34,25 +32,10 @@ from kyros.identity.api_keys import generate_api_key
 from kyros.ids import public_id
 from kyros.queries.identity import get_user, session_user
 from kyros.settings import Settings
+from tests.builders.commands import PASSWORD, make_user
 from tests.integration.helpers import table
 
 pytestmark = pytest.mark.both_stores  # store-level: commands against each event store
-
-PASSWORD = "correct horse battery"
-
-
-def add_user(kyros: Kyros, username: str = "alice", roles: list[str] | None = None) -> str:
-    user_id = ULID().to_uuid()
-    command = CreateUser(
-        user_id=user_id,
-        username=username,
-        password=PASSWORD,
-        roles=roles or ["developer"],
-        actor="user_admin",
-        email=f"{username}@example.com",
-    )
-    create_user(kyros.app, command)
-    return public_id("user", user_id)
 
 
 def login(kyros: Kyros, password: str = PASSWORD, username: str = "alice") -> Session:
@@ -75,7 +58,7 @@ def caught_up(kyros: Kyros) -> Kyros:
 def test_a_created_user_keeps_an_argon2id_hash_and_the_read_model_keeps_no_hash(
     kyros: Kyros,
 ) -> None:
-    user_id = add_user(kyros, username="Alice")
+    user_id = make_user(kyros, username="Alice")
     created = next(
         n
         for n in kyros.app.recorder.select_notifications(start=1, limit=10)
@@ -89,9 +72,9 @@ def test_a_created_user_keeps_an_argon2id_hash_and_the_read_model_keeps_no_hash(
 
 
 def test_a_username_is_taken_whatever_its_case(kyros: Kyros) -> None:
-    add_user(kyros, username="alice")
+    make_user(kyros, username="alice")
     with pytest.raises(UsernameTaken):
-        add_user(kyros, username="ALICE")
+        make_user(kyros, username="ALICE")
 
 
 def test_racing_creations_of_one_username_make_exactly_one_user(kyros: Kyros) -> None:
@@ -101,7 +84,7 @@ def test_racing_creations_of_one_username_make_exactly_one_user(kyros: Kyros) ->
     def create() -> None:
         barrier.wait(timeout=10)
         try:
-            add_user(kyros, username="racer")
+            make_user(kyros, username="racer")
             outcomes.append("created")
         except UsernameTaken:
             outcomes.append("taken")
@@ -116,7 +99,7 @@ def test_racing_creations_of_one_username_make_exactly_one_user(kyros: Kyros) ->
 
 
 def test_a_login_starts_a_session_and_records_the_last_login(kyros: Kyros) -> None:
-    user_id = add_user(kyros)
+    user_id = make_user(kyros)
     session = login(kyros)
     assert (session.user_id, session.roles, session.email) == (
         user_id,
@@ -131,7 +114,7 @@ def test_a_login_starts_a_session_and_records_the_last_login(kyros: Kyros) -> No
 def test_an_unknown_user_and_a_wrong_password_fail_alike_and_cost_one_argon2_check(
     kyros: Kyros, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    add_user(kyros)
+    make_user(kyros)
     dummies: list[str] = []
     monkeypatch.setattr(sessions, "verify_dummy", lambda password: dummies.append(password))
     with pytest.raises(InvalidCredentials) as unknown:
@@ -145,7 +128,7 @@ def test_an_unknown_user_and_a_wrong_password_fail_alike_and_cost_one_argon2_che
 def test_the_lockout_survives_a_restart_and_an_admin_unlock_lifts_it(
     kyros: Kyros, settings: Settings
 ) -> None:
-    user_id = add_user(kyros)
+    user_id = make_user(kyros)
     for _ in range(2):
         with pytest.raises(InvalidCredentials):
             login(kyros, password="wrong password")
@@ -162,7 +145,7 @@ def test_the_lockout_survives_a_restart_and_an_admin_unlock_lifts_it(
 
 
 def test_a_disabled_user_is_told_so_only_with_the_right_password(kyros: Kyros) -> None:
-    user_id = add_user(kyros)
+    user_id = make_user(kyros)
     disable_user(kyros.app, UserAction(user_id=user_id, actor="user_admin"))
     with pytest.raises(AccountDisabled):
         login(kyros)
@@ -171,7 +154,7 @@ def test_a_disabled_user_is_told_so_only_with_the_right_password(kyros: Kyros) -
 
 
 def test_a_changed_password_replaces_the_old_one(kyros: Kyros) -> None:
-    user_id = add_user(kyros)
+    user_id = make_user(kyros)
     new = "a brand new passphrase"
     change_password(kyros.app, ChangePassword(user_id=user_id, password=new, actor="user_admin"))
     with pytest.raises(InvalidCredentials):
@@ -180,7 +163,7 @@ def test_a_changed_password_replaces_the_old_one(kyros: Kyros) -> None:
 
 
 def test_a_role_granted_after_login_is_in_the_read_model_at_once(kyros: Kyros) -> None:
-    user_id = add_user(kyros)
+    user_id = make_user(kyros)
     session = login(kyros)
     grant_role(kyros.app, ChangeRole(user_id=user_id, role="approver", actor="user_admin"))
     row = session_user(caught_up(kyros).db, session.family_id, user_id)
@@ -199,7 +182,7 @@ def rotate(kyros: Kyros, session: Session, token_id: str) -> Session:
 
 
 def test_refresh_rotates_and_a_reused_token_revokes_the_whole_family(kyros: Kyros) -> None:
-    add_user(kyros)
+    make_user(kyros)
     first = login(kyros)
     second = rotate(kyros, first, first.token_id)
     third = rotate(kyros, second, second.token_id)
@@ -213,7 +196,7 @@ def test_refresh_rotates_and_a_reused_token_revokes_the_whole_family(kyros: Kyro
 
 
 def test_a_refresh_token_names_its_user_and_cannot_move_to_another(kyros: Kyros) -> None:
-    add_user(kyros)
+    make_user(kyros)
     session = login(kyros)
     forged = Refresh(
         user_id="user_01ARZ3NDEKTSV4RRFFQ69G5FAV",
@@ -226,7 +209,7 @@ def test_a_refresh_token_names_its_user_and_cannot_move_to_another(kyros: Kyros)
 
 
 def test_logging_out_ends_the_session_for_refreshes_and_in_the_read_model(kyros: Kyros) -> None:
-    add_user(kyros)
+    make_user(kyros)
     session = login(kyros)
     log_out(kyros.app, LogOut(family_id=session.family_id, actor=session.user_id))
     with pytest.raises(Unauthorized):
@@ -249,7 +232,7 @@ def test_an_api_key_is_stored_as_prefix_and_digest_and_revocation_is_projected(
 
 
 def test_the_identity_read_models_rebuild_to_the_same_rows(kyros: Kyros) -> None:
-    user_id = add_user(kyros)
+    user_id = make_user(kyros)
     login(kyros)
     disable_user(kyros.app, UserAction(user_id=user_id, actor="user_admin"))
     caught_up(kyros)

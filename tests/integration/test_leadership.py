@@ -14,7 +14,8 @@ from kyros.bootstrap import Kyros
 from kyros.cluster.leadership import LeaderSession, lock_key
 from kyros.settings import Settings
 from kyros.supervision import WorkerState
-from tests.integration.helpers import create, table
+from tests.builders.commands import make_task
+from tests.integration.helpers import table
 
 
 def holders(url: str, names: list[str]) -> dict[int, int]:
@@ -133,7 +134,7 @@ def test_a_server_leads_everything_on_one_connection_and_recovers_when_it_is_kil
                 await _until(lambda: not _leading(states), 10)  # they noticed
                 after = await _relocked(url, names, pid, 15)  # every lock, on a new session
                 await _until(lambda: _leading(states), 15)  # and lead again
-                create(kyros.app, title="after the failover")
+                make_task(kyros.app, title="after the failover")
                 followed = await kyros.projections.wait_for(kyros.app.head(), timeout=10)
                 tg.cancel_scope.cancel()
             return before, after, followed

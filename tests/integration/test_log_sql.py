@@ -21,7 +21,7 @@ from kyros.domain.api_key import ApiKey
 from kyros.domain.user import User
 from kyros.eventstore.log_sql import EVENTS_TABLE, logged_past
 from kyros.identity import authority
-from tests.e2e.auth_helpers import PASSWORD, add_user
+from tests.builders.commands import PASSWORD, make_user
 
 pytestmark = pytest.mark.both_stores  # per-dialect log SQL
 
@@ -59,7 +59,7 @@ def test_a_read_model_without_a_position_has_applied_nothing(kyros: Kyros) -> No
 
 def test_the_topics_authentication_watches_are_the_ones_the_log_records(kyros: Kyros) -> None:
     """A misspelt topic would let a read model be trusted while a change to it is pending."""
-    user_id = add_user(kyros, "watch", ["viewer"])
+    user_id = make_user(kyros, "watch", ["viewer"])
     session = log_in(
         kyros.app,
         LogIn(

@@ -14,20 +14,18 @@ from kyros.commands import oauth2_logins
 from kyros.commands.oauth2_logins import LogInWithProvider
 from kyros.commands.registry import run_command
 from kyros.commands.sessions import LogIn, Session, log_in
-from kyros.commands.users import CreateUser, UserAction, create_user, disable_user
+from kyros.commands.users import UserAction, disable_user
 from kyros.domain.identity_errors import (
     AccountDisabled,
     AmbiguousEmail,
     InvalidCredentials,
 )
 from kyros.identity.oauth2 import ExternalIdentity
-from kyros.ids import public_id
 from kyros.queries.identity import count_users, get_user, user_ids_with_email
 from kyros.settings import Settings
+from tests.builders.commands import PASSWORD, make_user
 
 pytestmark = pytest.mark.both_stores  # store-level: identity reads and writes
-
-PASSWORD = "correct horse battery"
 
 
 def identity(subject: str = "sub-alice", **changes: Any) -> ExternalIdentity:
@@ -60,20 +58,6 @@ def sign_in(kyros: Kyros, who: ExternalIdentity, role: str = "developer") -> Ses
         token_id=f"tok_{ULID()}",
     )
     return run_command(kyros.app, kyros.catalog, command)  # type: ignore[no-any-return]
-
-
-def add_user(kyros: Kyros, username: str, email: str) -> str:
-    user_id = ULID().to_uuid()
-    command = CreateUser(
-        user_id=user_id,
-        username=username,
-        password=PASSWORD,
-        roles=["approver"],
-        actor="test",
-        email=email,
-    )
-    create_user(kyros.app, command)
-    return public_id("user", user_id)
 
 
 def user(kyros: Kyros, user_id: str) -> dict[str, Any]:
@@ -114,14 +98,14 @@ def test_the_same_external_account_signs_in_as_the_same_user_every_time(kyros: K
 
 
 def test_a_verified_email_joins_the_user_who_has_it_and_keeps_their_roles(kyros: Kyros) -> None:
-    existing = add_user(kyros, "alice", "Alice@Example.TEST")
+    existing = make_user(kyros, "alice", ["approver"], email="Alice@Example.TEST")
     session = sign_in(kyros, identity())
     assert (session.user_id, session.roles) == (existing, ["approver"])
     assert sign_in(kyros, identity()).user_id == existing
 
 
 def test_an_unverified_email_never_joins_a_user_and_is_not_kept(kyros: Kyros) -> None:
-    existing = add_user(kyros, "alice", "alice@example.test")
+    existing = make_user(kyros, "alice", ["approver"], email="alice@example.test")
     session = sign_in(kyros, identity(email_verified=False))
     assert session.user_id != existing
     made = user(kyros, session.user_id)
@@ -135,7 +119,7 @@ def test_a_disabled_user_is_refused_whether_linked_or_found_by_email(kyros: Kyro
     disable_user(kyros.app, UserAction(user_id=linked, actor="user_admin"))
     with pytest.raises(AccountDisabled):
         sign_in(kyros, identity())
-    by_email = add_user(kyros, "bob", "bob@example.test")
+    by_email = make_user(kyros, "bob", ["approver"], email="bob@example.test")
     disable_user(kyros.app, UserAction(user_id=by_email, actor="user_admin"))
     with pytest.raises(AccountDisabled):
         sign_in(kyros, identity("sub-bob", email="bob@example.test"))
@@ -143,8 +127,8 @@ def test_a_disabled_user_is_refused_whether_linked_or_found_by_email(kyros: Kyro
 
 
 def test_an_email_two_users_share_is_refused_rather_than_guessed(kyros: Kyros) -> None:
-    add_user(kyros, "alice", "alice@example.test")
-    add_user(kyros, "alice2", "alice@example.test")
+    make_user(kyros, "alice", ["approver"], email="alice@example.test")
+    make_user(kyros, "alice2", ["approver"], email="alice@example.test")
     with pytest.raises(AmbiguousEmail):
         sign_in(kyros, identity())
 

@@ -26,7 +26,8 @@ from kyros.domain.errors import Conflict, DomainError
 from kyros.projections.engine import Page, ProjectionEngine
 from kyros.projections.worker import ProjectionWorkers
 from kyros.readstore.database import Cursor
-from tests.integration.helpers import create, table
+from tests.builders.commands import make_task
+from tests.integration.helpers import table
 
 pytestmark = pytest.mark.both_stores  # the projection engine, with a dialect branch
 
@@ -49,7 +50,7 @@ def run_actions(kyros: Kyros, steps: list[tuple[str, int, str]]) -> None:
             if action == "create" or not ids:
                 deadline = datetime(2030, 1, 1, tzinfo=UTC) + timedelta(hours=n)
                 ids.append(
-                    create(
+                    make_task(
                         kyros.app,
                         priority=priority,
                         tags=[f"t{n % 3}"],
@@ -141,7 +142,7 @@ def test_followers_see_every_event_exactly_once_in_log_order_under_concurrent_wr
 
     def write() -> None:
         for i in range(per_writer):
-            task_id = create(kyros.app, title=f"t{i}")
+            task_id = make_task(kyros.app, title=f"t{i}")
             update_task(kyros.app, UpdateTask(task_id=task_id, actor="u", fields={"title": "x"}))
 
     writer_threads = [threading.Thread(target=write) for _ in range(writers)]
@@ -162,8 +163,8 @@ def test_followers_see_every_event_exactly_once_in_log_order_under_concurrent_wr
 
 
 def test_a_stale_page_is_discarded_when_another_runner_moved_the_position(kyros: Kyros) -> None:
-    create(kyros.app)
-    create(kyros.app)
+    make_task(kyros.app)
+    make_task(kyros.app)
     kyros.engine.catch_up("tasks", 10)
     rows = table(kyros.db, "rm_tasks", "id")
     with kyros.db.transaction() as tx:  # another runner rewinds nothing but claims position 1
@@ -175,7 +176,7 @@ def test_a_stale_page_is_discarded_when_another_runner_moved_the_position(kyros:
 
 
 def test_concurrent_modifications_of_one_task_one_wins_the_other_conflicts(kyros: Kyros) -> None:
-    task_id = create(kyros.app)
+    task_id = make_task(kyros.app)
     first, second = TASKS.load(kyros.app, task_id), TASKS.load(kyros.app, task_id)
     first.update({"title": "first"}, actor="a")
     second.update({"title": "second"}, actor="b")
@@ -206,7 +207,7 @@ class Exploding:
 
 
 def test_a_crashed_worker_is_restarted_with_backoff_and_its_error_is_visible(kyros: Kyros) -> None:
-    create(kyros.app)
+    make_task(kyros.app)
     engine = ProjectionEngine(kyros.app, kyros.db, [Exploding()])
     engine.setup()
     appended = Pulse()
@@ -241,7 +242,7 @@ def test_a_running_worker_follows_appends_made_by_another_process(settings: Any)
             async with anyio.create_task_group() as tg:
                 reader.start_background(tg)
                 await anyio.sleep(0.3)  # let the listener subscribe
-                create(writer.app, title="from elsewhere")
+                make_task(writer.app, title="from elsewhere")
                 ok = await reader.projections.wait_for(writer.app.head(), timeout=10)
                 tg.cancel_scope.cancel()
             return ok

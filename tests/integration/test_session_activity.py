@@ -11,7 +11,7 @@ from ulid import ULID
 from kyros.bootstrap import Kyros
 from kyros.commands.sessions import LogIn, log_in
 from kyros.readstore.session_activity import SessionActivity
-from tests.e2e.auth_helpers import PASSWORD, add_user
+from tests.builders.commands import PASSWORD, make_user
 
 pytestmark = pytest.mark.both_stores  # per-dialect log SQL
 
@@ -19,7 +19,7 @@ TIMEOUT = timedelta(minutes=30)  # resolution: one minute
 
 
 def started_session(kyros: Kyros) -> tuple[str, datetime]:
-    add_user(kyros, "dana", ["developer"])
+    make_user(kyros, "dana", ["developer"])
     command = LogIn(
         username="dana",
         password=PASSWORD,

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -17,8 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from ulid import ULID
 
 from kyros.bootstrap import Kyros
-from kyros.commands.agents import ClaimWork, RegisterAgent, claim_work, register_agent
-from kyros.commands.budgets import DefineBudget, define_budget
+from kyros.commands.agents import ClaimWork, claim_work
 from kyros.commands.escalations import (
     DecideEscalation,
     SubmitEscalation,
@@ -38,9 +36,9 @@ from kyros.commands.submissions import (
 from kyros.commands.tasks import CancelTask, cancel_task
 from kyros.domain.errors import DomainError
 from kyros.domain.model_catalog import Usage, price
-from kyros.ids import new_id, public_id
+from kyros.ids import new_id
 from kyros.settings import Settings
-from tests.integration.helpers import create
+from tests.builders.commands import make_agent, make_budget, make_task
 
 pytestmark = pytest.mark.both_stores  # store-level invariants
 
@@ -57,20 +55,12 @@ class Spending(RuleBasedStateMachine):
         self.tasks: list[str] = []
         self.spent = Decimal(0)  # what completions cost while a budget held them
         self.budgets = [
-            new_id("budget"),  # a generous hard budget
-            new_id("budget"),  # a soft one it is easy to cross
-        ]
-        hard = {"name": "hard", "period": "daily", "limit": 5}
-        define_budget(self.app, DefineBudget(budget_id=self.budgets[0], fields=hard, actor="admin"))
-        soft = {"name": "soft", "period": "weekly", "limit": "0.05", "enforcement": "soft"}
-        define_budget(self.app, DefineBudget(budget_id=self.budgets[1], fields=soft, actor="admin"))
-        self.agent = uuid4()
-        register_agent(
-            self.app,
-            RegisterAgent(
-                agent_id=self.agent, role="implementer", capacity=100, name="w", at=NOW, actor="a"
+            make_budget(self.app, 5, name="hard"),  # a generous hard budget
+            make_budget(  # a soft one it is easy to cross
+                self.app, "0.05", name="soft", period="weekly", enforcement="soft"
             ),
-        )
+        ]
+        self.agent = make_agent(self.app, capacity=100, at=NOW, actor="a")
 
     def teardown(self) -> None:
         self.kyros.__exit__(None, None, None)
@@ -85,7 +75,7 @@ class Spending(RuleBasedStateMachine):
 
     @rule(title=st.sampled_from(TITLES))
     def submit(self, title: str) -> None:
-        task_id = create(self.app, title=title, files_to_modify=["auth.py"])
+        task_id = make_task(self.app, title=title, files_to_modify=["auth.py"])
         self.tasks.append(task_id)
         command = SubmitTask(
             submission_id=new_id("sub"), task_id=task_id, role="implementer", actor="u", now=NOW
@@ -124,7 +114,7 @@ class Spending(RuleBasedStateMachine):
             return
         submission_id = task.submission["submission_id"]  # type: ignore[index]
         claim = ClaimWork(
-            agent_id=public_id("agent", self.agent),
+            agent_id=self.agent,
             at=NOW,
             actor="a",
             lease=timedelta(hours=1),

@@ -12,8 +12,8 @@ import pytest
 from kyros.bootstrap import Kyros
 from kyros.projections.worker import ProjectionWorker
 from kyros.settings import Settings
+from tests.builders.commands import make_task
 from tests.e2e.test_poisoned_projection_http import PATIENT, _append_poison
-from tests.integration.helpers import create
 
 
 @pytest.mark.parametrize("store", [pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -27,7 +27,7 @@ def test_neither_process_waits_for_a_read_model_stuck_in_the_other(settings: Set
                 second.start_background(tg)
                 await anyio.sleep(0.5)  # let the leases settle and the listeners subscribe
                 poison = _append_poison(first)
-                create(first.app, title="after the poison")
+                make_task(first.app, title="after the poison")
                 head = first.app.head()
                 assert head > poison
                 waits = []

@@ -4,12 +4,11 @@ decision, and the scheduler's guarantees when the read models it acts on are sta
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
 
 import pytest
 
 from kyros.bootstrap import Kyros
-from kyros.commands.agents import ClaimWork, RegisterAgent, claim_work, register_agent
+from kyros.commands.agents import ClaimWork, claim_work
 from kyros.commands.escalations import DecideEscalation, decide_escalation
 from kyros.commands.loading import TASKS
 from kyros.commands.queue import (
@@ -20,8 +19,8 @@ from kyros.commands.queue import (
 )
 from kyros.commands.submissions import ExpireLease, expire_lease
 from kyros.domain.escalation_errors import EscalationDecided
-from kyros.ids import new_id, public_id
-from tests.integration.helpers import create
+from kyros.ids import new_id
+from tests.builders.commands import make_agent, make_task
 
 pytestmark = pytest.mark.both_stores  # store-level: commands against each event store
 
@@ -43,17 +42,8 @@ def _submit(kyros: Kyros, task_id: str, **options: object) -> str:
     return submission_id
 
 
-def _agent(kyros: Kyros, at: datetime = NOW) -> str:
-    uuid = uuid4()
-    command = RegisterAgent(
-        agent_id=uuid, role="implementer", capacity=2, name="w", at=at, actor="key_a"
-    )
-    register_agent(kyros.app, command)
-    return public_id("agent", uuid)
-
-
 def test_an_approval_queues_a_task_awaiting_it_on_the_approved_model(kyros: Kyros) -> None:
-    task_id = create(kyros.app, title="Typo", files_to_modify=["README.md"])
+    task_id = make_task(kyros.app, title="Typo", files_to_modify=["README.md"])
     _submit(kyros, task_id, model="claude-4.1-opus")
     task = TASKS.load(kyros.app, task_id)
     assert task.status == "awaiting_approval"
@@ -69,8 +59,8 @@ def test_an_approval_queues_a_task_awaiting_it_on_the_approved_model(kyros: Kyro
 
 
 def test_a_waiting_task_is_not_released_while_a_dependency_is_unfinished(kyros: Kyros) -> None:
-    dependency = create(kyros.app, title="First")
-    task_id = create(kyros.app, title="Second", dependencies=[dependency])
+    dependency = make_task(kyros.app, title="First")
+    task_id = make_task(kyros.app, title="Second", dependencies=[dependency])
     _submit(kyros, task_id)
     release = ReleaseWaitingTask(task_id=task_id)
     assert release_waiting_task(kyros.app, release) == 0  # the log says: not yet
@@ -80,9 +70,9 @@ def test_a_waiting_task_is_not_released_while_a_dependency_is_unfinished(kyros: 
 
 
 def test_a_lease_is_not_expired_for_an_agent_seen_within_it(kyros: Kyros) -> None:
-    task_id = create(kyros.app, title="Typo", files_to_modify=["README.md"])
+    task_id = make_task(kyros.app, title="Typo", files_to_modify=["README.md"])
     submission_id = _submit(kyros, task_id)
-    agent_id = _agent(kyros)
+    agent_id = make_agent(kyros.app, at=NOW)
     claim = ClaimWork(
         agent_id=agent_id, at=NOW, actor="key_a", lease=LEASE, candidates=[(submission_id, task_id)]
     )
@@ -108,9 +98,9 @@ def test_a_lease_is_not_expired_for_an_agent_seen_within_it(kyros: Kyros) -> Non
 
 
 def test_a_claim_skips_candidates_that_are_gone_and_takes_the_next(kyros: Kyros) -> None:
-    taken, free = create(kyros.app, title="A"), create(kyros.app, title="B")
+    taken, free = make_task(kyros.app, title="A"), make_task(kyros.app, title="B")
     taken_sub, free_sub = _submit(kyros, taken), _submit(kyros, free)
-    first, second = _agent(kyros), _agent(kyros)
+    first, second = make_agent(kyros.app, at=NOW), make_agent(kyros.app, at=NOW)
     candidates = [(taken_sub, taken), (free_sub, free)]
     won = claim_work(
         kyros.app,

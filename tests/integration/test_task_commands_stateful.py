@@ -16,7 +16,7 @@ from kyros.domain.errors import DomainError, InvalidState
 from kyros.domain.task_status import can_transition
 from kyros.queries.tasks import TaskFilter, get_task, list_tasks
 from kyros.settings import Settings
-from tests.integration.helpers import create
+from tests.builders.commands import make_task
 
 pytestmark = pytest.mark.both_stores  # store-level invariants
 
@@ -54,7 +54,7 @@ class TaskLifecycle(RuleBasedStateMachine):
 
     @rule(target=tasks, priority=st.sampled_from(["low", "medium", "high", "critical"]))
     def create_task(self, priority: str) -> str:
-        task_id = create(self.kyros.app, priority=priority)
+        task_id = make_task(self.kyros.app, priority=priority)
         self.status[task_id], self.version[task_id] = "pending", 1
         self.priority[task_id] = priority
         return task_id

@@ -14,7 +14,7 @@ from kyros.runner.client import WorkerClient
 from kyros.runner.prompts import build_prompt
 from kyros.runner.providers import Completion, CompletionRequest, ProviderError
 from kyros.runner.providers.simulated import Simulated
-from tests.conftest import make_api_key
+from tests.builders.commands import make_api_key
 from tests.e2e.helpers import SPEC_TASK
 
 pytestmark = pytest.mark.anyio

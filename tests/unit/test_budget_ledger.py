@@ -10,24 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from kyros.domain.budget import BudgetSpec
 from kyros.domain.budget_errors import BudgetExhausted
-from kyros.domain.budget_ledger import BudgetLedger, period_end, period_start
+from kyros.domain.budget_ledger import period_end, period_start
 from kyros.domain.errors import InvalidState
-
-
-def spec(limit: str = "10", enforcement: str = "hard", threshold: str = "0.8") -> BudgetSpec:
-    return BudgetSpec(
-        name="team",
-        period="daily",
-        limit=Decimal(limit),
-        enforcement=enforcement,
-        alert_threshold=Decimal(threshold),
-    )
-
-
-def ledger() -> BudgetLedger:
-    return BudgetLedger(budget_id="budget_1", period="daily", period_start="2026-11-30")
+from tests.builders.aggregates import budget_ledger, budget_spec
 
 
 def test_periods_are_utc_calendar_day_iso_week_from_monday_and_month() -> None:
@@ -41,16 +27,18 @@ def test_periods_are_utc_calendar_day_iso_week_from_monday_and_month() -> None:
 
 
 def test_a_hard_budget_refuses_a_reservation_it_cannot_absorb_and_records_nothing() -> None:
-    book = ledger()
-    book.reserve(task_id="t1", amount=Decimal("9"), spec=spec(), alert_ids=["a1", "a2"])
+    book = budget_ledger()
+    book.reserve(task_id="t1", amount=Decimal("9"), spec=budget_spec(), alert_ids=["a1", "a2"])
     with pytest.raises(BudgetExhausted):
-        book.reserve(task_id="t2", amount=Decimal("1.01"), spec=spec(), alert_ids=["a3", "a4"])
+        book.reserve(
+            task_id="t2", amount=Decimal("1.01"), spec=budget_spec(), alert_ids=["a3", "a4"]
+        )
     assert book.reserved == {"t1": Decimal("9")}
 
 
 def test_a_soft_budget_takes_the_reservation_and_warns_once() -> None:
-    book = ledger()
-    soft = spec(enforcement="soft")
+    book = budget_ledger()
+    soft = budget_spec(enforcement="soft")
     first = book.reserve(task_id="t1", amount=Decimal("12"), spec=soft, alert_ids=["a1", "a2"])
     second = book.reserve(task_id="t2", amount=Decimal("1"), spec=soft, alert_ids=["a3", "a4"])
     assert [c.kind for c in first] == ["threshold"] and second == []
@@ -58,34 +46,36 @@ def test_a_soft_budget_takes_the_reservation_and_warns_once() -> None:
 
 
 def test_a_task_holds_at_most_one_reservation_per_ledger() -> None:
-    book = ledger()
-    book.reserve(task_id="t1", amount=Decimal("1"), spec=spec(), alert_ids=["a1", "a2"])
+    book = budget_ledger()
+    book.reserve(task_id="t1", amount=Decimal("1"), spec=budget_spec(), alert_ids=["a1", "a2"])
     with pytest.raises(InvalidState):
-        book.reserve(task_id="t1", amount=Decimal("1"), spec=spec(), alert_ids=["a3", "a4"])
+        book.reserve(task_id="t1", amount=Decimal("1"), spec=budget_spec(), alert_ids=["a3", "a4"])
 
 
 def test_settling_replaces_the_estimate_with_the_actual_cost_and_an_overrun_is_crossed_once() -> (
     None
 ):
-    book = ledger()
-    book.reserve(task_id="t1", amount=Decimal("2"), spec=spec(), alert_ids=["a1", "a2"])
+    book = budget_ledger()
+    book.reserve(task_id="t1", amount=Decimal("2"), spec=budget_spec(), alert_ids=["a1", "a2"])
     crossings = book.settle(
-        task_id="t1", actual=Decimal("10.5"), spec=spec(), alert_ids=["a3", "a4"]
+        task_id="t1", actual=Decimal("10.5"), spec=budget_spec(), alert_ids=["a3", "a4"]
     )
     assert [(c.kind, c.alert_id) for c in crossings] == [("threshold", "a3"), ("overrun", "a4")]
     assert book.spent == Decimal("10.5") and book.reserved == {}
-    again = book.settle(task_id="t2", actual=Decimal("1"), spec=spec(), alert_ids=["a5", "a6"])
+    again = book.settle(
+        task_id="t2", actual=Decimal("1"), spec=budget_spec(), alert_ids=["a5", "a6"]
+    )
     assert again == []
 
 
 def test_spend_on_a_removed_budget_is_recorded_and_warns_nobody() -> None:
-    book = ledger()
+    book = budget_ledger()
     assert book.settle(task_id="t1", actual=Decimal("50"), spec=None, alert_ids=[]) == []
     assert book.spent == Decimal("50")
 
 
 def test_releasing_what_a_task_does_not_hold_changes_nothing() -> None:
-    book = ledger()
+    book = budget_ledger()
     book.release(task_id="nobody", reason="cancelled")
     assert [type(e).__name__ for e in book.collect_events()] == ["Opened"]
 
@@ -96,8 +86,8 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.book = ledger()
-        self.spec = spec(limit="5")
+        self.book = budget_ledger()
+        self.spec = budget_spec(limit="5")
         self.live: dict[str, Decimal] = {}
         self.spent = Decimal(0)
         self.next_task = 0
@@ -153,8 +143,8 @@ TestLedgerBooksBalance.settings = settings(max_examples=100, stateful_step_count
 
 @given(limit=st.integers(min_value=1, max_value=1000), extra=st.integers(min_value=1, max_value=99))
 def test_a_hard_budget_takes_exactly_its_limit_and_not_a_cent_more(limit: int, extra: int) -> None:
-    book = ledger()
-    hard = spec(limit=str(limit))
+    book = budget_ledger()
+    hard = budget_spec(limit=str(limit))
     book.reserve(task_id="t1", amount=Decimal(limit), spec=hard, alert_ids=["a1", "a2"])
     with pytest.raises(BudgetExhausted):
         book.reserve(task_id="t2", amount=Decimal(extra) / 100, spec=hard, alert_ids=["a", "b"])

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from uuid import uuid4
 
 import pytest
 
@@ -12,26 +11,9 @@ from kyros.domain.errors import DomainError, InvalidState
 from kyros.domain.escalation import PENDING, Escalation, EscalationDay
 from kyros.domain.escalation_errors import EscalationDecided, EscalationExpired, SelfApproval
 from kyros.domain.identity_errors import Forbidden
+from tests.builders.aggregates import NOW, new_escalation
 
-NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
-DEADLINE = NOW + timedelta(hours=24)
-
-
-def escalation(requester: str = "user_dev") -> Escalation:
-    return Escalation(
-        escalation_id=uuid4(),
-        task_id="task_1",
-        original_model="glm-4.5",
-        target_model="claude-4.1-opus",
-        fallback_model="glm-4.5",
-        reason="hard problem",
-        context={},
-        estimated_cost=Decimal("1.05"),
-        priority="high",
-        confidence=0.7,
-        expires_at=DEADLINE,
-        actor=requester,
-    )
+DEADLINE = NOW + timedelta(hours=1)  # when new_escalation() expires
 
 
 def names(aggregate: Escalation) -> list[str]:
@@ -39,12 +21,12 @@ def names(aggregate: Escalation) -> list[str]:
 
 
 def test_a_new_escalation_waits_for_a_decision_and_remembers_its_requester() -> None:
-    pending = escalation()
+    pending = new_escalation()
     assert pending.status == PENDING and pending.requester == "user_dev"
 
 
 def test_an_approver_approves_and_the_decision_is_recorded_once() -> None:
-    pending = escalation()
+    pending = new_escalation()
     pending.decide(decision="approved", reason=None, comments="ok", now=NOW, actor="user_boss")
     assert pending.status == "approved" and pending.decided_by == "user_boss"
     with pytest.raises(EscalationDecided):
@@ -53,13 +35,13 @@ def test_an_approver_approves_and_the_decision_is_recorded_once() -> None:
 
 
 def test_a_rejection_is_recorded_as_such() -> None:
-    pending = escalation()
+    pending = new_escalation()
     pending.decide(decision="rejected", reason="too dear", comments=None, now=NOW, actor="u2")
     assert pending.status == "rejected"
 
 
 def test_a_decision_that_is_neither_approval_nor_rejection_is_refused_and_changes_nothing() -> None:
-    pending = escalation()
+    pending = new_escalation()
     with pytest.raises(DomainError) as refused:
         pending.decide(decision="maybe", reason=None, comments=None, now=NOW, actor="u2")
     assert refused.value.field == "decision" and pending.status == PENDING
@@ -67,14 +49,14 @@ def test_a_decision_that_is_neither_approval_nor_rejection_is_refused_and_change
 
 
 def test_the_requester_cannot_decide_their_own_escalation() -> None:
-    pending = escalation(requester="user_dev")
+    pending = new_escalation(actor="user_dev")
     with pytest.raises(SelfApproval) as refused:
         pending.decide(decision="approved", reason=None, comments=None, now=NOW, actor="user_dev")
     assert isinstance(refused.value, Forbidden)
 
 
 def test_no_decision_after_the_deadline_and_only_then_does_it_expire() -> None:
-    pending = escalation()
+    pending = new_escalation()
     with pytest.raises(InvalidState):
         pending.expire(now=NOW)
     assert pending.is_overdue(DEADLINE)
@@ -85,10 +67,10 @@ def test_no_decision_after_the_deadline_and_only_then_does_it_expire() -> None:
 
 
 def test_rules_may_approve_or_hold_only_while_pending() -> None:
-    held = escalation()
+    held = new_escalation()
     held.hold(rule="approval required: confidence 0.7 is below 0.9")
     assert held.status == PENDING
-    auto = escalation()
+    auto = new_escalation()
     auto.auto_approve(rule="auto-approved: within every rule")
     assert auto.status == "approved" and auto.decided_by == "system"
     with pytest.raises(EscalationDecided):
@@ -96,19 +78,19 @@ def test_rules_may_approve_or_hold_only_while_pending() -> None:
 
 
 def test_only_approved_work_completes_and_only_pending_work_is_withdrawn() -> None:
-    pending = escalation()
+    pending = new_escalation()
     with pytest.raises(EscalationDecided):
         pending.complete(actual_cost=Decimal(1), result="done", actor="agent")
     pending.withdraw(reason="task cancelled", actor="user_dev")
     assert pending.status == "withdrawn"
-    approved = escalation()
+    approved = new_escalation()
     approved.auto_approve(rule="ok")
     approved.complete(actual_cost=Decimal("0.98"), result="done", actor="agent")
     assert approved.status == "completed"
 
 
 def test_an_overdue_escalation_is_flagged_once() -> None:
-    pending = escalation()
+    pending = new_escalation()
     pending.flag_overdue(alert_id="alert_1")
     with pytest.raises(EscalationDecided):
         pending.flag_overdue(alert_id="alert_2")

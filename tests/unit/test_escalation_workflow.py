@@ -3,19 +3,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from itertools import count
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kyros.domain.budget import BudgetSpec
 from kyros.domain.budget_errors import BudgetExhausted
-from kyros.domain.budget_ledger import BudgetLedger
 from kyros.domain.configuration import with_defaults
 from kyros.domain.errors import DomainError
 from kyros.domain.escalation import Escalation, EscalationDay
@@ -37,75 +34,40 @@ from kyros.domain.spending import Budgets, Payer
 from kyros.domain.task import Task
 from kyros.domain.task_routing import estimate
 from kyros.ids import public_id
+from tests.builders.aggregates import DEFAULT_MODEL as DEFAULT
+from tests.builders.aggregates import NOW, budget_spec, new_escalation, new_task, submitted_task
+from tests.builders.aggregates import PREMIUM_MODEL as PREMIUM
+from tests.builders.aggregates import budgets as shared_budgets
 
-NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
-PREMIUM, DEFAULT = "claude-4.1-opus", "glm-4.5"
 CATALOG = DEFAULT_CATALOG
 
 
 def task(status: str = "awaiting_approval") -> Task:
     """A task submitted by user_dev to the implementer role, brought to `status`."""
-    work = Task(
-        task_id=uuid4(),
+    waiting_on = ["task_dependency"] if status == "waiting" else []
+    work = new_task(
         title="OAuth2 login",
         description="Add OAuth2 and SAML auth with JWT sessions",
-        task_type="implementation",
-        priority="high",
-        assignee_role="implementer",
-        files_to_modify=["auth.py"],
-        acceptance_criteria=[],
-        dependencies=["task_dependency"] if status == "waiting" else [],
+        dependencies=waiting_on,
         tags=[],
-        deadline=None,
-        metadata={},
         actor="user_dev",
     )
-    if status != "pending":
-        work.submit(
-            submission_id="sub_1",
-            role="implementer",
-            model=PREMIUM if status == "awaiting_approval" else DEFAULT,
-            premium=status == "awaiting_approval",
-            estimated_cost=Decimal(1),
-            estimated_duration=60,
-            waiting_on=["task_dependency"] if status == "waiting" else [],
-            actor="user_dev",
-        )
-    return work
+    if status == "pending":
+        return work
+    premium = status == "awaiting_approval"
+    return submitted_task(
+        work, model=PREMIUM if premium else DEFAULT, premium=premium, waiting_on=waiting_on
+    )
 
 
 def budgets(limit: str | None = "100") -> Budgets:
     """One daily hard system budget of `limit` (none when None) and its fresh ledger."""
-    specs = {}
-    if limit is not None:
-        specs["b"] = BudgetSpec(name="d", period="daily", limit=Decimal(limit))
-    start = NOW.date().isoformat()
-    ids = count(1)
-    return Budgets(
-        specs=specs,
-        ledgers=[BudgetLedger(budget_id=b, period="daily", period_start=start) for b in specs],
-        now=NOW,
-        alerts_enabled=True,
-        new_alert_id=lambda: public_id("alert", UUID(int=next(ids))),
-    )
+    return shared_budgets({} if limit is None else {"b": budget_spec(limit, name="d")}, now=NOW)
 
 
 def pending_escalation(work: Task, cost: str = "2") -> Escalation:
     """A pending escalation from the default to the premium model, recorded on the task."""
-    escalation = Escalation(
-        escalation_id=uuid4(),
-        task_id=public_id("task", work.id),
-        original_model=DEFAULT,
-        target_model=PREMIUM,
-        fallback_model=DEFAULT,
-        reason="hard",
-        context={},
-        estimated_cost=Decimal(cost),
-        priority="high",
-        confidence=0.9,
-        expires_at=NOW + timedelta(hours=1),
-        actor="user_dev",
-    )
+    escalation = new_escalation(task_id=public_id("task", work.id), estimated_cost=Decimal(cost))
     if work.status in ("queued", "failed", "awaiting_approval", "pending", "waiting"):
         work.request_escalation(
             escalation_id=public_id("esc", escalation.id), model=PREMIUM, actor="user_dev"

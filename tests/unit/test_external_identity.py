@@ -6,7 +6,6 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from ulid import ULID
 
 from kyros.domain.external_identity import (
     ExternalAccount,
@@ -16,20 +15,9 @@ from kyros.domain.external_identity import (
 )
 from kyros.domain.identity_errors import AccountDisabled, AmbiguousEmail, ProviderAlreadyLinked
 from kyros.domain.user import USERNAME, User
+from tests.builders.aggregates import new_user
 
 USER_ID = UUID("01890a5d-ac96-774b-bcce-b302099a8057")
-
-
-def new_user() -> User:
-    return User(
-        user_id=ULID().to_uuid(),
-        username="alice",
-        email="alice@example.com",
-        name="Alice",
-        password_hash="$argon2id$stand-in",
-        roles=["viewer"],
-        actor="test",
-    )
 
 
 def link(user: User, provider: str = "google", subject: str = "111") -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
-from itertools import count
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import pytest
 from hypothesis import settings
@@ -14,73 +12,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from kyros.domain.alert import Alert
-from kyros.domain.budget import BudgetSpec
 from kyros.domain.budget_errors import BudgetExhausted
 from kyros.domain.budget_ledger import BudgetLedger
 from kyros.domain.spending import Budgets, Payer, held_ledgers
 from kyros.domain.task import Task
 from kyros.ids import public_id
-
-NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
-MODEL = "glm-4.5"
-
-
-def spec(limit: str, enforcement: str = "hard", **fields: Any) -> BudgetSpec:
-    return BudgetSpec(
-        name=f"{enforcement} {limit}",
-        period="daily",
-        limit=Decimal(limit),
-        enforcement=enforcement,
-        **fields,
-    )
-
-
-def budgets(
-    specs: dict[str, BudgetSpec],
-    held: list[BudgetLedger] = (),  # type: ignore[assignment]
-    *,
-    alerts: bool = True,
-) -> Budgets:
-    """Every spec's ledger for today, fresh, plus `held` ledgers: what a command would load."""
-    start = NOW.date().isoformat()
-    fresh = [BudgetLedger(budget_id=b, period="daily", period_start=start) for b in specs]
-    ids = count(1)
-    return Budgets(
-        specs=specs,
-        ledgers=[*held, *(f for f in fresh if all(f.id != h.id for h in held))],
-        now=NOW,
-        alerts_enabled=alerts,
-        new_alert_id=lambda: public_id("alert", UUID(int=next(ids))),
-    )
-
-
-def submitted_task(role: str = "implementer", user: str = "user_dev") -> Task:
-    task = Task(
-        task_id=uuid4(),
-        title="Fix a typo",
-        description="",
-        task_type="implementation",
-        priority="medium",
-        assignee_role=None,
-        files_to_modify=[],
-        acceptance_criteria=[],
-        dependencies=[],
-        tags=[],
-        deadline=None,
-        metadata={},
-        actor=user,
-    )
-    task.submit(
-        submission_id="sub_1",
-        role=role,
-        model=MODEL,
-        premium=False,
-        estimated_cost=Decimal(1),
-        estimated_duration=60,
-        waiting_on=[],
-        actor=user,
-    )
-    return task
+from tests.builders.aggregates import DEFAULT_MODEL as MODEL
+from tests.builders.aggregates import NOW, budget_spec, budgets, new_task, submitted_task
 
 
 def ledger_of(books: Budgets, budget_id: str) -> BudgetLedger:
@@ -97,7 +35,8 @@ def alerts(books: Budgets) -> list[Alert]:
 
 
 def test_a_payer_is_the_submitter_and_role_of_the_task_or_its_assignee_and_the_actor() -> None:
-    assert Payer.of(submitted_task("critic", "user_a"), "user_b") == Payer("critic", "user_a")
+    critics_work = submitted_task(new_task(actor="user_a"), role="critic")
+    assert Payer.of(critics_work, "user_b") == Payer("critic", "user_a")
     unsubmitted = submitted_task()
     unsubmitted.submission = None
     unsubmitted.assignee_role = "architect"
@@ -107,13 +46,13 @@ def test_a_payer_is_the_submitter_and_role_of_the_task_or_its_assignee_and_the_a
 def test_only_budgets_whose_scope_matches_the_work_apply() -> None:
     books = budgets(
         {
-            "b_system": spec("10"),
-            "b_critic": spec("10", scope="role", scope_value="critic"),
-            "b_model": spec("10", scope="model", scope_value=MODEL),
-            "b_off": spec("10", enabled=False),
+            "b_system": budget_spec("10"),
+            "b_critic": budget_spec("10", scope="role", scope_value="critic"),
+            "b_model": budget_spec("10", scope="model", scope_value=MODEL),
+            "b_off": budget_spec("10", enabled=False),
         }
     )
-    task = submitted_task("implementer")
+    task = submitted_task()
     books.reserve(task, model=MODEL, amount=Decimal(2), actor="user_dev")
     held = {ledger.budget_id for ledger in books.changed()}
     assert held == {"b_system", "b_model"}
@@ -121,7 +60,7 @@ def test_only_budgets_whose_scope_matches_the_work_apply() -> None:
 
 
 def test_a_reservation_is_all_or_nothing_across_budgets() -> None:
-    books = budgets({"b1": spec("100"), "b2": spec("1")})
+    books = budgets({"b1": budget_spec("100"), "b2": budget_spec("1")})
     task = submitted_task()
     with pytest.raises(BudgetExhausted):
         books.reserve(task, model=MODEL, amount=Decimal(5), actor="user_dev")
@@ -130,7 +69,7 @@ def test_a_reservation_is_all_or_nothing_across_budgets() -> None:
 
 
 def test_a_soft_budget_takes_what_it_cannot_absorb_and_warns_once() -> None:
-    books = budgets({"soft": spec("10", "soft")})
+    books = budgets({"soft": budget_spec("10", "soft")})
     first, second = submitted_task(), submitted_task()
     books.reserve(first, model=MODEL, amount=Decimal(12), actor="user_dev")
     books.reserve(second, model=MODEL, amount=Decimal(1), actor="user_dev")
@@ -139,16 +78,16 @@ def test_a_soft_budget_takes_what_it_cannot_absorb_and_warns_once() -> None:
 
 
 def test_hard_remaining_is_the_least_a_hard_budget_has_left_and_absorbs_counts_soft_ones() -> None:
-    books = budgets({"hard": spec("10"), "soft": spec("3", "soft")})
+    books = budgets({"hard": budget_spec("10"), "soft": budget_spec("3", "soft")})
     payer = Payer("implementer", "user_dev")
     assert books.hard_remaining(payer, MODEL) == Decimal(10)
     assert books.absorbs(payer, MODEL, Decimal(3)) is True
     assert books.absorbs(payer, MODEL, Decimal("3.01")) is False
-    assert budgets({"soft": spec("3", "soft")}).hard_remaining(payer, MODEL) is None
+    assert budgets({"soft": budget_spec("3", "soft")}).hard_remaining(payer, MODEL) is None
 
 
 def test_settling_replaces_the_estimate_with_the_actual_cost_and_an_overrun_alerts() -> None:
-    books = budgets({"hard": spec("10")})
+    books = budgets({"hard": budget_spec("10")})
     task = submitted_task()
     books.reserve(task, model=MODEL, amount=Decimal(2), actor="user_dev")
     books.settle(task, actual=Decimal("12.5"), actor="agent")
@@ -159,7 +98,7 @@ def test_settling_replaces_the_estimate_with_the_actual_cost_and_an_overrun_aler
 
 
 def test_a_removed_budget_still_records_the_spend_and_warns_nobody() -> None:
-    books = budgets({"hard": spec("10")})
+    books = budgets({"hard": budget_spec("10")})
     task = submitted_task()
     books.reserve(task, model=MODEL, amount=Decimal(2), actor="user_dev")
     held = ledger_of(books, "hard")
@@ -169,7 +108,7 @@ def test_a_removed_budget_still_records_the_spend_and_warns_nobody() -> None:
 
 
 def test_releasing_gives_the_estimate_back_and_the_task_holds_nothing() -> None:
-    books = budgets({"hard": spec("10")})
+    books = budgets({"hard": budget_spec("10")})
     task = submitted_task()
     books.reserve(task, model=MODEL, amount=Decimal(4), actor="user_dev")
     books.release(task, reason="failed", actor="agent")
@@ -178,7 +117,7 @@ def test_releasing_gives_the_estimate_back_and_the_task_holds_nothing() -> None:
 
 
 def test_a_ledger_released_and_reserved_again_in_one_command_is_saved_once() -> None:
-    books = budgets({"hard": spec("10")})
+    books = budgets({"hard": budget_spec("10")})
     task = submitted_task()
     books.reserve(task, model=MODEL, amount=Decimal(4), actor="user_dev")
     books.release(task, reason="model changed", actor="approver")
@@ -188,13 +127,13 @@ def test_a_ledger_released_and_reserved_again_in_one_command_is_saved_once() -> 
 
 
 def test_with_alerts_disabled_a_crossing_is_recorded_but_raises_nothing() -> None:
-    books = budgets({"hard": spec("10")}, alerts=False)
+    books = budgets({"hard": budget_spec("10")}, alerts=False)
     books.reserve(submitted_task(), model=MODEL, amount=Decimal(9), actor="user_dev")
     assert ledger_of(books, "hard").crossed == ["threshold"] and alerts(books) == []
 
 
 def test_the_alerts_say_which_budget_and_how_far_it_went() -> None:
-    books = budgets({"b": spec("10", "soft")})
+    books = budgets({"b": budget_spec("10", "soft")})
     task = submitted_task()
     books.reserve(task, model=MODEL, amount=Decimal(9), actor="user_dev")
     books.settle(task, actual=Decimal(15), actor="agent")
@@ -208,7 +147,7 @@ def test_the_alerts_say_which_budget_and_how_far_it_went() -> None:
 
 def test_a_ledger_the_command_did_not_load_is_a_bug_not_a_new_ledger() -> None:
     books = Budgets(
-        specs={"b": spec("10")},
+        specs={"b": budget_spec("10")},
         ledgers=[],
         now=NOW,
         alerts_enabled=True,
@@ -227,7 +166,7 @@ class SpendingPolicy(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.books = budgets({"hard": spec("20"), "soft": spec("10", "soft")})
+        self.books = budgets({"hard": budget_spec("20"), "soft": budget_spec("10", "soft")})
         self.open: list[Task] = []
 
     @rule(amount=AMOUNTS)

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
-from uuid import uuid4
 
 import pytest
 
@@ -19,9 +17,10 @@ from kyros.domain.routing import (
 )
 from kyros.domain.task import Task
 from kyros.domain.task_routing import estimate, route_submission
+from tests.builders.aggregates import DEFAULT_MODEL as DEFAULT
+from tests.builders.aggregates import NOW, new_task
+from tests.builders.aggregates import PREMIUM_MODEL as PREMIUM
 
-NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
-PREMIUM, DEFAULT = "claude-4.1-opus", "glm-4.5"
 POLICY = RoutingPolicy(
     DEFAULT_CATALOG,
     default_model=DEFAULT,
@@ -32,18 +31,11 @@ POLICY = RoutingPolicy(
 
 
 def secure_task() -> Task:
-    return Task(
-        task_id=uuid4(),
+    return new_task(
         title="OAuth2 login",
         description="Add OAuth2 and SAML auth with JWT sessions",
-        task_type="implementation",
-        priority="high",
-        assignee_role="implementer",
         files_to_modify=["auth/oauth2.py"],
-        acceptance_criteria=[],
-        dependencies=[],
         tags=[],
-        deadline=None,
         metadata={"security_sensitive": True},
         actor="user_dev",
     )

@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-from uuid import uuid4
-
 import pytest
 
 from kyros.domain.errors import DomainError, InvalidState
 from kyros.domain.task import Task
 from kyros.domain.task_status import TERMINAL, can_transition, check_transition
-
-
-def new_task(**overrides: Any) -> Task:
-    fields: dict[str, Any] = {
-        "task_id": uuid4(),
-        "title": "Implement auth",
-        "description": "JWT",
-        "task_type": "implementation",
-        "priority": "high",
-        "assignee_role": "implementer",
-        "files_to_modify": ["auth.py"],
-        "acceptance_criteria": [],
-        "dependencies": [],
-        "tags": ["security"],
-        "deadline": None,
-        "metadata": {},
-        "actor": "user_1",
-    }
-    fields.update(overrides)
-    return Task(**fields)
+from tests.builders.aggregates import new_task
 
 
 def event_names(task: Task) -> list[str]:

@@ -12,7 +12,6 @@ from kyros.domain.errors import DomainError, InvalidState
 from kyros.domain.identity_errors import AccountDisabled, AccountLocked, Unauthorized
 from kyros.domain.token_family import TokenFamily
 from kyros.domain.user import (
-    User,
     Username,
     check_new_password,
     check_role,
@@ -21,20 +20,7 @@ from kyros.domain.user import (
     username_id,
 )
 from kyros.ids import public_id
-
-
-def new_user(**overrides: Any) -> User:
-    fields: dict[str, Any] = {
-        "user_id": ULID().to_uuid(),
-        "username": "alice",
-        "email": "alice@example.com",
-        "name": "Alice",
-        "password_hash": "$argon2id$stand-in",
-        "roles": ["developer"],
-        "actor": "user_admin",
-    }
-    fields.update(overrides)
-    return User(**fields)
+from tests.builders.aggregates import new_user
 
 
 def kinds(aggregate: Any) -> list[str]:

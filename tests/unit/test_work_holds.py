@@ -7,12 +7,12 @@ import pytest
 from kyros.domain.agent import NotHeld
 from kyros.domain.holds import Hold, check_agent_update, check_holds, released
 from kyros.domain.identity_errors import Forbidden
-from tests.unit.test_agent_aggregate import T0, new_agent, submitted
+from tests.builders.aggregates import NOW, new_agent, submitted_task
 
 
 def held(owner_submission: str = "sub_1") -> Hold:
     agent = new_agent()
-    agent.take(submission_id=owner_submission, task_id="task_1", at=T0, actor="key_a")
+    agent.take(submission_id=owner_submission, task_id="task_1", at=NOW, actor="key_a")
     return Hold(agent, owner_submission)
 
 
@@ -46,7 +46,7 @@ def test_an_agent_may_report_progress_and_its_own_outcome(status: str | None) ->
 
 
 def test_a_finished_task_frees_its_holders_slot_and_work_in_progress_keeps_it() -> None:
-    task, hold = submitted(), held()
+    task, hold = submitted_task(), held()
     task.claim(submission_id="sub_1", agent_id="agent_1", actor="key_a")
     assert released(task, hold, "key_a") == []
     assert hold.agent.held == {"sub_1": "task_1"}
