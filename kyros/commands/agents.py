@@ -65,11 +65,16 @@ def register_agent(app: KyrosApplication, cmd: RegisterAgent) -> int:
     return app.save_all(Agent(**msgspec.structs.asdict(cmd)))
 
 
-def heartbeat(app: KyrosApplication, cmd: Heartbeat) -> tuple[int, list[str]]:
+class Beat(msgspec.Struct, frozen=True, kw_only=True):
+    position: int
+    held: list[str]
+
+
+def heartbeat(app: KyrosApplication, cmd: Heartbeat) -> Beat:
     """Extends the lease of everything the agent holds; returns the submission ids it holds."""
     agent = AGENTS.load(app, cmd.agent_id)
     agent.heartbeat(at=cmd.at, actor=cmd.actor)
-    return app.save_all(agent), sorted(agent.held)
+    return Beat(position=app.save_all(agent), held=sorted(agent.held))
 
 
 def claim_work(app: KyrosApplication, cmd: ClaimWork) -> Claimed | str | None:

@@ -79,9 +79,12 @@ class Opened(msgspec.Struct, frozen=True, kw_only=True):
     explanation: str
 
 
-def submit_escalation(
-    app: KyrosApplication, catalog: Catalog, cmd: SubmitEscalation
-) -> tuple[Opened, int]:
+class Escalated(msgspec.Struct, frozen=True, kw_only=True):
+    opened: Opened
+    position: int
+
+
+def submit_escalation(app: KyrosApplication, catalog: Catalog, cmd: SubmitEscalation) -> Escalated:
     """A person or agent asks for the premium model; the rules may grant it at once."""
     task = TASKS.load(app, cmd.task_id)
     task.check_escalatable()
@@ -90,7 +93,7 @@ def submit_escalation(
     budgets = spending.load_budgets(app, cmd.now, payer, [request.target], task)
     check_fundable(budgets, payer, request.target, request.estimate)
     opened, changed = open_escalation(app, catalog, task, request, budgets)
-    return opened, app.save_all(task, *changed, *budgets.changed())
+    return Escalated(opened=opened, position=app.save_all(task, *changed, *budgets.changed()))
 
 
 def _request(

@@ -128,12 +128,10 @@ def run_command(app: KyrosApplication, catalog: Catalog, command: object) -> Any
 
 def position_of(result: object) -> int:
     """The log position a handler's result committed at (0: nothing was written). Handlers
-    answer with the position, a result carrying `.position`, or a tuple holding it."""
+    answer with the position or a result carrying it as `.position`."""
     if isinstance(result, bool):
         return 0
     if isinstance(result, int):
         return result
-    if isinstance(result, tuple) and not hasattr(result, "position"):
-        return next((item for item in result if isinstance(item, int)), 0)
     position = getattr(result, "position", 0)
     return position if isinstance(position, int) else 0

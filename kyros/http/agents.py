@@ -77,8 +77,8 @@ class AgentController(Controller):
         """Extends the lease of everything the agent holds; `leases` lists it. Work missing
         from `leases` is no longer this agent's: stop it (its reports would be refused)."""
         command = Heartbeat(agent_id=agent_id, at=now(), actor=actor)
-        _, held = await kyros.execute(command)
-        return ok(request, {"agent_id": agent_id, "leases": held})
+        beat = await kyros.execute(command)
+        return ok(request, {"agent_id": agent_id, "leases": beat.held})
 
     @post("/{agent_id:str}/claim", operation_id="ClaimWork", status_code=200)
     async def claim(

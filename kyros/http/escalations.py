@@ -46,7 +46,7 @@ class EscalationController(Controller):
         """Asks for the premium model for a task; the configured rules may approve it at
         once (`status: approved`, `approval_required: false`); `rule` says why or why not."""
         command = _submit_command(data, actor)
-        opened, _ = await kyros.execute(command)
+        opened = (await kyros.execute(command)).opened
         view = await in_thread(get_escalation, kyros.db, opened.escalation_id) or {}
         answer = {
             "escalation_id": opened.escalation_id,

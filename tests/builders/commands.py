@@ -79,7 +79,7 @@ def make_escalation(kyros: Kyros, task_id: str, actor: str = "user_1", **fields:
         "reason": "needs the premium model",
         **fields,
     }
-    opened, _ = submit_escalation(kyros.app, kyros.catalog, SubmitEscalation(**values))
+    opened = submit_escalation(kyros.app, kyros.catalog, SubmitEscalation(**values)).opened
     return opened
 
 
