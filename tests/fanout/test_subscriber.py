@@ -59,6 +59,28 @@ def test_next_returns_none_when_idle_so_the_sender_can_heartbeat() -> None:
     assert anyio.run(idle) is None
 
 
+def test_a_push_wakes_a_waiting_sender_and_overflow_wakes_it_empty_handed() -> None:
+    async def wake() -> list[object]:
+        sub = subscriber(limit=1)
+        got: list[object] = []
+
+        async def send() -> None:
+            got.append(await sub.next(5))
+            got.append(await sub.next(5))
+
+        with anyio.fail_after(2):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(send)
+                await anyio.sleep(0.01)
+                sub.offer(frame(1))
+                await anyio.sleep(0.01)
+                sub.offer(frame(2))
+                sub.offer(frame(3))
+        return got
+
+    assert anyio.run(wake) == ['{"position": 1}', None]
+
+
 def test_the_catalog_publishes_only_known_types() -> None:
     for route in CATALOG.values():
         assert route.ws_type is None or route.ws_type in WS_TYPES
