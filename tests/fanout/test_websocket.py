@@ -9,12 +9,11 @@ from typing import Any
 import httpx
 import msgspec
 import pytest
-from ulid import ULID
 from websockets.sync.client import connect
 
 from kyros.bootstrap import Kyros
-from kyros.domain.task import Task
 from kyros.settings import Settings
+from tests.builders.aggregates import new_task
 from tests.builders.commands import Credential, make_api_key
 from tests.builders.http import create_task
 from tests.conftest import LiveServer
@@ -211,7 +210,7 @@ def test_a_slow_consumer_is_closed_with_4408_and_resumes_without_loss(
             start = next_of(slow, "authenticated")["data"]["position"]
             subscribe(slow, ["task_status"])
             for _ in range(3):
-                kyros.app.save_all(*[Task(**task_fields()) for _ in range(1_000)])
+                kyros.app.save_all(*[new_task(title="x" * 200) for _ in range(1_000)])
             eventually(lambda: slow.close_code, timeout=30)
             assert (slow.close_code, slow.close_reason.split(":")[0]) == (4408, "Slow consumer")
         # The hub may still be reading the burst (it shares the CPU with every projection).
@@ -219,21 +218,3 @@ def test_a_slow_consumer_is_closed_with_4408_and_resumes_without_loss(
         with open_socket(url, key, close_timeout=1) as again:
             ack = subscribe(again, ["task_status"], since=start)
     assert ack["data"]["replayed"] == 3_000
-
-
-def task_fields() -> dict[str, Any]:
-    return {
-        "task_id": ULID().to_uuid(),
-        "actor": "test",
-        "title": "x" * 200,
-        "description": "",
-        "task_type": "implementation",
-        "priority": "medium",
-        "assignee_role": None,
-        "files_to_modify": [],
-        "acceptance_criteria": [],
-        "dependencies": [],
-        "tags": [],
-        "deadline": None,
-        "metadata": {},
-    }
