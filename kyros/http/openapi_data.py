@@ -2,22 +2,56 @@
 
 Handlers build their answers from read-model views (dicts); these types only describe them.
 Fields are named as the views name them; `Obj` is a JSON object this document does not detail.
-Decimal amounts are JSON numbers (`float` here); times are ISO 8601 strings.
+Decimal amounts are JSON numbers (`float` here); times are ISO 8601 strings. Tasks, agents and
+models are here with the `DATA` table; the other resources' shapes are in the modules beside it
+(`openapi_identity_data`, `openapi_webhook_data`, `openapi_money_data`,
+`openapi_configuration_data`, `openapi_monitoring_data`).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from msgspec import UNSET, Meta, Struct, UnsetType, defstruct
+from msgspec import UNSET, Meta, Struct, UnsetType
 
-from kyros.domain.agent_roles import RoleConstraints, RolePreferences
-from kyros.domain.configuration import RULES
 from kyros.domain.model_catalog import Connection, Limits
-from kyros.domain.routing import EscalationRules, RoutingReasoning
-from kyros.http.openapi_monitoring_data import CostAnalysis, PerformanceMetrics, SystemHealth
+from kyros.domain.routing import RoutingReasoning
+from kyros.http.openapi_common_data import Context, Obj, Pagination
+from kyros.http.openapi_configuration_data import AgentRole, AgentRoleSummary, ConfigurationSections
+from kyros.http.openapi_identity_data import (
+    ApiKey,
+    ApiKeyList,
+    LoggedOut,
+    Login,
+    NewApiKey,
+    OAuth2Start,
+    Profile,
+    Tokens,
+    User,
+    UserPage,
+)
+from kyros.http.openapi_money_data import (
+    Budget,
+    BudgetList,
+    Escalation,
+    EscalationPage,
+    OpenedEscalation,
+)
+from kyros.http.openapi_monitoring_data import (
+    Alert,
+    AlertPage,
+    CostAnalysis,
+    PerformanceMetrics,
+    SystemHealth,
+)
+from kyros.http.openapi_webhook_data import (
+    Delivery,
+    DeliveryPage,
+    Webhook,
+    WebhookList,
+    WebhookWithSecret,
+)
 
-Obj = dict[str, Any]
 Metadata = Annotated[
     Obj,
     Meta(
@@ -26,20 +60,9 @@ Metadata = Annotated[
     ),
 ]
 Results = Annotated[Obj, Meta(description="Free-form: the JSON object the agent reported.")]
-Context = Annotated[Obj, Meta(description="Free-form: the JSON object its submitter supplied.")]
-AlertDetails = Annotated[
-    Obj, Meta(description="Free-form: the figures behind the alert; their keys depend on its type.")
-]
 EstimatedHours = Annotated[
     Any, Meta(description="A copy of `metadata.estimated_hours` as the client gave it, or null.")
 ]
-
-
-class Pagination(Struct):
-    total: int
-    limit: int
-    offset: int
-    has_more: bool
 
 
 class TaskProgress(Struct):
@@ -142,221 +165,6 @@ class TaskSummary(Struct):
 class TaskPage(Struct):
     tasks: list[TaskSummary]
     pagination: Pagination
-
-
-class User(Struct):
-    id: str
-    username: str
-    email: str | None
-    name: str | None
-    roles: list[str]
-    permissions: list[str]
-    status: str
-    locked: bool
-    created_at: str
-    last_login: str | None
-
-
-class UserPage(Struct):
-    users: list[User]
-    pagination: Pagination
-
-
-class Profile(Struct):
-    id: str
-    email: str | None
-    name: str | None
-    roles: list[str]
-    permissions: list[str]
-    created_at: str | None
-    last_login: str | None
-
-
-class LoginUser(Struct):
-    id: str
-    email: str | None
-    roles: list[str]
-
-
-class Tokens(Struct):
-    access_token: str
-    token_type: str
-    expires_in: int
-
-
-class Login(Struct):
-    access_token: str
-    token_type: str
-    expires_in: int
-    refresh_token: str
-    user: LoginUser
-
-
-class LoggedOut(Struct):
-    session_id: str
-    status: str
-
-
-class OAuth2Start(Struct):
-    authorization_url: str
-    state: str
-
-
-class ApiKey(Struct):
-    id: str
-    name: str
-    prefix: str
-    role: str
-    status: str
-    created_by: str
-    created_at: str
-    revoked_by: str | None
-    revoked_at: str | None
-
-
-class NewApiKey(ApiKey):
-    key: str  # shown once
-
-
-class ApiKeyList(Struct):
-    api_keys: list[ApiKey]
-
-
-class Webhook(Struct):
-    id: str
-    url: str
-    events: list[str]
-    description: str | None
-    status: str
-    disabled_reason: str | None
-    created_by: str
-    created_at: str
-    updated_at: str
-    last_triggered: str | None
-    secret_rotated_at: str | None
-    previous_secret_expires_at: str | None
-
-
-class WebhookWithSecret(Webhook):
-    secret: str  # shown once
-
-
-class WebhookList(Struct):
-    webhooks: list[Webhook]
-
-
-class DeliveryAttempt(Struct):
-    attempt: int
-    started_at: str
-    status_code: int | None
-    latency_ms: int
-    error: str | None
-    response_body: str | None
-    response_truncated: bool
-
-
-class Delivery(Struct):
-    """`next_attempt_at` only while pending; `redelivery_of` names the delivery it repeats."""
-
-    id: str
-    webhook_id: str
-    message_id: str
-    event_type: str
-    position: int
-    status: str
-    attempts: int
-    created_at: str
-    next_attempt_at: str | None
-    last_attempt_at: str | None
-    last_status_code: int | None
-    last_error: str | None
-    completed_at: str | None
-    redelivery_of: str | None
-    requested_by: str | None
-    attempt_log: list[DeliveryAttempt]
-
-
-class DeliveryPage(Struct):
-    deliveries: list[Delivery]
-    pagination: Pagination
-
-
-class BudgetPeriod(Struct):
-    """`end` is exclusive; `remaining` is negative when a soft budget is overcommitted;
-    `utilization` is a percent of the limit (null for a zero limit)."""
-
-    start: str
-    end: str
-    spent: float
-    reserved: float
-    committed: float
-    remaining: float
-    utilization: float | None
-    open_reservations: int
-
-
-class Budget(Struct):
-    id: str
-    name: str
-    period: str
-    limit: float
-    scope: str
-    scope_value: str | None
-    enforcement: str
-    alert_threshold: float
-    enabled: bool
-    created_by: str
-    created_at: str
-    updated_at: str
-    current_period: BudgetPeriod
-
-
-class BudgetList(Struct):
-    budgets: list[Budget]
-
-
-_SETTING_TYPES = {"bool": bool, "int": int, "decimal": float, "str": str}
-
-
-def _section(name: str) -> type[Struct]:
-    """One configuration section, field by field from the rules the aggregate enforces."""
-    fields = [(key, _SETTING_TYPES[rule.kind]) for key, rule in RULES[name].items()]
-    return defstruct(f"{name.capitalize()}Settings", fields)
-
-
-SystemSettings = _section("system")
-ModelsSettings = _section("models")
-EscalationSettings = _section("escalation")
-MonitoringSettings = _section("monitoring")
-SecuritySettings = _section("security")
-
-
-class ConfigurationSections(Struct):
-    system: SystemSettings  # type: ignore[valid-type]
-    models: ModelsSettings  # type: ignore[valid-type]
-    escalation: EscalationSettings  # type: ignore[valid-type]
-    monitoring: MonitoringSettings  # type: ignore[valid-type]
-    security: SecuritySettings  # type: ignore[valid-type]
-
-
-class AgentRole(Struct):
-    role: str
-    enabled: bool
-    default_model: str
-    available_models: list[str]
-    capabilities: list[str]
-    preferences: RolePreferences
-    constraints: RoleConstraints
-    escalation_rules: EscalationRules
-
-
-class AgentRoleSummary(Struct):
-    role: str
-    enabled: bool
-    default_model: str
-    capabilities: list[str]
-    constraints: RoleConstraints
-    preferences: RolePreferences
 
 
 class ModelSummary(Struct):
@@ -488,82 +296,6 @@ class AgentStatus(Struct):
         Meta(description="Percent of in-flight and last-24-hour work per model name."),
     ]
     performance: RolePerformance
-
-
-class OpenedEscalation(Struct):
-    """`rule` says which configured rule approved it at once, or why it waits for a person."""
-
-    escalation_id: str
-    task_id: str
-    status: str
-    submitted_at: str
-    estimated_cost: float
-    approval_required: bool
-    workflow_id: str
-    rule: str
-
-
-class Escalation(Struct):
-    """An escalation's whole story: each `*_at`/`*_by` stays null until that step happened."""
-
-    escalation_id: str
-    workflow_id: str
-    task_id: str
-    status: str
-    original_model: str
-    target_model: str
-    fallback_model: str
-    reason: str
-    context: Context
-    priority: str
-    confidence: float
-    estimated_cost: float
-    actual_cost: float | None
-    requested_by: str
-    submitted_at: str
-    expires_at: str
-    approval_required: bool
-    auto_approved: bool
-    rule: str | None
-    decided_at: str | None
-    decided_by: str | None
-    decision_reason: str | None
-    approver_comments: str | None
-    approved_at: str | None
-    approved_by: str | None
-    rejected_at: str | None
-    expired_at: str | None
-    withdrawn_at: str | None
-    withdrawal_reason: str | None
-    completed_at: str | None
-    result: str | None
-    overdue_alert_id: str | None
-
-
-class EscalationPage(Struct):
-    escalations: list[Escalation]
-    pagination: Pagination
-
-
-class Alert(Struct):
-    id: str
-    type: str
-    severity: str
-    status: str
-    message: str
-    details: AlertDetails
-    created_at: str
-    acknowledged_at: str | None
-    acknowledged_by: str | None
-    acknowledgement_note: str | None
-    resolved_at: str | None
-    resolved_by: str | None
-    resolution_note: str | None
-
-
-class AlertPage(Struct):
-    alerts: list[Alert]
-    pagination: Pagination
 
 
 DATA: dict[str, Any] = {

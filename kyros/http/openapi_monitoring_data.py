@@ -1,4 +1,4 @@
-"""The monitoring answers' `data` (costs, metrics, health) for the OpenAPI document.
+"""The monitoring answers' `data` (costs, metrics, health, alerts) for the OpenAPI document.
 
 Like `kyros.http.openapi_data`, these types only describe the read-model views the handlers
 return; amounts are JSON numbers (`float` here), times ISO 8601 strings.
@@ -6,7 +6,15 @@ return; amounts are JSON numbers (`float` here), times ISO 8601 strings.
 
 from __future__ import annotations
 
-from msgspec import UNSET, Struct, UnsetType
+from typing import Annotated
+
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+from kyros.http.openapi_common_data import Obj, Pagination
+
+AlertDetails = Annotated[
+    Obj, Meta(description="Free-form: the figures behind the alert; their keys depend on its type.")
+]
 
 
 class Retention(Struct):
@@ -195,3 +203,24 @@ class SystemHealth(Struct):
     projections: dict[str, ProjectionHealth]
     alerts: OpenAlerts | None
     models: dict[str, ModelHealth]
+
+
+class Alert(Struct):
+    id: str
+    type: str
+    severity: str
+    status: str
+    message: str
+    details: AlertDetails
+    created_at: str
+    acknowledged_at: str | None
+    acknowledged_by: str | None
+    acknowledgement_note: str | None
+    resolved_at: str | None
+    resolved_by: str | None
+    resolution_note: str | None
+
+
+class AlertPage(Struct):
+    alerts: list[Alert]
+    pagination: Pagination
