@@ -47,6 +47,8 @@ RAW_SELECT = (
 )
 SEED_BATCH = 1000
 PAGE = 2000
+RAW, RAW_LOCKED, KYROS = "raw INSERT+COMMIT", "raw LOCK TABLE+INSERT+COMMIT", "Kyros create_task"
+WORKERS = (1, 16)
 
 
 def command() -> CreateTask:
@@ -191,14 +193,14 @@ def measure_writes(
         for statement in RAW_DDL:
             conn.execute(statement)
     writers: dict[str, Writer] = {
-        "raw INSERT+COMMIT": raw_writer(url, sample.topic, sample.state, lock=False),
-        "raw LOCK TABLE+INSERT+COMMIT": raw_writer(url, sample.topic, sample.state, lock=True),
-        "Kyros create_task": lambda: nullcontext(lambda: create_task(kyros.app, command())),
+        RAW: raw_writer(url, sample.topic, sample.state, lock=False),
+        RAW_LOCKED: raw_writer(url, sample.topic, sample.state, lock=True),
+        KYROS: lambda: nullcontext(lambda: create_task(kyros.app, command())),
     }
     rates: dict[tuple[str, int], list[float]] = {}
     for round_no in range(1, rounds + 1):
         for label, writer in writers.items():
-            for workers in (1, 16):
+            for workers in WORKERS:
                 ops, elapsed = measure(workers, seconds, writer)
                 rates.setdefault((label, workers), []).append(ops / elapsed)
                 console.print(
@@ -208,8 +210,72 @@ def measure_writes(
     return rates
 
 
+def write_table(writes: dict[tuple[str, int], list[float]], seconds: float) -> Table:
+    rounds = len(next(iter(writes.values())))
+    table = Table(title=f"Writes: median of {rounds} interleaved runs of {seconds:g} s")
+    for heading in ("configuration", "threads", "median ops/s", "min..max ops/s"):
+        table.add_column(heading, justify="left" if heading == "configuration" else "right")
+    for (label, workers), values in writes.items():
+        spread = f"{min(values):,.0f}..{max(values):,.0f}"
+        table.add_row(label, str(workers), f"{statistics.median(values):,.0f}", spread)
+    return table
+
+
+def write_ratios(writes: dict[tuple[str, int], list[float]]) -> dict[str, float]:
+    """Medians and the ratios the issue's goals are stated in, keyed by a printable name."""
+    med = {key: statistics.median(values) for key, values in writes.items()}
+    figures: dict[str, float] = {}
+    for workers in WORKERS:
+        kyros_rate, raw = med[(KYROS, workers)], med[(RAW, workers)]
+        figures[f"Kyros create_task ops/s, {workers} thread(s)"] = kyros_rate
+        figures[f"raw INSERT+COMMIT ops/s, {workers} thread(s)"] = raw
+        figures[f"Kyros / raw INSERT+COMMIT, {workers} thread(s)"] = kyros_rate / raw
+        figures[f"Kyros / raw LOCK TABLE+INSERT+COMMIT, {workers} thread(s)"] = (
+            kyros_rate / med[(RAW_LOCKED, workers)]
+        )
+    for label in (RAW, RAW_LOCKED, KYROS):
+        figures[f"{label}: 16 threads / 1 thread"] = med[(label, 16)] / med[(label, 1)]
+    return figures
+
+
+@contextmanager
+def scratch_database(admin_url: str) -> Iterator[str]:
+    """A database of its own on `admin_url`'s server, dropped afterwards; yields its URL."""
+    name = f"kyros_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urlsplit(admin_url)._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def bench_writes(
+    admin_url: str, seconds: float = 3.0, rounds: int = 3, console: Console | None = None
+) -> dict[str, float]:
+    """The create-task write rows on a scratch database: Kyros beside raw INSERT+COMMIT at 1 and
+    16 threads, interleaved; returns `write_ratios`' figures (for `scripts/bench.py`)."""
+    console = console or Console(quiet=True)
+    with scratch_database(admin_url) as url, tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(database_url=url, data_dir=Path(tmp), postgres_pool_size=20)
+        with Kyros(settings) as kyros:
+            return write_ratios(measure_writes(kyros, url, seconds, rounds, console))
+
+
 def run(kyros: Kyros, url: str, args: argparse.Namespace, console: Console) -> None:
     writes = measure_writes(kyros, url, args.seconds, args.rounds, console)
+    console.print(write_table(writes, args.seconds))
+    ratios = Table(title="Write ratios")
+    ratios.add_column("figure")
+    ratios.add_column("value", justify="right")
+    for label, value in write_ratios(writes).items():
+        ratios.add_row(label, f"{value:,.0f}" if "ops/s" in label else f"{value:.3f}")
+    console.print(ratios)
+    if args.writes_only:
+        return
     seeded, seed_s = seed(kyros, args.events, console)
     console.print(f"seeded {seeded} events in {seed_s:.1f} s; log head at {kyros.app.head()}")
 
@@ -229,14 +295,6 @@ def run(kyros: Kyros, url: str, args: argparse.Namespace, console: Console) -> N
     assert library_rows == count, (library_rows, count)
     apply_s = rebuild_s - reset_s - library_s - decode_s
 
-    table = Table(title=f"Writes: median of {args.rounds} interleaved runs of {args.seconds:g} s")
-    for heading in ("configuration", "threads", "median ops/s", "min..max ops/s"):
-        table.add_column(heading, justify="left" if heading == "configuration" else "right")
-    for (label, workers), values in writes.items():
-        spread = f"{min(values):,.0f}..{max(values):,.0f}"
-        table.add_row(label, str(workers), f"{statistics.median(values):,.0f}", spread)
-    console.print(table)
-
     table = Table(title=f"Rebuild of the tasks read model over {count:,} events")
     for heading in ("measurement", "seconds", "events/s"):
         table.add_column(heading, justify="left" if heading == "measurement" else "right")
@@ -253,24 +311,9 @@ def run(kyros: Kyros, url: str, args: argparse.Namespace, console: Console) -> N
         table.add_row(label, f"{secs:.2f}", "" if "reset (" in label else f"{n / secs:,.0f}")
     console.print(table)
 
-    med = {key: statistics.median(values) for key, values in writes.items()}
-    ratios = Table(title="Ratios")
+    ratios = Table(title="Rebuild ratios")
     ratios.add_column("ratio")
     ratios.add_column("value", justify="right")
-    for workers in (1, 16):
-        kyros_rate = med[("Kyros create_task", workers)]
-        ratios.add_row(
-            f"Kyros / raw INSERT+COMMIT, {workers} thread(s)",
-            f"{kyros_rate / med[('raw INSERT+COMMIT', workers)]:.3f}",
-        )
-        ratios.add_row(
-            f"Kyros / raw LOCK TABLE+INSERT+COMMIT, {workers} thread(s)",
-            f"{kyros_rate / med[('raw LOCK TABLE+INSERT+COMMIT', workers)]:.3f}",
-        )
-    for label in ("raw INSERT+COMMIT", "raw LOCK TABLE+INSERT+COMMIT", "Kyros create_task"):
-        ratios.add_row(
-            f"{label}: 16 threads / 1 thread", f"{med[(label, 16)] / med[(label, 1)]:.2f}"
-        )
     ratios.add_row("rebuild time / raw select time", f"{rebuild_s / select_s:.1f}")
     ratios.add_row("decode time / raw select time", f"{decode_s / select_s:.2f}")
     ratios.add_row("apply+tracking share of rebuild", f"{apply_s / rebuild_s:.0%}")
@@ -283,26 +326,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of one write run")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved write rounds")
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--writes-only", action="store_true", help="skip seeding and rebuild")
     args = parser.parse_args()
     if args.rounds < 1 or args.events < 2:
         parser.error("--rounds must be at least 1 and --events at least 2")
     console = Console()
-    name = f"kyros_bench_{uuid.uuid4().hex[:10]}"
-    url = urlsplit(args.database_url)._replace(path=f"/{name}").geturl()
-    with psycopg.connect(args.database_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    console.print(f"database {name} created")
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(database_url=url, data_dir=Path(tmp), postgres_pool_size=20)
-            with Kyros(settings) as kyros:
-                run(kyros, url, args, console)
-    finally:
-        with psycopg.connect(args.database_url, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-        console.print(f"database {name} dropped")
+    with scratch_database(args.database_url) as url, tempfile.TemporaryDirectory() as tmp:
+        console.print(f"scratch database {urlsplit(url).path[1:]}")
+        settings = Settings(database_url=url, data_dir=Path(tmp), postgres_pool_size=20)
+        with Kyros(settings) as kyros:
+            run(kyros, url, args, console)
 
 
 if __name__ == "__main__":

@@ -10,18 +10,25 @@ from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, Transcoder
 
 from kyros.domain.agent import Agent
 from kyros.domain.budget_ledger import BudgetLedger
 from kyros.domain.errors import Conflict
+from kyros.eventstore.batches import write_batch
+from kyros.eventstore.group_commit import GroupCommit
 from kyros.eventstore.postgres_factory import TIMEOUT_KEY
 from kyros.eventstore.riders import current_rider
 from kyros.eventstore.transcoder import MsgpackTranscoder
 from kyros.settings import Settings
 
 Listener = Callable[[int], None]
+
+# Group commit's bounds (see `kyros.eventstore.group_commit`); the environment may override
+# them, which the write benchmark does to compare settings.
+MAX_BATCH_KEY, GATHER_KEY = "KYROS_GROUP_COMMIT_MAX_BATCH", "KYROS_GROUP_COMMIT_GATHER_SECONDS"
+MAX_BATCH, GATHER_SECONDS = 64, 0.0002
 
 
 class KyrosApplication(Application[UUID]):
@@ -37,6 +44,14 @@ class KyrosApplication(Application[UUID]):
         self._listeners: list[Listener] = []
         self._appended: Counter[str] = Counter()  # saves of this process, by event type
         self._appended_lock = threading.Lock()
+        timeout = float(self.env.get(TIMEOUT_KEY) or 5)
+        self._group_commit = GroupCommit(
+            lambda saves: write_batch(self, saves),
+            max_batch=int(self.env.get(MAX_BATCH_KEY) or MAX_BATCH),
+            gather_seconds=float(self.env.get(GATHER_KEY) or GATHER_SECONDS),
+            # A save queued behind a stuck batch waits for that batch and for its own.
+            wait_seconds=2 * timeout,
+        )
 
     def construct_transcoder(self) -> Transcoder:
         return MsgpackTranscoder()
@@ -58,6 +73,19 @@ class KyrosApplication(Application[UUID]):
                 "The resource was changed by another request; reload and retry"
             ) from None
         return max((r.notification.id for r in recordings), default=0)
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Any]:
+        """The library's save, through group commit: the same steps (record, snapshot, notify)
+        with the recording shared with concurrent saves of this process."""
+        if kwargs:  # extra arguments for the recorder cannot be merged with other saves'
+            return super().save(*objs, **kwargs)
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        processing_event.collect_events(*objs)
+        if not processing_event.events:
+            return []
+        recordings = self._group_commit.commit(processing_event)  # listeners told, too
+        self._take_snapshots(processing_event)
+        return recordings
 
     def load(self, aggregate_id: UUID, missing: Callable[[], Exception]) -> Any:
         try:
@@ -90,6 +118,7 @@ def store_env(settings: Settings) -> dict[str, str]:
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(settings.sqlite_path),
             "SQLITE_LOCK_TIMEOUT": str(max(1, math.ceil(settings.database_timeout_seconds))),
+            TIMEOUT_KEY: str(settings.database_timeout_seconds),
         }
     url = urlsplit(settings.database_url or "")
     return {
