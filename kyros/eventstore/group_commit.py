@@ -35,6 +35,18 @@ class Save:
     error: BaseException | None = None
     taken: bool = False  # a leader is writing it: it can no longer be withdrawn
     done: bool = False
+    # Its caller sleeps on this lock, held from the start; one release wakes it. One lock per
+    # save, not one condition for all: waking every waiter per batch costs more than the batch.
+    wake: threading.Lock = field(default_factory=threading.Lock)
+    woken: bool = False
+
+    def __post_init__(self) -> None:
+        self.wake.acquire()
+
+    def signal(self) -> None:
+        if not self.woken:
+            self.woken = True
+            self.wake.release()
 
 
 # Writes a batch: sets each save's `recordings` or `error` (a batch may partly fail).
@@ -64,7 +76,7 @@ class GroupCommit:
         self._max_batch = max_batch
         self._gather_seconds = gather_seconds
         self._wait_seconds = wait_seconds
-        self._cond = threading.Condition(threading.Lock())
+        self._mutex = threading.Lock()
         self._queue: deque[Save] = deque()
         self._writing = False
         self._last_batch = 0
@@ -74,49 +86,40 @@ class GroupCommit:
         raises what failed it."""
         save = Save(event)
         deadline = time.monotonic() + self._wait_seconds
-        with self._cond:
+        with self._mutex:
             self._queue.append(save)
-        while True:
-            batch = self._await_turn(save, deadline)
-            if batch is None:
-                return _outcome(save)
-            self._lead(batch)
-            if save.done:
-                return _outcome(save)
+            leads = self._lead_if_free()
+        while not save.done:
+            if leads:
+                self._lead()
+            else:
+                self._sleep(save, deadline)
+            with self._mutex:
+                leads = not save.done and self._lead_if_free()
+        return _outcome(save)
 
-    def _await_turn(self, save: Save, deadline: float) -> list[Save] | None:
-        """Waits until `save` is done (None) or this thread is to write the next batch."""
-        with self._cond:
-            while not save.done:
-                if not self._writing:
-                    self._writing = True
-                    return self._take()
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 and not save.taken:
-                    self._queue.remove(save)
-                    raise StoreUnavailable(
-                        f"the event store's writer did not take this save within"
-                        f" {self._wait_seconds:g} s"
-                    )
-                # A save being written waits for its batch: the store's timeouts bound that.
-                self._cond.wait(remaining if remaining > 0 else self._wait_seconds)
-            return None
+    def _lead_if_free(self) -> bool:
+        if self._writing:
+            return False
+        self._writing = True
+        return True
 
-    def _take(self) -> list[Save]:
-        if self._last_batch > 1 and len(self._queue) < self._max_batch:
-            self._cond.release()  # let the company of the last batch queue up behind us
-            try:
-                time.sleep(self._gather_seconds)
-            finally:
-                self._cond.acquire()
-        count = min(len(self._queue), self._max_batch)
-        batch = [self._queue.popleft() for _ in range(count)]
-        for save in batch:
-            save.taken = True
-        self._last_batch = count
-        return batch
+    def _sleep(self, save: Save, deadline: float) -> None:
+        remaining = deadline - time.monotonic()
+        # A save being written waits for its batch: the store's timeouts bound that.
+        if save.wake.acquire(timeout=remaining if remaining > 0 else self._wait_seconds):
+            save.woken = False
+            return
+        with self._mutex:
+            if not save.taken and not save.done:
+                self._queue.remove(save)
+                raise StoreUnavailable(
+                    f"the event store's writer did not take this save within"
+                    f" {self._wait_seconds:g} s"
+                )
 
-    def _lead(self, batch: list[Save]) -> None:
+    def _lead(self) -> None:
+        batch = self._take()
         try:
             self._write(batch)
         except BaseException as exc:
@@ -125,11 +128,24 @@ class GroupCommit:
                     save.error = exc
             raise
         finally:
-            with self._cond:
+            with self._mutex:
                 for save in batch:
                     save.done = True
+                    save.signal()
                 self._writing = False
-                self._cond.notify_all()
+                if self._queue:
+                    self._queue[0].signal()  # the next leader
+
+    def _take(self) -> list[Save]:
+        if self._last_batch > 1 and self._gather_seconds > 0:
+            time.sleep(self._gather_seconds)  # let the last batch's company queue up again
+        with self._mutex:
+            count = min(len(self._queue), self._max_batch)
+            batch = [self._queue.popleft() for _ in range(count)]
+            for save in batch:
+                save.taken = True
+            self._last_batch = count
+            return batch
 
 
 def _outcome(save: Save) -> Recordings:
