@@ -25,6 +25,7 @@ from kyros.domain.user import USER_ROLES, normalise_username
 from kyros.domain.vocabulary import ROLES
 from kyros.ids import public_id
 from kyros.projections.failures import ProjectionStuck
+from kyros.projections.shadow import rebuild
 from kyros.queries.identity import list_api_keys, list_users, user_id_by_username
 
 
@@ -268,7 +269,8 @@ def projections_status() -> None:
 @click.option("--all", "rebuild_all", is_flag=True, help="Rebuild every read model.")
 @click.option("--page-size", default=2000, show_default=True, type=click.IntRange(1, 100_000))
 def projections_rebuild(name: str | None, rebuild_all: bool, page_size: int) -> None:
-    """Empty read models and replay the whole log into them, reading it once for all."""
+    """Replay the whole log into new tables for read models, reading it once for all, and
+    swap them in once caught up; the old tables answer reads meanwhile."""
     with _kyros() as kyros:
         known = sorted(kyros.engine.projections)
         if rebuild_all == (name is not None):
@@ -282,14 +284,12 @@ def projections_rebuild(name: str | None, rebuild_all: bool, page_size: int) -> 
         with Progress(*columns, TimeRemainingColumn(), console=Console(stderr=True)) as bar:
             jobs = {projection: bar.add_task(projection, total=head) for projection in names}
             was_stuck = {projection: kyros.engine.failure(projection) for projection in names}
-            for projection in names:
-                kyros.engine.reset(projection)
 
             def progress(at: dict[str, int]) -> None:
                 for projection, position in at.items():
                     bar.update(jobs[projection], completed=position)
 
-            rebuilt = kyros.engine.catch_up_all(names, page_size, progress)
+            rebuilt = rebuild(kyros.engine, names, page_size, progress)
         stuck = [str(s.error) for s in rebuilt.values() if s.error is not None]
         for projection, failure in was_stuck.items():
             if failure is not None and rebuilt[projection].error is None:
