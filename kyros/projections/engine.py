@@ -3,6 +3,7 @@ model, and their pages and tracking positions commit together."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -32,6 +33,20 @@ CREATE TABLE IF NOT EXISTS projection_positions (
     updated_at TEXT NOT NULL
 )
 """
+
+
+PAGE_SECONDS = 1.0  # a page's transaction stays well inside the database's bound on one use
+
+
+def next_limit(limit: int, took: float, cap: int) -> int:
+    """The page size after a step that took `took` seconds: one transaction carries every
+    read model's share, so a page is halved when slow (a connection kept busy past the
+    database timeout is cut) and doubled back towards `cap` when quick."""
+    if took > PAGE_SECONDS:
+        return max(1, limit // 2)
+    if took < PAGE_SECONDS / 4:
+        return min(cap, limit * 2)
+    return limit
 
 
 class Projection(Protocol):
@@ -248,8 +263,11 @@ class ProjectionEngine:
         target = self.app.head()
         last: dict[str, Stepped] = {}
         going = set(names)
+        page = limit
         while going:
-            stepped = self.step_all(going, limit)
+            started = time.monotonic()
+            stepped = self.step_all(going, page)
+            page = next_limit(page, time.monotonic() - started, limit)
             last.update(stepped)
             going = {n for n, s in stepped.items() if s.error is None and s.position < target}
             if progress is not None:

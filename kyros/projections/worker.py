@@ -13,7 +13,7 @@ from anyio.abc import TaskGroup
 
 from kyros.cluster.leadership import LEASE_CHECK_SECONDS, LeaderSession, Leadership
 from kyros.cluster.signals import Pulse
-from kyros.projections.engine import ProjectionEngine, Stepped
+from kyros.projections.engine import ProjectionEngine, Stepped, next_limit
 from kyros.projections.failures import ProjectionFailure, ProjectionStuck
 from kyros.supervision import WorkerState, supervise
 from kyros.timefmt import iso, now
@@ -91,6 +91,7 @@ class ProjectionWorkers:
         self.workers = [ProjectionWorker(name) for name in engine.projections]
         self._by_name = {w.name: w for w in self.workers}
         self._reader = WorkerState(name="projection-reader")
+        self._limit = page_size  # adapts: see `next_limit`
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
@@ -164,12 +165,18 @@ class ProjectionWorkers:
                 await Pulse.wait(ticket, min(min(waits), self.poll_seconds))
                 continue
             names = [w.name for w in due]
-            results = await anyio.to_thread.run_sync(self.engine.step_all, names, self.page_size)
+            started, limit = time.monotonic(), self._limit
+            try:
+                results = await anyio.to_thread.run_sync(self.engine.step_all, names, limit)
+            except Exception:  # a page too slow for the database's bound is cut: go smaller
+                self._limit = max(1, self._limit // 2)
+                raise
+            self._limit = next_limit(self._limit, time.monotonic() - started, self.page_size)
             for name, stepped in results.items():
                 await self._took(self._by_name[name], stepped)
             if any(s.read for s in results.values()):
                 self.progressed.fire()
-            if max(s.read for s in results.values()) < self.page_size:
+            if max(s.read for s in results.values()) < limit:
                 await Pulse.wait(ticket, self.poll_seconds)
 
     async def _took(self, worker: ProjectionWorker, stepped: Stepped) -> None:
