@@ -25,6 +25,7 @@ from kyros.domain.user import USER_ROLES, normalise_username
 from kyros.domain.vocabulary import ROLES
 from kyros.ids import public_id
 from kyros.projections.failures import ProjectionStuck
+from kyros.projections.shadow import rebuild
 from kyros.queries.identity import list_api_keys, list_users, user_id_by_username
 
 
@@ -268,7 +269,8 @@ def projections_status() -> None:
 @click.option("--all", "rebuild_all", is_flag=True, help="Rebuild every read model.")
 @click.option("--page-size", default=2000, show_default=True, type=click.IntRange(1, 100_000))
 def projections_rebuild(name: str | None, rebuild_all: bool, page_size: int) -> None:
-    """Empty a read model and replay the whole log into it."""
+    """Replay the whole log into new tables for read models, reading it once for all, and
+    swap them in once caught up; the old tables answer reads meanwhile."""
     with _kyros() as kyros:
         known = sorted(kyros.engine.projections)
         if rebuild_all == (name is not None):
@@ -280,22 +282,23 @@ def projections_rebuild(name: str | None, rebuild_all: bool, page_size: int) -> 
         head = kyros.app.head()
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
         with Progress(*columns, TimeRemainingColumn(), console=Console(stderr=True)) as bar:
-            for projection in names:
-                job = bar.add_task(projection, total=head)
-                was_stuck = kyros.engine.failure(projection)
-                kyros.engine.reset(projection)
-                try:
-                    kyros.engine.catch_up(
-                        projection, page_size, lambda p, j=job: bar.update(j, completed=p)
-                    )
-                except ProjectionStuck as stuck:
-                    raise click.ClickException(str(stuck)) from None
-                if was_stuck is not None:  # rebuilt past the event: its alert is stale
-                    recovered = ResolveProjectionAlert(
-                        projection=projection, position=was_stuck.position
-                    )
-                    _run(kyros, recovered)
-                bar.update(job, completed=head)
+            jobs = {projection: bar.add_task(projection, total=head) for projection in names}
+            was_stuck = {projection: kyros.engine.failure(projection) for projection in names}
+
+            def progress(at: dict[str, int]) -> None:
+                for projection, position in at.items():
+                    bar.update(jobs[projection], completed=position)
+
+            rebuilt = rebuild(kyros.engine, names, page_size, progress)
+        stuck = [str(s.error) for s in rebuilt.values() if s.error is not None]
+        for projection, failure in was_stuck.items():
+            if failure is not None and rebuilt[projection].error is None:
+                # rebuilt past the event: its alert is stale
+                _run(
+                    kyros, ResolveProjectionAlert(projection=projection, position=failure.position)
+                )
+        if stuck:
+            raise click.ClickException("\n".join(stuck))
         click.echo(f"rebuilt {', '.join(names)} up to position {head}")
 
 

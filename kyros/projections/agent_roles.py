@@ -18,6 +18,7 @@ class AgentRolesProjection:
     """A role without a row has never changed: its defaults apply (see the query)."""
 
     name = "agent_roles"
+    consumes = frozenset({"AgentRole.Initialised", "AgentRole.Changed"})
 
     def create(self, tx: Cursor) -> None:
         tx.execute(DDL)

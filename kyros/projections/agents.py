@@ -30,6 +30,9 @@ class AgentsProjection:
     """`last_seen` is the sortable time of the latest heartbeat or claim."""
 
     name = "agents"
+    consumes = frozenset(
+        {"Agent.Registered", "Agent.HeartbeatReceived", "Agent.WorkClaimed", "Agent.WorkReleased"}
+    )
 
     def create(self, tx: Cursor) -> None:
         for statement in DDL:

@@ -37,6 +37,7 @@ class AlertsProjection:
     """Times are sortable text; `details` is JSON with exact decimals."""
 
     name = "alerts"
+    consumes = frozenset({"Alert.Raised", "Alert.Acknowledged", "Alert.Resolved"})
 
     def create(self, tx: Cursor) -> None:
         for statement in DDL:

@@ -80,6 +80,18 @@ class AnalyticsProjection:
     """
 
     name = "analytics"
+    consumes = frozenset(
+        {
+            "Task.Created",
+            "Task.Updated",
+            "Task.Submitted",
+            "Task.Requeued",
+            "Task.Assigned",
+            "Task.Completed",
+            "Task.Failed",
+            "Escalation.Submitted",
+        }
+    )
 
     def create(self, tx: Cursor) -> None:
         for statement in DDL:

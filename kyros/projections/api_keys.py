@@ -29,6 +29,7 @@ DDL = (
 
 class ApiKeysProjection:
     name = "api_keys"
+    consumes = frozenset({"ApiKey.Created", "ApiKey.Revoked"})
 
     def create(self, tx: Cursor) -> None:
         for statement in DDL:

@@ -53,6 +53,18 @@ class BudgetsProjection:
     ledgers stay. A ledger's reservations are rows, so `reserved` is their exact sum."""
 
     name = "budgets"
+    consumes = frozenset(
+        {
+            "BudgetBook.Defined",
+            "BudgetBook.Changed",
+            "BudgetBook.Removed",
+            "BudgetLedger.Opened",
+            "BudgetLedger.Reserved",
+            "BudgetLedger.Settled",
+            "BudgetLedger.Released",
+            "BudgetLedger.Crossed",
+        }
+    )
 
     def create(self, tx: Cursor) -> None:
         for statement in DDL:

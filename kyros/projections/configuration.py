@@ -11,6 +11,7 @@ DDL = "CREATE TABLE IF NOT EXISTS rm_configuration (id INTEGER PRIMARY KEY, doc 
 
 class ConfigurationProjection:
     name = "configuration"
+    consumes = frozenset({"Configuration.Initialised", "Configuration.Changed"})
 
     def create(self, tx: Cursor) -> None:
         tx.execute(DDL)

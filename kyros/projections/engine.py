@@ -1,8 +1,11 @@
-"""Applies the log to read models in pages: a page and its tracking position commit together."""
+"""Applies the log to read models in pages: one read and one decode of a page serve every read
+model, and their pages and tracking positions commit together."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kyros.eventstore.application import KyrosApplication
@@ -15,6 +18,7 @@ from kyros.projections.failures import (
     read_failures,
     record_failure,
 )
+from kyros.projections.log_page import LogPage, check_decoded, read_page
 from kyros.projections.storable_cursor import storable_cursor
 from kyros.readstore.database import Cursor, Database
 from kyros.timefmt import now, sortable
@@ -31,27 +35,63 @@ CREATE TABLE IF NOT EXISTS projection_positions (
 """
 
 
+PAGE_SECONDS = 1.0  # a page's transaction stays well inside the database's bound on one use
+
+
+def next_limit(limit: int, took: float, cap: int) -> int:
+    """The page size after a step that took `took` seconds: one transaction carries every
+    read model's share, so a page is halved when slow (a connection kept busy past the
+    database timeout is cut) and doubled back towards `cap` when quick."""
+    if took > PAGE_SECONDS:
+        return max(1, limit // 2)
+    if took < PAGE_SECONDS / 4:
+        return min(cap, limit * 2)
+    return limit
+
+
 class Projection(Protocol):
-    """A read model: its tables, how to empty them, and how to apply a page of events."""
+    """A read model: its tables, how to empty them, how to apply a page of events, and the
+    event types (`type(event).__qualname__`) it reads: it is given only those, and its
+    position still moves past the others (a test holds each declaration to its `apply`)."""
 
     name: str
+    consumes: frozenset[str]
 
     def create(self, tx: Cursor) -> None: ...
     def clear(self, tx: Cursor) -> None: ...
     def apply(self, tx: Cursor, page: Page) -> None: ...
 
 
+def consumes(projection: Projection) -> frozenset[str] | None:
+    """None for a projection that declares nothing: it is given every event."""
+    return getattr(projection, "consumes", None)
+
+
+@dataclass(frozen=True)
+class Stepped:
+    """One read model's share of a step: `read` log events its position moved over (of any
+    type), `applied` of them its own types, and `error` when it did not get through: a
+    `ProjectionStuck`, or a fault that no single event reproduces (a passing one)."""
+
+    read: int
+    applied: int
+    position: int
+    error: Exception | None = None
+
+
 class ProjectionEngine:
-    """Exactly once: a page commits only if the position it started from is still current.
+    """Exactly once: a read model's page commits only if the position it started from is
+    still current. Two runners on one database (a server and a CLI rebuild, or two servers)
+    therefore never apply a page twice: the loser's conditional UPDATE matches no row.
 
-    Two runners on one database (a server and a CLI rebuild, or two servers) therefore never
-    apply a page twice: the loser's conditional UPDATE matches no row and it rolls back.
-
-    A page that fails is retried one event at a time: the events before the failing one are
-    applied, the failing one is recorded (`projection_failures`) and `ProjectionStuck` is
-    raised. The read model halts there rather than skip it, so what it shows stays true as
-    of its position (a skipped revocation would leave a key active for good); every retry
-    that gets past the event clears the record.
+    One step reads a page of the log from the lowest position among the read models it is
+    given, decodes only the events some of them consume, and applies each read model's part
+    in one transaction, each inside a savepoint: a read model that fails is rolled back alone
+    and the others commit. The failed one is then retried one event at a time: the events
+    before the failing one are applied, the failing one is recorded (`projection_failures`)
+    and its result carries `ProjectionStuck`. The read model halts there rather than skip it,
+    so what it shows stays true as of its position (a skipped revocation would leave a key
+    active for good); every retry that gets past the event clears the record.
     """
 
     def __init__(
@@ -82,10 +122,7 @@ class ProjectionEngine:
 
     def position(self, name: str) -> int:
         with self.db.transaction(write=False) as tx:
-            row = tx.execute(
-                "SELECT position FROM projection_positions WHERE name = ?", (name,)
-            ).fetchone()
-        return int(row["position"]) if row else 0
+            return self._position_in(tx, name)
 
     def failure(self, name: str) -> ProjectionFailure | None:
         """The event `name` is stuck at, as recorded by whichever process runs it."""
@@ -97,66 +134,145 @@ class ProjectionEngine:
         return failure
 
     def failures(self) -> dict[str, ProjectionFailure]:
-        return {n: f for n, f in read_failures(self.db).items() if n in self.projections}
+        found = {n: f for n, f in read_failures(self.db).items() if n in self.projections}
+        self._failing = set(found)
+        return found
 
     def step(self, name: str, limit: int) -> tuple[int, int]:
-        """Applies at most `limit` events; returns (events applied, position after).
+        """Runs one read model one page on; returns (log events moved over, position after).
 
         Raises `ProjectionStuck` when an event of the page cannot be applied."""
-        start = self.position(name)
-        notifications = self.app.recorder.select_notifications(
-            start=start, limit=limit, inclusive_of_start=False
-        )
-        if not notifications:
-            return 0, start
-        try:
-            return self._apply(name, start, notifications)
-        except Exception:
-            self._one_by_one(name, start, notifications)  # raises at an event failing alone
-            raise  # each event applied alone: the fault was passing, not theirs; report it
+        stepped = self.step_all([name], limit)[name]
+        if stepped.error is not None:
+            raise stepped.error
+        return stepped.read, stepped.position
 
-    def _apply(self, name: str, start: int, notifications: Sequence[Any]) -> tuple[int, int]:
-        page = [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications]
-        end = notifications[-1].id
+    def step_all(self, names: Collection[str], limit: int) -> dict[str, Stepped]:
+        """Runs every read model of `names` on by one page of at most `limit` log events,
+        read from the lowest of their positions. Never raises for one read model's fault."""
+        with self.db.transaction(write=False) as tx:
+            starts = self._positions_in(tx, names)
+        low = min(starts.values())
+        wanted: set[str] | None = set()
+        for name in names:
+            kinds = consumes(self.projections[name])
+            wanted = None if kinds is None or wanted is None else wanted | kinds
+        page = read_page(self.app, low, limit, wanted)
+        results = {n: Stepped(0, 0, p) for n, p in starts.items()}
+        if page.end is None:
+            return results
+        behind = sorted(n for n, p in starts.items() if p < page.end)
+        shares = {n: page.share(starts[n], consumes(self.projections[n])) for n in behind}
+        failed: dict[str, Exception] = {}
+        cleared: list[str] = []
         with self.db.transaction() as tx:
-            tx.execute(
-                "UPDATE projection_positions SET position = ?, updated_at = ? "
-                "WHERE name = ? AND position = ?",
-                (end, sortable(now()), name, start),
-            )
-            if tx.rowcount != 1:
-                return 0, self._position_in(tx, name)
-            self.projections[name].apply(storable_cursor(tx, self.db.dialect), page)
-            if name in self._failing:  # it got past the event it was stuck at
-                clear_failure(tx, name)
-        self._failing.discard(name)
-        return len(page), end
+            cursor = storable_cursor(tx, self.db.dialect)
+            for name in behind:
+                tx.execute("SAVEPOINT projection")
+                try:
+                    moved = self._commit_in(tx, cursor, name, starts[name], page.end, shares[name])
+                except Exception as error:  # this read model alone: the others go on
+                    tx.execute("ROLLBACK TO SAVEPOINT projection")
+                    failed[name] = error
+                    continue
+                finally:
+                    tx.execute("RELEASE SAVEPOINT projection")
+                if moved:
+                    read = page.count_after(starts[name])
+                    results[name] = Stepped(read, len(shares[name]), page.end)
+                    if name in self._failing:
+                        cleared.append(name)
+                else:
+                    results[name] = Stepped(0, 0, self._position_in(tx, name))
+        self._failing.difference_update(cleared)
+        for name, error in failed.items():
+            results[name] = self._one_by_one(name, starts[name], page, shares[name], error)
+        return results
 
-    def _one_by_one(self, name: str, start: int, notifications: Sequence[Any]) -> None:
-        """Applies a failed page's events one at a time, up to one that fails alone."""
-        position = start
-        for notification in notifications:
+    def _commit_in(
+        self, tx: Cursor, cursor: Cursor, name: str, start: int, end: int, share: Page
+    ) -> bool:
+        """Moves `name` from `start` to `end` applying `share`; False if it is not at `start`
+        any more (another runner moved it on: its page is not applied twice)."""
+        tx.execute(
+            "UPDATE projection_positions SET position = ?, updated_at = ? "
+            "WHERE name = ? AND position = ?",
+            (end, sortable(now()), name, start),
+        )
+        if tx.rowcount != 1:
+            return False
+        if share:
+            check_decoded(share)
+            self.projections[name].apply(cursor, share)
+        if name in self._failing:  # it got past the event it was stuck at
+            clear_failure(tx, name)
+        return True
+
+    def _commit(self, name: str, start: int, end: int, share: Page) -> bool:
+        with self.db.transaction() as tx:
+            moved = self._commit_in(
+                tx, storable_cursor(tx, self.db.dialect), name, start, end, share
+            )
+        if moved:
+            self._failing.discard(name)
+        return moved
+
+    def _one_by_one(
+        self, name: str, start: int, page: LogPage, share: Page, error: Exception
+    ) -> Stepped:
+        """Applies a failed share's events one at a time, up to one that fails alone."""
+        assert page.end is not None
+        position, applied = start, 0
+        for at, event in share:
             try:
-                done, position = self._apply(name, position, [notification])
-            except Exception as error:
-                failure = record_failure(self.db, name, notification.id, notification.topic, error)
+                moved = self._commit(name, position, at, [(at, event)])
+            except Exception as alone:
+                before = page.before(at, floor=position)
+                if before > position and self._commit(name, position, before, []):
+                    position = before
+                failure = record_failure(self.db, name, at, page.topic(at), alone)
                 self._failing.add(name)
-                raise ProjectionStuck(failure, reached=position) from error
-            if not done:  # another runner moved the position on
-                return
+                stuck = ProjectionStuck(failure, reached=position)
+                stuck.__cause__ = alone
+                return Stepped(page.count_between(start, position), applied, position, stuck)
+            if not moved:  # another runner moved the position on
+                return Stepped(0, applied, self.position(name))
+            position, applied = at, applied + 1
+        if position < page.end and self._commit(name, position, page.end, []):
+            position = page.end
+        # each event applied alone: the fault was passing, not theirs; report it
+        return Stepped(page.count_between(start, position), applied, position, error)
 
     def catch_up(self, name: str, limit: int, progress: Callable[[int], None] | None = None) -> int:
         """Runs pages until the head seen at the start is reached; returns the final position.
         Raises `ProjectionStuck` at an event the read model cannot apply."""
+        report = None if progress is None else lambda at: progress(at[name])
+        stepped = self.catch_up_all([name], limit, report)[name]
+        if stepped.error is not None:
+            raise stepped.error
+        return stepped.position
+
+    def catch_up_all(
+        self,
+        names: Collection[str],
+        limit: int,
+        progress: Callable[[dict[str, int]], None] | None = None,
+    ) -> dict[str, Stepped]:
+        """Runs `names` together, one read of the log for all, up to the head seen at the
+        start. A read model that fails drops out with its error; the others go on."""
         target = self.app.head()
-        position = self.position(name)
-        while position < target:
-            applied, position = self.step(name, limit)
+        last: dict[str, Stepped] = {}
+        going = set(names)
+        page = limit
+        while going:
+            started = time.monotonic()
+            stepped = self.step_all(going, page)
+            page = next_limit(page, time.monotonic() - started, limit)
+            last.update(stepped)
+            going = {n for n, s in stepped.items() if s.error is None and s.position < target}
             if progress is not None:
-                progress(position)
-            if applied == 0 and position < target:
-                position = self.position(name)
-        return position
+                progress({n: s.position for n, s in last.items()})
+        return last
 
     def reset(self, name: str) -> None:
         """Empties a read model and rewinds it to the start of the log, atomically."""
@@ -174,3 +290,13 @@ class ProjectionEngine:
             "SELECT position FROM projection_positions WHERE name = ?", (name,)
         ).fetchone()
         return int(row["position"]) if row else 0
+
+    @staticmethod
+    def _positions_in(tx: Cursor, names: Collection[str]) -> dict[str, int]:
+        marks = ", ".join("?" * len(names))
+        rows = tx.execute(
+            f"SELECT name, position FROM projection_positions WHERE name IN ({marks})",
+            tuple(names),
+        ).fetchall()
+        found = {r["name"]: int(r["position"]) for r in rows}
+        return {name: found.get(name, 0) for name in names}

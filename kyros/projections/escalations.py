@@ -33,6 +33,19 @@ class EscalationsProjection:
     the document carries them in the spec's form."""
 
     name = "escalations"
+    consumes = frozenset(
+        {
+            "Escalation.Submitted",
+            "Escalation.HeldForApproval",
+            "Escalation.AutoApproved",
+            "Escalation.Approved",
+            "Escalation.Rejected",
+            "Escalation.Expired",
+            "Escalation.Withdrawn",
+            "Escalation.Completed",
+            "Escalation.FlaggedOverdue",
+        }
+    )
 
     def create(self, tx: Cursor) -> None:
         for statement in DDL:

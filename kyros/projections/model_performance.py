@@ -64,6 +64,17 @@ class ModelPerformanceProjection:
     """
 
     name = "model_performance"
+    consumes = frozenset(
+        {
+            "Configuration.Initialised",
+            "Configuration.Changed",
+            "Task.Submitted",
+            "Task.Requeued",
+            "Task.Assigned",
+            "Task.Completed",
+            "Task.Failed",
+        }
+    )
 
     def create(self, tx: Cursor) -> None:
         for statement in DDL:

@@ -38,6 +38,19 @@ class QueueProjection:
     completed, failed or cancelled. Only a task's latest submission (`is_current`) moves."""
 
     name = "queue"
+    consumes = frozenset(
+        {
+            "Task.Submitted",
+            "Task.DependenciesMet",
+            "Task.Requeued",
+            "Task.EscalationRequested",
+            "Task.EscalationResolved",
+            "Task.Assigned",
+            "Task.Completed",
+            "Task.Failed",
+            "Task.Cancelled",
+        }
+    )
 
     def create(self, tx: Cursor) -> None:
         for statement in DDL:

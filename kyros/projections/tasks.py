@@ -49,6 +49,24 @@ class TasksProjection:
     """Loads each touched task once per page, applies its events in memory, writes it once."""
 
     name = "tasks"
+    consumes = frozenset(
+        {
+            "Task.Created",
+            "Task.Updated",
+            "Task.Submitted",
+            "Task.Assigned",
+            "Task.ProgressReported",
+            "Task.Completed",
+            "Task.Failed",
+            "Task.Cancelled",
+            "Task.DependenciesMet",
+            "Task.Requeued",
+            "Task.EscalationRequested",
+            "Task.EscalationResolved",
+            "Task.CostReserved",
+            "Task.ReservationClosed",
+        }
+    )
 
     def create(self, tx: Cursor) -> None:
         for statement in DDL:

@@ -24,6 +24,7 @@ class TokenFamiliesProjection:
     """Rotations are not projected: access tokens name the family, not the refresh token."""
 
     name = "token_families"
+    consumes = frozenset({"TokenFamily.Started", "TokenFamily.Revoked"})
 
     def create(self, tx: Cursor) -> None:
         tx.execute(DDL)

@@ -36,6 +36,20 @@ class UsersProjection:
     """Never stores the password hash: authentication by password happens in the commands."""
 
     name = "users"
+    consumes = frozenset(
+        {
+            "User.Created",
+            "User.RoleGranted",
+            "User.RoleRevoked",
+            "User.PasswordChanged",
+            "User.Disabled",
+            "User.Enabled",
+            "User.LoginFailed",
+            "User.Locked",
+            "User.Unlocked",
+            "User.LoggedIn",
+        }
+    )
 
     def create(self, tx: Cursor) -> None:
         for statement in DDL:

@@ -33,6 +33,15 @@ DDL = (
 
 class WebhooksProjection:
     name = "webhooks"
+    consumes = frozenset(
+        {
+            "Webhook.Created",
+            "Webhook.Updated",
+            "Webhook.SecretRotated",
+            "Webhook.Disabled",
+            "Webhook.Deleted",
+        }
+    )
 
     def create(self, tx: Cursor) -> None:
         for statement in DDL:

@@ -1,17 +1,19 @@
-"""Runs each projection in the background: catch up, then follow the log as it grows."""
+"""One reader per process follows the log for every read model: catch up, then follow it as it
+grows, reading and decoding each page once for all of them."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Collection, Sequence
 
 import anyio
 from anyio.abc import TaskGroup
 
 from kyros.cluster.leadership import LEASE_CHECK_SECONDS, LeaderSession, Leadership
 from kyros.cluster.signals import Pulse
-from kyros.projections.engine import ProjectionEngine
+from kyros.projections.engine import ProjectionEngine, Stepped, next_limit
 from kyros.projections.failures import ProjectionFailure, ProjectionStuck
 from kyros.supervision import WorkerState, supervise
 from kyros.timefmt import iso, now
@@ -21,186 +23,248 @@ log = logging.getLogger(__name__)
 ALERT_AFTER_ATTEMPTS = 3  # a failure that survives its retries is no passing blip
 RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 30.0
+LEASE = "projections"  # one lease for the set: the reader that decodes the log once holds it
 
 OnStuck = Callable[[ProjectionFailure], object]
 OnRecovered = Callable[[ProjectionFailure], object]
 
 
 class ProjectionWorker:
-    """Follows the log for one read model while it holds the cluster-wide lease for it."""
+    """One read model as this process sees it: the reader's work on it, shown in health."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.position = 0
+        self.failure: ProjectionFailure | None = None  # the event it is stuck at, if any
+        self.state = WorkerState(name=f"projection:{name}")
+        self.stopped = False  # `ProjectionWorkers.stop`: the reader leaves it behind for good
+        self.retry_at = 0.0  # while it waits out a backoff, the reader runs the others
+        self.faults = 0  # consecutive passing faults, for their backoff
+        self.alerted: int | None = None  # the position this process raised an alert for
+
+    def running(self, leader: bool) -> None:
+        if self.stopped:
+            return
+        if not self.state.running:
+            self.state.running, self.state.started_at = True, iso(now())
+            self.state.running_since = time.monotonic()
+        self.state.leader = leader
+
+    def halted(self, error: BaseException | None) -> None:
+        """The reader stopped: crashed (`error`, it restarts) or cancelled (None)."""
+        self.state.running = self.state.leader = False
+        if error is None:
+            self.state.stopped = True
+        elif not self.stopped:
+            self.state.restarts += 1
+            self.state.last_error = f"{type(error).__name__}: {error}"[:500]
+            self.state.last_error_at = iso(now())
+
+
+class ProjectionWorkers:
+    """The reader of this process, its read models, and read-your-writes waiting on them.
+
+    One cluster lease covers the whole set: whoever holds it reads each page once for every
+    read model, which is the point; several processes sharing the set out would each read
+    and decode the log again for their part.
+    """
 
     def __init__(
         self,
         engine: ProjectionEngine,
-        name: str,
         *,
         leaders: LeaderSession,
         appended: Pulse,
-        progressed: Pulse,
         page_size: int,
         poll_seconds: float,
         on_stuck: OnStuck | None = None,
         on_recovered: OnRecovered | None = None,
     ) -> None:
         self.engine = engine
-        self.name = name
-        self.on_stuck = on_stuck
-        self.on_recovered = on_recovered
         self.leaders = leaders
         self.appended = appended
-        self.progressed = progressed
         self.page_size = page_size
         self.poll_seconds = poll_seconds
-        self.position = 0
-        self.failure: ProjectionFailure | None = None  # the event it is stuck at, if any
-        self._alerted: int | None = None  # the position this worker raised an alert for
-        self.state = WorkerState(name=f"projection:{name}")
-        self._scope: anyio.CancelScope | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    async def run(self) -> None:
-        """Supervised until `stop()` or shutdown."""
-        self._loop = asyncio.get_running_loop()
-        with anyio.CancelScope() as self._scope:
-            await supervise(self.state, self.follow)
-
-    def stop(self) -> None:
-        """Callable from any thread (the server's loop may run in another one)."""
-        if self._scope is not None and self._loop is not None:
-            self._loop.call_soon_threadsafe(self._scope.cancel)
-
-    async def follow(self) -> None:
-        with self.leaders.lease(f"projection:{self.name}") as lease:
-            while True:
-                while not await anyio.to_thread.run_sync(lease.try_acquire):
-                    self.state.leader = False
-                    await self.refresh()
-                    await Pulse.wait(self.appended.ticket(), 1.0)
-                self.state.leader = True
-                await self._lead(lease)
-                self.state.leader = False
-                log.warning("projection %s lost its lease; taking it again", self.name)
-
-    async def _lead(self, lease: Leadership) -> None:
-        """Applies the log until the lease turns out lost (its session died)."""
-        checked = anyio.current_time()
-        self.failure = await anyio.to_thread.run_sync(self.engine.failure, self.name)
-        while True:
-            if anyio.current_time() - checked > LEASE_CHECK_SECONDS:
-                if not await anyio.to_thread.run_sync(lease.still_held):
-                    return
-                checked = anyio.current_time()
-            ticket = self.appended.ticket()
-            try:
-                applied, self.position = await anyio.to_thread.run_sync(
-                    self.engine.step, self.name, self.page_size
-                )
-            except ProjectionStuck as stuck:
-                await self._stuck(stuck)
-                continue
-            if self.failure is not None and self.position >= self.failure.position:
-                await self._recovered(self.failure)
-            if applied:
-                self.progressed.fire()
-            if applied < self.page_size:
-                await Pulse.wait(ticket, self.poll_seconds)
-
-    async def _stuck(self, stuck: ProjectionStuck) -> None:
-        """Halts visibly at the event, keeping the lease, and retries it with backoff; writes
-        stop waiting for this read model (see `wait_for`) and, once the failure has
-        survived its retries, an alert is raised."""
-        failure = stuck.failure
-        self.position, self.failure = stuck.reached, failure
-        self.state.last_error = str(stuck)[:500]
-        self.state.last_error_at = iso(now())
-        self.progressed.fire()
-        if failure.attempts == 1:
-            log.error("%s; retrying it", stuck, exc_info=stuck.__cause__)
-        due = failure.attempts >= ALERT_AFTER_ATTEMPTS and self._alerted != failure.position
-        if due and self.on_stuck is not None:  # attempts count in every process: not `==`
-            try:
-                await anyio.to_thread.run_sync(self.on_stuck, failure)
-                self._alerted = failure.position
-            except Exception:
-                log.exception("could not raise the alert for read model %s", self.name)
-        delay = RETRY_FIRST_SECONDS * 2 ** min(failure.attempts - 1, 10)
-        await anyio.sleep(min(delay, RETRY_MAX_SECONDS))
-
-    async def _recovered(self, failure: ProjectionFailure) -> None:
-        """Past the event it was stuck at (fixed and retried, or rebuilt by any process): the
-        alert raised for it is resolved, so no stale critical alert outlives the fault."""
-        self.failure = None
-        log.warning("read model %s got past event %d", self.name, failure.position)
-        if self.on_recovered is None:
-            return
-        try:
-            await anyio.to_thread.run_sync(self.on_recovered, failure)
-        except Exception:  # the alert stays active; the read model is fine
-            log.exception("could not resolve the alert for read model %s", self.name)
-
-    async def refresh(self) -> None:
-        self.position = await anyio.to_thread.run_sync(self.engine.position, self.name)
-        self.failure = await anyio.to_thread.run_sync(self.engine.failure, self.name)
-        self.progressed.fire()
-
-
-class ProjectionWorkers:
-    """The projection workers of this process, and read-your-writes waiting on them."""
-
-    def __init__(
-        self,
-        engine: ProjectionEngine,
-        *,
-        leaders: LeaderSession,
-        appended: Pulse,
-        page_size: int,
-        poll_seconds: float,
-        on_stuck: OnStuck | None = None,
-        on_recovered: OnRecovered | None = None,
-    ) -> None:
+        self.on_stuck = on_stuck
+        self.on_recovered = on_recovered
         self.progressed = Pulse()
-        self.workers = [
-            ProjectionWorker(
-                engine,
-                name,
-                leaders=leaders,
-                appended=appended,
-                progressed=self.progressed,
-                page_size=page_size,
-                poll_seconds=poll_seconds,
-                on_stuck=on_stuck,
-                on_recovered=on_recovered,
-            )
-            for name in engine.projections
-        ]
+        self.workers = [ProjectionWorker(name) for name in engine.projections]
+        self._by_name = {w.name: w for w in self.workers}
+        self._reader = WorkerState(name="projection-reader")
+        self._limit = page_size  # adapts: see `next_limit`
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def states(self) -> Sequence[WorkerState]:
         return [w.state for w in self.workers]
 
     def start(self, tg: TaskGroup) -> None:
-        for worker in self.workers:
-            tg.start_soon(worker.run)
+        tg.start_soon(self.run)
+
+    async def run(self) -> None:
+        """Supervised until shutdown; each read model's state mirrors the reader's."""
+        self._loop = asyncio.get_running_loop()
+        try:
+            await supervise(self._reader, self._follow)
+        finally:
+            for worker in self.workers:
+                worker.halted(None)
 
     def stop(self, name: str) -> None:
-        """Stops one read model's worker for good (it shows as stopped in health)."""
-        (worker,) = [w for w in self.workers if w.name == name]
-        worker.stop()
+        """Stops one read model for good (it shows as stopped in health); any thread."""
+        worker = self._by_name[name]
 
-    async def wait_for(self, position: int, timeout: float) -> bool:
-        """True once every read model has applied the log up to `position`, a read model
-        stuck at an event not counting: it would hold every write for the whole timeout."""
+        def stop() -> None:
+            worker.stopped = True
+            worker.halted(None)
+
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(stop)
+        else:
+            stop()
+
+    def _active(self) -> list[ProjectionWorker]:
+        return [w for w in self.workers if not w.stopped]
+
+    async def _follow(self) -> None:
+        try:
+            with self.leaders.lease(LEASE) as lease:
+                while True:
+                    while not await anyio.to_thread.run_sync(lease.try_acquire):
+                        for worker in self._active():
+                            worker.running(leader=False)
+                        await self.refresh(self._active())
+                        await Pulse.wait(self.appended.ticket(), 1.0)
+                    await self._lead(lease)
+                    log.warning("the projection reader lost its lease; taking it again")
+        except Exception as error:
+            for worker in self.workers:
+                worker.halted(error)
+            raise
+
+    async def _lead(self, lease: Leadership) -> None:
+        """Applies the log until the lease turns out lost (its session died)."""
+        checked = anyio.current_time()
+        for worker in self._active():
+            worker.running(leader=True)
+        failures = await anyio.to_thread.run_sync(self.engine.failures)
+        for worker in self.workers:
+            worker.failure = failures.get(worker.name)
+        while True:
+            if anyio.current_time() - checked > LEASE_CHECK_SECONDS:
+                if not await anyio.to_thread.run_sync(lease.still_held):
+                    for worker in self._active():
+                        worker.running(leader=False)
+                    return
+                checked = anyio.current_time()
+            ticket = self.appended.ticket()
+            clock = anyio.current_time()
+            due = [w for w in self._active() if w.retry_at <= clock]
+            if not due:
+                waits = [w.retry_at - clock for w in self._active()] or [self.poll_seconds]
+                await Pulse.wait(ticket, min(min(waits), self.poll_seconds))
+                continue
+            names = [w.name for w in due]
+            started, limit = time.monotonic(), self._limit
+            try:
+                results = await anyio.to_thread.run_sync(self.engine.step_all, names, limit)
+            except Exception:  # a page too slow for the database's bound is cut: go smaller
+                self._limit = max(1, self._limit // 2)
+                raise
+            self._limit = next_limit(self._limit, time.monotonic() - started, self.page_size)
+            for name, stepped in results.items():
+                await self._took(self._by_name[name], stepped)
+            if any(s.read for s in results.values()):
+                self.progressed.fire()
+            if max(s.read for s in results.values()) < limit:
+                await Pulse.wait(ticket, self.poll_seconds)
+
+    async def _took(self, worker: ProjectionWorker, stepped: Stepped) -> None:
+        worker.position = stepped.position
+        if isinstance(stepped.error, ProjectionStuck):
+            await self._stuck(worker, stepped.error)
+        elif stepped.error is not None:
+            self._faulted(worker, stepped.error)
+            return
+        else:
+            worker.retry_at, worker.faults = 0.0, 0
+        if worker.failure is not None and worker.position >= worker.failure.position:
+            await self._recovered(worker, worker.failure)
+
+    def _faulted(self, worker: ProjectionWorker, error: Exception) -> None:
+        """A page failed but each of its events applied alone: counted and shown as a
+        restart of that read model, retried after a backoff, the others unaffected."""
+        worker.state.restarts += 1
+        worker.state.last_error = f"{type(error).__name__}: {error}"[:500]
+        worker.state.last_error_at = iso(now())
+        delay = min(RETRY_FIRST_SECONDS * 2 ** min(worker.faults, 10), RETRY_MAX_SECONDS)
+        worker.faults += 1
+        worker.retry_at = anyio.current_time() + delay
+        log.error(
+            "read model %s failed a page; retrying in %.1fs",
+            worker.name,
+            delay,
+            exc_info=error,
+        )
+
+    async def _stuck(self, worker: ProjectionWorker, stuck: ProjectionStuck) -> None:
+        """Halts it visibly at the event and retries it with backoff while the others go on;
+        writes stop waiting for it (see `wait_for`) and, once the failure has survived its
+        retries, an alert is raised."""
+        failure = stuck.failure
+        worker.position, worker.failure = stuck.reached, failure
+        worker.state.last_error = str(stuck)[:500]
+        worker.state.last_error_at = iso(now())
+        self.progressed.fire()
+        if failure.attempts == 1:
+            log.error("%s; retrying it", stuck, exc_info=stuck.__cause__)
+        due = failure.attempts >= ALERT_AFTER_ATTEMPTS and worker.alerted != failure.position
+        if due and self.on_stuck is not None:  # attempts count in every process: not `==`
+            try:
+                await anyio.to_thread.run_sync(self.on_stuck, failure)
+                worker.alerted = failure.position
+            except Exception:
+                log.exception("could not raise the alert for read model %s", worker.name)
+        delay = RETRY_FIRST_SECONDS * 2 ** min(failure.attempts - 1, 10)
+        worker.retry_at = anyio.current_time() + min(delay, RETRY_MAX_SECONDS)
+
+    async def _recovered(self, worker: ProjectionWorker, failure: ProjectionFailure) -> None:
+        """Past the event it was stuck at (fixed and retried, or rebuilt by any process): the
+        alert raised for it is resolved, so no stale critical alert outlives the fault."""
+        worker.failure = None
+        log.warning("read model %s got past event %d", worker.name, failure.position)
+        if self.on_recovered is None:
+            return
+        try:
+            await anyio.to_thread.run_sync(self.on_recovered, failure)
+        except Exception:  # the alert stays active; the read model is fine
+            log.exception("could not resolve the alert for read model %s", worker.name)
+
+    async def refresh(self, workers: Collection[ProjectionWorker]) -> None:
+        """Positions and failures as recorded by whichever process runs them."""
+        positions = await anyio.to_thread.run_sync(self.engine.positions)
+        failures = await anyio.to_thread.run_sync(self.engine.failures)
+        for worker in workers:
+            worker.position = positions.get(worker.name, worker.position)
+            worker.failure = failures.get(worker.name)
+        self.progressed.fire()
+
+    async def wait_for(
+        self, position: int, timeout: float, names: Collection[str] | None = None
+    ) -> bool:
+        """True once every read model (of `names`, if given) has applied the log up to
+        `position`, a read model stuck at an event not counting: it would hold every write
+        for the whole timeout."""
+        workers = self.workers if names is None else [self._by_name[n] for n in names]
         with anyio.move_on_after(timeout):
             while True:
                 ticket = self.progressed.ticket()
-                lagging = [w for w in self.workers if w.position < position and not w.failure]
+                lagging = [w for w in workers if w.position < position and not w.failure]
                 if not lagging:
                     return True
                 if any(not w.state.leader for w in lagging):
                     await anyio.sleep(0.02)
-                    for worker in lagging:
-                        if not worker.state.leader:
-                            await worker.refresh()
+                    await self.refresh([w for w in lagging if not w.state.leader])
                     continue
                 await Pulse.wait(ticket, 0.25)
         return False

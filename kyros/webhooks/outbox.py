@@ -85,6 +85,37 @@ class WebhookOutboxProjection:
     `clear` therefore keeps deliveries and attempts, and empties only the subscriptions."""
 
     name = "webhook_outbox"
+    consumes = frozenset(
+        {
+            "Webhook.Created",
+            "Webhook.Updated",
+            "Webhook.SecretRotated",
+            "Webhook.Disabled",
+            "Webhook.Deleted",
+            "Webhook.TestRequested",
+            "Webhook.RedeliveryRequested",
+            "Task.Created",
+            "Task.Updated",
+            "Task.Submitted",
+            "Task.DependenciesMet",
+            "Task.Requeued",
+            "Task.Assigned",
+            "Task.ProgressReported",
+            "Task.Completed",
+            "Task.Failed",
+            "Task.Cancelled",
+            "Escalation.Submitted",
+            "Escalation.AutoApproved",
+            "Escalation.Approved",
+            "Escalation.Rejected",
+            "Escalation.Expired",
+            "Escalation.Withdrawn",
+            "Escalation.Completed",
+            "Alert.Raised",
+            "Alert.Acknowledged",
+            "Alert.Resolved",
+        }
+    )
 
     def create(self, tx: Cursor) -> None:
         for statement in DDL:
