@@ -1,0 +1,359 @@
+"""Measures each read model's rebuild beside SELECT + decode of the same rows, in one run.
+
+The log is seeded with a realistic mix (tasks created, updated, submitted, claimed,
+progressed, completed with token usage or failed, escalations, budget ledgers, agents, a
+webhook endpoint). The log is then read and decoded once, timed (the baseline); every read
+model is emptied and the decoded pages are applied to it, each page in one transaction with
+its tracking update, as the engine does. A read model's rebuild rate is
+events / (read + decode + apply): what a rebuild costs when one reader feeds it.
+
+Importable: `seed_mix(app, events)` and `measure(kyros, ...)` return figures; `main()`
+prints them. Usage:
+
+    .venv/bin/python scripts/bench_projections.py --events 200000 \
+        --database-url postgresql://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python scripts/bench_projections.py --events 200000 --sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import psycopg
+from eventsourcing.domain import Aggregate
+from psycopg import sql
+from rich.console import Console
+from rich.table import Table
+from ulid import ULID
+
+from kyros.bootstrap import Kyros
+from kyros.domain.agent import Agent
+from kyros.domain.budget import BudgetSpec
+from kyros.domain.budget_ledger import BudgetLedger
+from kyros.domain.configuration import DEFAULTS, Configuration
+from kyros.domain.escalation import Escalation
+from kyros.domain.task import Task
+from kyros.domain.webhook import Webhook
+from kyros.eventstore.application import KyrosApplication
+from kyros.ids import public_id
+from kyros.projections.storable_cursor import storable_cursor
+from kyros.settings import Settings
+from kyros.timefmt import now, sortable
+
+PAGE = 2000
+SEALED = "not-a-secret: the bench never delivers"
+BATCH = 200  # tasks per app.save: their events interleave in the log as a live system's do
+MODELS = ("glm-4.5", "qwen3-coder", "claude-4.1-opus")
+ROLES = ("implementer", "reviewer", "tester")
+
+
+def _task(index: int) -> Task:
+    return Task(
+        task_id=ULID().to_uuid(),
+        title=f"Benchmark task {index}",
+        description="Implement the thing and prove it with tests.",
+        task_type=("implementation", "review", "testing")[index % 3],
+        priority=("low", "medium", "high", "critical")[index % 4],
+        assignee_role=ROLES[index % 3],
+        files_to_modify=["kyros/eventstore/application.py"],
+        acceptance_criteria=["tests pass"],
+        dependencies=[],
+        tags=["bench", f"t{index % 7}"],
+        deadline=None,
+        metadata={"estimated_hours": 2},
+        actor="user_bench",
+    )
+
+
+def _life(
+    index: int, task: Task, agent: Agent, ledger: BudgetLedger, spec: BudgetSpec
+) -> list[Aggregate]:
+    """One task's whole story; returns the other aggregates it created (escalations)."""
+    task_id = public_id("task", task.id)
+    role, model = ROLES[index % 3], MODELS[index % 2]
+    created: list[Aggregate] = []
+    if index % 3 == 0:
+        task.update({"priority": "high", "tags": ["bench", "seeded"]}, actor="user_bench")
+    amount = Decimal("0.05")
+    ledger.reserve(task_id=task_id, amount=amount, spec=spec, alert_ids=[])
+    task.reserve_cost(ledgers=[str(ledger.id)], amount=amount, model=model, actor="system")
+    submission = f"sub_{ULID()}"
+    task.submit(
+        submission_id=submission,
+        role=role,
+        model=model,
+        premium=False,
+        estimated_cost=amount,
+        estimated_duration=60,
+        waiting_on=[],
+        actor="user_bench",
+    )
+    if index % 10 == 0:
+        escalation = Escalation(
+            escalation_id=uuid.uuid4(),
+            task_id=task_id,
+            original_model=model,
+            target_model=MODELS[2],
+            fallback_model=model,
+            reason="complex",
+            context={"why": "bench"},
+            estimated_cost=Decimal("0.50"),
+            priority="high",
+            confidence=0.9,
+            expires_at=now() + timedelta(hours=1),
+            actor="user_bench",
+        )
+        escalation_id = public_id("esc", escalation.id)
+        task.request_escalation(escalation_id=escalation_id, model=MODELS[2], actor="user_bench")
+        escalation.decide(
+            decision="approved", reason="ok", comments=None, now=now(), actor="user_boss"
+        )
+        task.requeue(model=MODELS[2], reason="approved", actor="user_boss")
+        created.append(escalation)
+    agent.take(submission_id=submission, task_id=task_id, at=now(), actor="key_bench")
+    task.claim(submission_id=submission, agent_id=public_id("agent", agent.id), actor="key_bench")
+    for step in (1, 2):
+        task.report_progress(
+            completed_steps=step, total_steps=3, current_step=f"step {step}", actor="key_bench"
+        )
+    agent.heartbeat(at=now(), actor="key_bench")
+    if index % 7 == 3:
+        task.fail(error="tests failed", actor="key_bench")
+        ledger.release(task_id=task_id, reason="failed")
+        task.close_reservation(outcome="released", actual=None, actor="system")
+    else:
+        cost = Decimal("0.0421")
+        usage = {
+            "model": task.submission["model"] if task.submission else model,
+            "input_tokens": 1200 + index % 100,
+            "output_tokens": 800,
+            "cached_tokens": 100,
+            "response_seconds": Decimal("3.5"),
+            "cost": cost,
+        }
+        task.complete(
+            results={"summary": "done", "code_quality_score": 80},
+            feedback=None,
+            usage=usage,
+            actor="key_bench",
+        )
+        ledger.settle(task_id=task_id, actual=cost, spec=spec, alert_ids=[])
+        task.close_reservation(outcome="settled", actual=cost, actor="system")
+        for escalation in created:
+            escalation.complete(actual_cost=cost, result="done", actor="system")  # type: ignore[attr-defined]
+    agent.release(submission_id=submission, reason="done", actor="key_bench")
+    return created
+
+
+def seed_mix(
+    app: KyrosApplication, events: int, progress: Callable[[int], None] | None = None
+) -> int:
+    """Appends at least `events` events of a realistic mix; returns the log head."""
+    setup: list[Aggregate] = [
+        Configuration(settings=DEFAULTS, actor="user_bench"),
+        Webhook(
+            webhook_id=uuid.uuid4(),
+            url="https://example.invalid/hook",
+            events=["task.completed", "task.failed"],
+            description="bench",
+            sealed_secret=SEALED,
+            actor="user_bench",
+        ),
+    ]
+    spec = BudgetSpec(name="bench", period="monthly", limit=Decimal(10_000_000))
+    start = datetime.now(UTC).date().replace(day=1).isoformat()
+    ledger = BudgetLedger(budget_id="budget_bench", period="monthly", period_start=start)
+    agents = [
+        Agent(
+            agent_id=uuid.uuid4(),
+            role=ROLES[i % 3],
+            capacity=1000,
+            name=f"agent {i}",
+            at=now(),
+            actor="key_bench",
+        )
+        for i in range(20)
+    ]
+    app.save(*setup, ledger, *agents)
+    index = 0
+    while app.head() < events:
+        batch: list[Aggregate] = []
+        for _ in range(BATCH):
+            task = _task(index)
+            batch.append(task)
+            batch.extend(_life(index, task, agents[index % len(agents)], ledger, spec))
+            index += 1
+        app.save(*batch, ledger, *agents)
+        if progress is not None:
+            progress(app.head())
+    return app.head()
+
+
+Page = list[tuple[int, Any]]
+
+
+def read_log(app: KyrosApplication, page: int = PAGE) -> tuple[list[Page], float, float]:
+    """Every page of the log, decoded; (pages, select seconds, decode seconds)."""
+    notifications = []
+    started = time.perf_counter()
+    position = 0
+    while found := app.recorder.select_notifications(
+        start=position, limit=page, inclusive_of_start=False
+    ):
+        notifications.append(found)
+        position = found[-1].id
+    selected = time.perf_counter()
+    to_domain_event = app.mapper.to_domain_event
+    pages = [[(n.id, to_domain_event(n)) for n in found] for found in notifications]
+    return pages, selected - started, time.perf_counter() - selected
+
+
+def apply_all(kyros: Kyros, name: str, pages: Sequence[Page]) -> float:
+    """Empties `name` and applies every page as the engine does (page + tracking, one
+    transaction each); returns the seconds the applies took (emptying excluded)."""
+    kyros.engine.reset(name)
+    projection = kyros.engine.projections[name]
+    db = kyros.db
+    position = 0
+    started = time.perf_counter()
+    for page in pages:
+        end = page[-1][0]
+        with db.transaction() as tx:
+            tx.execute(
+                "UPDATE projection_positions SET position = ?, updated_at = ? "
+                "WHERE name = ? AND position = ?",
+                (end, sortable(now()), name, position),
+            )
+            projection.apply(storable_cursor(tx, db.dialect), page)
+        position = end
+    return time.perf_counter() - started
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    events: int
+    apply_s: float
+    baseline_s: float  # SELECT + decode of the same rows, this round
+
+    @property
+    def rebuild_rate(self) -> float:
+        return self.events / (self.baseline_s + self.apply_s)
+
+    @property
+    def apply_rate(self) -> float:
+        return self.events / self.apply_s
+
+    @property
+    def baseline_rate(self) -> float:
+        return self.events / self.baseline_s
+
+    @property
+    def ratio(self) -> float:
+        return self.rebuild_rate / self.baseline_rate
+
+
+def measure(
+    kyros: Kyros, names: Sequence[str] | None = None, page: int = PAGE, rounds: int = 1
+) -> list[list[Figure]]:
+    """Per round, the log is read and decoded once (the baseline), then every read model is
+    rebuilt from those pages; rounds interleave baseline and applies on a noisy machine."""
+    chosen = list(names or kyros.engine.projections)
+    results = []
+    for _ in range(rounds):
+        pages, select_s, decode_s = read_log(kyros.app, page)
+        events = sum(len(p) for p in pages)
+        results.append(
+            [Figure(n, events, apply_all(kyros, n, pages), select_s + decode_s) for n in chosen]
+        )
+    return results
+
+
+@contextmanager
+def _kyros(args: argparse.Namespace, console: Console) -> Iterator[Kyros]:
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.sqlite:
+            with Kyros(Settings(data_dir=Path(tmp))) as kyros:
+                yield kyros
+            return
+        name = f"kyros_bench_{uuid.uuid4().hex[:10]}"
+        url = urlsplit(args.database_url)._replace(path=f"/{name}").geturl()
+        with psycopg.connect(args.database_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            settings = Settings(database_url=url, data_dir=Path(tmp), postgres_pool_size=4)
+            with Kyros(settings) as kyros:
+                yield kyros
+        finally:
+            with psycopg.connect(args.database_url, autocommit=True) as admin:
+                admin.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
+
+
+def print_figures(console: Console, rounds: list[list[Figure]], title: str) -> None:
+    table = Table(title=title)
+    headings = (
+        "read model",
+        "apply s",
+        "apply ev/s",
+        "rebuild ev/s",
+        "SELECT+decode ev/s",
+        "ratio",
+    )
+    for heading in headings:
+        table.add_column(heading, justify="left" if heading == "read model" else "right")
+    for column in zip(*rounds, strict=True):
+        best = min(column, key=lambda f: f.apply_s)
+        table.add_row(
+            best.name,
+            f"{best.apply_s:.2f}",
+            f"{best.apply_rate:,.0f}",
+            f"{best.rebuild_rate:,.0f}",
+            f"{best.baseline_rate:,.0f}",
+            f"{best.ratio:.2f}",
+        )
+    last = rounds[-1]
+    total = sum(f.apply_s for f in last) + last[0].baseline_s
+    table.add_row(
+        "all, one shared read",
+        f"{total - last[0].baseline_s:.2f}",
+        f"{last[0].events / total:,.0f}",
+    )
+    console.print(table)
+    console.print(f"all read models caught up over {last[0].events:,} events in {total:.1f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--page", type=int, default=PAGE)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--only", nargs="*", help="read model names (default: all)")
+    parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
+    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+    console = Console()
+    with _kyros(args, console) as kyros:
+        started = time.perf_counter()
+        head = seed_mix(kyros.app, args.events)
+        console.print(f"seeded {head:,} events in {time.perf_counter() - started:.1f} s")
+        kyros.engine.setup()
+        rounds = measure(kyros, args.only, args.page, args.rounds)
+        store = "SQLite" if args.sqlite else "PostgreSQL"
+        print_figures(console, rounds, f"Rebuild per read model, {store}, pages of {args.page}")
+
+
+if __name__ == "__main__":
+    main()
