@@ -151,7 +151,7 @@ def seed_mix(
     app: KyrosApplication,
     events: int,
     progress: Callable[[int], None] | None = None,
-    batch: int = BATCH,
+    tasks_per_save: int = BATCH,
 ) -> int:
     """Appends at least `events` events of a realistic mix; returns the log head."""
     setup: list[Aggregate] = [
@@ -185,24 +185,23 @@ def seed_mix(
     book.define(budget_id="budget_spare", fields={**limits, "name": "spare"}, actor="user_bench")
     app.save(*setup, book, ledger, *agents)
     configuration = setup[0]
-    index = 0
+    index = saves = 0
     while app.head() < events:
-        rounds = index // batch
-        if rounds % 20 == 7:  # tracking off for a while: attempts recorded untracked
-            tracking = rounds % 40 != 7
-            patch = {"monitoring": {"performance_tracking": tracking}}
+        if saves % 8 in (2, 4):  # tracking off for a while: attempts recorded untracked
+            patch = {"monitoring": {"performance_tracking": saves % 8 == 4}}
             configuration.change(patch, models=MODELS, actor="user_bench")  # type: ignore[attr-defined]
-        if rounds == 3:
+        if saves == 1:
             book.change(budget_id="budget_spare", fields={"limit": 5}, actor="user_bench")
-        if rounds == 5:
+        if saves == 3:
             book.remove(budget_id="budget_spare", actor="user_bench")
         batch: list[Aggregate] = []
-        for _ in range(batch):
+        for _ in range(tasks_per_save):
             task = _task(index)
             batch.append(task)
             batch.extend(_life(index, task, agents[index % len(agents)], ledger, spec))
             index += 1
         app.save(*batch, configuration, book, ledger, *agents)
+        saves += 1
         if progress is not None:
             progress(app.head())
     return app.head()
