@@ -18,6 +18,7 @@ prints them. Usage:
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 import tempfile
 import time
@@ -36,6 +37,7 @@ from rich.table import Table
 
 from kyros.bootstrap import Kyros
 from kyros.eventstore.application import KyrosApplication
+from kyros.projections.engine import Projection
 from kyros.projections.storable_cursor import storable_cursor
 from kyros.settings import Settings
 from kyros.timefmt import now, sortable
@@ -65,11 +67,14 @@ def read_log(app: KyrosApplication, page: int = PAGE) -> tuple[list[Page], float
     return pages, selected - started, time.perf_counter() - selected
 
 
-def apply_all(kyros: Kyros, name: str, pages: Sequence[Page]) -> float:
+def apply_all(
+    kyros: Kyros, name: str, pages: Sequence[Page], projection: Projection | None = None
+) -> float:
     """Empties `name` and applies every page as the engine does (page + tracking, one
-    transaction each); returns the seconds the applies took (emptying excluded)."""
+    transaction each) with `projection` (the engine's by default); returns the seconds the
+    applies took (emptying excluded)."""
     kyros.engine.reset(name)
-    projection = kyros.engine.projections[name]
+    projection = projection or kyros.engine.projections[name]
     db = kyros.db
     position = 0
     started = time.perf_counter()
@@ -91,7 +96,12 @@ class Figure:
     name: str
     events: int
     apply_s: float
-    baseline_s: float  # SELECT + decode of the same rows, this round
+    select_s: float  # SELECT of the same rows, this round
+    decode_s: float  # their decoding
+
+    @property
+    def baseline_s(self) -> float:
+        return self.select_s + self.decode_s
 
     @property
     def rebuild_rate(self) -> float:
@@ -111,19 +121,55 @@ class Figure:
 
 
 def measure(
-    kyros: Kyros, names: Sequence[str] | None = None, page: int = PAGE, rounds: int = 1
+    kyros: Kyros,
+    names: Sequence[str] | None = None,
+    page: int = PAGE,
+    rounds: int = 1,
+    before: dict[str, Projection] | None = None,
 ) -> list[list[Figure]]:
     """Per round, the log is read and decoded once (the baseline), then every read model is
-    rebuilt from those pages; rounds interleave baseline and applies on a noisy machine."""
+    rebuilt from those pages; rounds interleave baseline and applies on a noisy machine.
+    With `before` (older implementations by name), each is rebuilt right after its successor
+    from the same pages, as `NAME (before)`."""
     chosen = list(names or kyros.engine.projections)
     results = []
     for _ in range(rounds):
         pages, select_s, decode_s = read_log(kyros.app, page)
         events = sum(len(p) for p in pages)
-        results.append(
-            [Figure(n, events, apply_all(kyros, n, pages), select_s + decode_s) for n in chosen]
-        )
+        figures = []
+        for name in chosen:
+            figures.append(Figure(name, events, apply_all(kyros, name, pages), select_s, decode_s))
+            if before and name in before:
+                seconds = apply_all(kyros, name, pages, before[name])
+                figures.append(Figure(f"{name} (before)", events, seconds, select_s, decode_s))
+        results.append(figures)
     return results
+
+
+def load_projections(checkout: Path) -> dict[str, Projection]:
+    """The read models of another checkout of Kyros (e.g. `git archive main`), by name, for
+    a before/after comparison in one run: their modules load beside this checkout's."""
+    found: dict[str, Projection] = {}
+    paths = [*sorted((checkout / "kyros/projections").glob("*.py"))]
+    paths.append(checkout / "kyros/webhooks/outbox.py")
+    for path in paths:
+        if path.stem in ("engine", "worker", "registry", "__init__"):
+            continue
+        spec = importlib.util.spec_from_file_location(f"kyros_before_{path.stem}", path)
+        if spec is None or spec.loader is None:
+            continue
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses look their module up
+        spec.loader.exec_module(module)
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and value.__module__ == module.__name__
+                and isinstance(getattr(value, "name", None), str)
+                and hasattr(value, "apply")
+            ):
+                found[value.name] = value()
+    return found
 
 
 @contextmanager
@@ -171,14 +217,21 @@ def print_figures(console: Console, rounds: list[list[Figure]], title: str) -> N
             f"{best.ratio:.2f}",
         )
     last = rounds[-1]
-    total = sum(f.apply_s for f in last) + last[0].baseline_s
-    table.add_row(
-        "all, one shared read",
-        f"{total - last[0].baseline_s:.2f}",
-        f"{last[0].events / total:,.0f}",
-    )
+    for label, chosen in (
+        ("all, one shared read", [f for f in last if not f.name.endswith("(before)")]),
+        ("all (before), one shared read", [f for f in last if f.name.endswith("(before)")]),
+    ):
+        if not chosen:
+            continue
+        applies = sum(f.apply_s for f in chosen)
+        events, total = chosen[0].events, applies + chosen[0].baseline_s
+        table.add_row(label, f"{applies:.2f}", f"{events / applies:,.0f}", f"{events / total:,.0f}")
+        console.print(f"{label}: caught up over {events:,} events in {total:.1f} s")
     console.print(table)
-    console.print(f"all read models caught up over {last[0].events:,} events in {total:.1f} s")
+    console.print(
+        f"SELECT {last[0].select_s:.2f} s + decode {last[0].decode_s:.2f} s"
+        f" of {last[0].events:,} events (last round)"
+    )
 
 
 def main() -> None:
@@ -188,15 +241,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--only", nargs="*", help="read model names (default: all)")
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
+    parser.add_argument(
+        "--before", type=Path, help="another checkout whose read models to time alongside"
+    )
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=110)
     with _kyros(args, console) as kyros:
         started = time.perf_counter()
         head = seed_mix(kyros.app, args.events)
         console.print(f"seeded {head:,} events in {time.perf_counter() - started:.1f} s")
         kyros.engine.setup()
-        rounds = measure(kyros, args.only, args.page, args.rounds)
+        before = load_projections(args.before) if args.before else None
+        rounds = measure(kyros, args.only, args.page, args.rounds, before)
         store = "SQLite" if args.sqlite else "PostgreSQL"
         print_figures(console, rounds, f"Rebuild per read model, {store}, pages of {args.page}")
 
