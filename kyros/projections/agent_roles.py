@@ -27,20 +27,26 @@ class AgentRolesProjection:
         tx.execute("DELETE FROM rm_agent_roles")
 
     def apply(self, tx: Cursor, page: Page) -> None:
+        """Follows the page's changes in memory; each changed role is written once per page."""
+        docs: dict[str, dict[str, Any]] = {}
         for _, event in page:
             kind = type(event).__qualname__
             role = _ROLE_OF.get(event.originator_id)
             if role is None:
                 continue
             if kind == "AgentRole.Initialised":
-                doc: dict[str, Any] = dict(event.config)
+                docs[role] = dict(event.config)
             elif kind == "AgentRole.Changed":
-                doc = _current(tx, role)
+                # through the stored form, as when each event was written on its own
+                doc = loads(dumps(docs[role])) if role in docs else _current(tx, role)
                 doc.update({key: change["new"] for key, change in event.changes.items()})
-            else:
-                continue
-            tx.execute("DELETE FROM rm_agent_roles WHERE role = ?", (role,))
-            tx.execute("INSERT INTO rm_agent_roles (role, doc) VALUES (?, ?)", (role, dumps(doc)))
+                docs[role] = doc
+        if docs:
+            tx.executemany("DELETE FROM rm_agent_roles WHERE role = ?", [(r,) for r in docs])
+            tx.executemany(
+                "INSERT INTO rm_agent_roles (role, doc) VALUES (?, ?)",
+                [(role, dumps(doc)) for role, doc in docs.items()],
+            )
 
 
 def _current(tx: Cursor, role: str) -> dict[str, Any]:

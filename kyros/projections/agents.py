@@ -6,6 +6,7 @@ from typing import Any
 
 from kyros.ids import public_id
 from kyros.projections.engine import Page
+from kyros.projections.rowset import RowSet
 from kyros.readstore.database import Cursor
 from kyros.timefmt import sortable
 
@@ -42,33 +43,60 @@ class AgentsProjection:
         tx.execute("DELETE FROM rm_agents")
 
     def apply(self, tx: Cursor, page: Page) -> None:
+        """Folds the page into the agents it touches (one SELECT), writes them once."""
+        handled = []
+        ids: dict[Any, str] = {}
         for _, event in page:
             handler = _HANDLERS.get(type(event).__qualname__)
             if handler is not None:
-                handler(tx, event, public_id("agent", event.originator_id))
+                agent_id = ids.get(event.originator_id)
+                if agent_id is None:
+                    agent_id = ids[event.originator_id] = public_id("agent", event.originator_id)
+                handled.append((handler, event, agent_id))
+        if not handled:
+            return
+        rows = RowSet("rm_agents", "agent_id", _COLUMNS)
+        rows.load(tx, ids.values())
+        for handler, event, agent_id in handled:
+            handler(rows, event, agent_id)
+        rows.flush(tx)
 
 
-def _registered(tx: Cursor, e: Any, agent_id: str) -> None:
-    tx.execute(
-        "INSERT INTO rm_agents (agent_id, role, name, capacity, owner, registered_at, last_seen,"
-        " held) VALUES (?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT (agent_id) DO NOTHING",
-        (agent_id, e.role, e.name, e.capacity, e.actor, sortable(e.at), sortable(e.at)),
-    )
+_COLUMNS = ("agent_id", "role", "name", "capacity", "owner", "registered_at", "last_seen", "held")
 
 
-def _seen(tx: Cursor, e: Any, agent_id: str) -> None:
-    tx.execute("UPDATE rm_agents SET last_seen = ? WHERE agent_id = ?", (sortable(e.at), agent_id))
+def _registered(rows: RowSet, e: Any, agent_id: str) -> None:
+    if rows.get(agent_id) is None:
+        rows.put(
+            {
+                "agent_id": agent_id,
+                "role": e.role,
+                "name": e.name,
+                "capacity": e.capacity,
+                "owner": e.actor,
+                "registered_at": sortable(e.at),
+                "last_seen": sortable(e.at),
+                "held": 0,
+            }
+        )
 
 
-def _claimed(tx: Cursor, e: Any, agent_id: str) -> None:
-    tx.execute(
-        "UPDATE rm_agents SET last_seen = ?, held = held + 1 WHERE agent_id = ?",
-        (sortable(e.at), agent_id),
-    )
+def _seen(rows: RowSet, e: Any, agent_id: str) -> None:
+    row = rows.get(agent_id)
+    if row is not None:
+        row["last_seen"] = sortable(e.at)
 
 
-def _released(tx: Cursor, e: Any, agent_id: str) -> None:
-    tx.execute("UPDATE rm_agents SET held = held - 1 WHERE agent_id = ? AND held > 0", (agent_id,))
+def _claimed(rows: RowSet, e: Any, agent_id: str) -> None:
+    row = rows.get(agent_id)
+    if row is not None:
+        row.update(last_seen=sortable(e.at), held=row["held"] + 1)
+
+
+def _released(rows: RowSet, e: Any, agent_id: str) -> None:
+    row = rows.get(agent_id)
+    if row is not None and row["held"] > 0:
+        row["held"] -= 1
 
 
 _HANDLERS = {

@@ -7,6 +7,7 @@ from typing import Any
 from kyros.ids import public_id
 from kyros.projections.engine import Page
 from kyros.projections.jsondoc import dumps
+from kyros.projections.rowset import RowSet
 from kyros.readstore.database import Cursor
 from kyros.timefmt import sortable
 
@@ -47,42 +48,72 @@ class AlertsProjection:
         tx.execute("DELETE FROM rm_alerts")
 
     def apply(self, tx: Cursor, page: Page) -> None:
-        for _, event in page:
-            handler = _HANDLERS.get(type(event).__qualname__)
-            if handler is not None:
-                handler(tx, event, public_id("alert", event.originator_id))
+        """Folds the page into the alerts it touches (one SELECT), writes each once."""
+        handled = [
+            (handler, event, public_id("alert", event.originator_id))
+            for _, event in page
+            if (handler := _HANDLERS.get(type(event).__qualname__)) is not None
+        ]
+        if not handled:
+            return
+        rows = RowSet("rm_alerts", "id", _COLUMNS)
+        rows.load(tx, [alert_id for h, _, alert_id in handled if h is not _raised])
+        for handler, event, alert_id in handled:
+            handler(rows, event, alert_id)
+        rows.flush(tx)
 
 
-def _raised(tx: Cursor, e: Any, alert_id: str) -> None:
-    tx.execute("DELETE FROM rm_alerts WHERE id = ?", (alert_id,))
-    tx.execute(
-        "INSERT INTO rm_alerts (id, type, severity, status, message, details, created_at)"
-        " VALUES (?, ?, ?, 'active', ?, ?, ?)",
-        (
-            alert_id,
-            e.alert_type,
-            e.severity,
-            e.message,
-            dumps(e.details),
-            sortable(e.timestamp),
-        ),
+_COLUMNS = (
+    "id",
+    "type",
+    "severity",
+    "status",
+    "message",
+    "details",
+    "created_at",
+    "acknowledged_at",
+    "acknowledged_by",
+    "acknowledgement_note",
+    "resolved_at",
+    "resolved_by",
+    "resolution_note",
+)
+
+
+def _raised(rows: RowSet, e: Any, alert_id: str) -> None:
+    row = dict.fromkeys(_COLUMNS)
+    row.update(
+        id=alert_id,
+        type=e.alert_type,
+        severity=e.severity,
+        status="active",
+        message=e.message,
+        details=dumps(e.details),
+        created_at=sortable(e.timestamp),
     )
+    rows.put(row)
 
 
-def _acknowledged(tx: Cursor, e: Any, alert_id: str) -> None:
-    tx.execute(
-        "UPDATE rm_alerts SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?,"
-        " acknowledgement_note = ? WHERE id = ?",
-        (sortable(e.timestamp), e.actor, e.note, alert_id),
-    )
+def _acknowledged(rows: RowSet, e: Any, alert_id: str) -> None:
+    row = rows.get(alert_id)
+    if row is not None:
+        row.update(
+            status="acknowledged",
+            acknowledged_at=sortable(e.timestamp),
+            acknowledged_by=e.actor,
+            acknowledgement_note=e.note,
+        )
 
 
-def _resolved(tx: Cursor, e: Any, alert_id: str) -> None:
-    tx.execute(
-        "UPDATE rm_alerts SET status = 'resolved', resolved_at = ?, resolved_by = ?,"
-        " resolution_note = ? WHERE id = ?",
-        (sortable(e.timestamp), e.actor, e.note, alert_id),
-    )
+def _resolved(rows: RowSet, e: Any, alert_id: str) -> None:
+    row = rows.get(alert_id)
+    if row is not None:
+        row.update(
+            status="resolved",
+            resolved_at=sortable(e.timestamp),
+            resolved_by=e.actor,
+            resolution_note=e.note,
+        )
 
 
 _HANDLERS = {

@@ -7,6 +7,7 @@ from typing import Any
 from kyros.ids import public_id
 from kyros.projections import analytics_retention
 from kyros.projections.engine import Page
+from kyros.projections.rowset import RowSet
 from kyros.readstore.database import Cursor
 from kyros.timefmt import from_sortable, sortable
 
@@ -102,86 +103,122 @@ class AnalyticsProjection:
             tx.execute(f"DELETE FROM rm_analytics_{table}")
 
     def apply(self, tx: Cursor, page: Page) -> None:
+        """Folds the page into the tasks it touches (one SELECT), then writes each table once."""
         purged_before = analytics_retention.horizon(tx) or ""
+        fold = _Fold()
+        handled = []
         for _, event in page:
             handler = _HANDLERS.get(type(event).__qualname__)
             if handler is None:
                 continue
             if (sortable(event.timestamp) or "") < purged_before:
                 handler = _BEFORE_HORIZON.get(handler, handler)
-            handler(tx, event)
+            if handler is not _escalation_submitted and handler is not _skip:
+                fold.task_ids.append(fold.task_id(event))
+            handled.append((handler, event))
+        if not handled:
+            return
+        fold.tasks.load(tx, fold.task_ids)
+        for handler, event in handled:
+            handler(fold, event)
+        fold.flush(tx)
 
 
-def _task_id(e: Any) -> str:
-    return public_id("task", e.originator_id)
+_TASK_COLUMNS = (
+    "task_id",
+    "task_type",
+    "created_at",
+    "role",
+    "model",
+    "submitted_by",
+    "started_at",
+)
+_ATTEMPT_COLUMNS = (
+    "task_id, version, outcome, finished_at, task_type, role, model, submitted_by, input_tokens,"
+    " output_tokens, cached_tokens, response_seconds, duration_seconds, cost"
+)
 
 
-def _created(tx: Cursor, e: Any) -> None:
-    tx.execute(
-        "INSERT INTO rm_analytics_tasks (task_id, task_type, created_at) VALUES (?, ?, ?)"
-        " ON CONFLICT (task_id) DO NOTHING",
-        (_task_id(e), e.task_type, sortable(e.timestamp)),
-    )
+class _Fold:
+    """One page's changes: task rows in memory, and the facts to insert."""
+
+    def __init__(self) -> None:
+        self.tasks = RowSet("rm_analytics_tasks", "task_id", _TASK_COLUMNS)
+        self.task_ids: list[str] = []
+        self.submissions: list[tuple[Any, ...]] = []
+        self.escalations: list[tuple[Any, ...]] = []
+        self.attempts: list[tuple[Any, ...]] = []
+        self._ids: dict[Any, str] = {}
+
+    def task_id(self, e: Any) -> str:
+        found = self._ids.get(e.originator_id)
+        if found is None:
+            found = self._ids[e.originator_id] = public_id("task", e.originator_id)
+        return found
+
+    def flush(self, tx: Cursor) -> None:
+        self.tasks.flush(tx)
+        for table, columns, rows in (
+            ("submissions", "task_id, version, submitted_at", self.submissions),
+            ("escalations", "escalation_id, task_id, submitted_at", self.escalations),
+            ("attempts", _ATTEMPT_COLUMNS, self.attempts),
+        ):
+            if rows:
+                marks = ", ".join("?" * len(rows[0]))
+                tx.executemany(
+                    f"INSERT INTO rm_analytics_{table} ({columns}) VALUES ({marks})"
+                    " ON CONFLICT DO NOTHING",
+                    rows,
+                )
 
 
-def _updated(tx: Cursor, e: Any) -> None:
+def _created(fold: _Fold, e: Any) -> None:
+    task_id = fold.task_id(e)
+    if fold.tasks.get(task_id) is None:
+        row = dict.fromkeys(_TASK_COLUMNS)
+        row.update(task_id=task_id, task_type=e.task_type, created_at=sortable(e.timestamp))
+        fold.tasks.put(row)
+
+
+def _change(fold: _Fold, e: Any, **columns: Any) -> None:
+    """An UPDATE of the task's row: nothing when it has none."""
+    row = fold.tasks.get(fold.task_id(e))
+    if row is not None:
+        row.update(columns)
+
+
+def _updated(fold: _Fold, e: Any) -> None:
     if "task_type" in e.changes:
-        tx.execute(
-            "UPDATE rm_analytics_tasks SET task_type = ? WHERE task_id = ?",
-            (e.changes["task_type"]["new"], _task_id(e)),
-        )
+        _change(fold, e, task_type=e.changes["task_type"]["new"])
 
 
-def _submitted(tx: Cursor, e: Any) -> None:
-    tx.execute(
-        "INSERT INTO rm_analytics_submissions (task_id, version, submitted_at) VALUES (?, ?, ?)"
-        " ON CONFLICT (task_id, version) DO NOTHING",
-        (_task_id(e), e.originator_version, sortable(e.timestamp)),
-    )
-    _routed(tx, e)
+def _submitted(fold: _Fold, e: Any) -> None:
+    fold.submissions.append((fold.task_id(e), e.originator_version, sortable(e.timestamp)))
+    _routed(fold, e)
 
 
-def _routed(tx: Cursor, e: Any) -> None:
+def _routed(fold: _Fold, e: Any) -> None:
     """The task's current submission, which its later attempts are recorded against."""
-    tx.execute(
-        "UPDATE rm_analytics_tasks SET role = ?, model = ?, submitted_by = ?, started_at = NULL"
-        " WHERE task_id = ?",
-        (e.role, e.model, e.actor, _task_id(e)),
-    )
+    _change(fold, e, role=e.role, model=e.model, submitted_by=e.actor, started_at=None)
 
 
-def _requeued(tx: Cursor, e: Any) -> None:
-    tx.execute(
-        "UPDATE rm_analytics_tasks SET model = ?, started_at = NULL WHERE task_id = ?",
-        (e.model, _task_id(e)),
-    )
+def _requeued(fold: _Fold, e: Any) -> None:
+    _change(fold, e, model=e.model, started_at=None)
 
 
-def _assigned(tx: Cursor, e: Any) -> None:
-    tx.execute(
-        "UPDATE rm_analytics_tasks SET started_at = ? WHERE task_id = ?",
-        (sortable(e.timestamp), _task_id(e)),
-    )
+def _assigned(fold: _Fold, e: Any) -> None:
+    _change(fold, e, started_at=sortable(e.timestamp))
 
 
-def _finished(tx: Cursor, e: Any, outcome: str, usage: dict[str, Any]) -> None:
-    task_id = _task_id(e)
-    task = tx.execute(
-        "SELECT task_type, role, model, submitted_by, started_at FROM rm_analytics_tasks"
-        " WHERE task_id = ?",
-        (task_id,),
-    ).fetchone()
+def _finished(fold: _Fold, e: Any, outcome: str, usage: dict[str, Any]) -> None:
+    task_id = fold.task_id(e)
+    task = fold.tasks.get(task_id)
     if task is None or task["role"] is None:
         return  # never submitted: not an attempt Kyros routed
     started = task["started_at"]
     duration = (e.timestamp - from_sortable(started)).total_seconds() if started else None
     seconds, cost = usage.get("response_seconds"), usage.get("cost")
-    tx.execute(
-        "INSERT INTO rm_analytics_attempts (task_id, version, outcome, finished_at, task_type,"
-        " role, model, submitted_by, input_tokens, output_tokens, cached_tokens,"
-        " response_seconds, duration_seconds, cost)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (task_id, version) DO NOTHING",
+    fold.attempts.append(
         (
             task_id,
             e.originator_version,
@@ -197,29 +234,25 @@ def _finished(tx: Cursor, e: Any, outcome: str, usage: dict[str, Any]) -> None:
             float(seconds) if seconds is not None else None,
             duration,
             str(cost) if cost is not None else None,
-        ),
+        )
     )
-    tx.execute("UPDATE rm_analytics_tasks SET started_at = NULL WHERE task_id = ?", (task_id,))
+    task["started_at"] = None
 
 
-def _escalation_submitted(tx: Cursor, e: Any) -> None:
-    tx.execute(
-        "INSERT INTO rm_analytics_escalations (escalation_id, task_id, submitted_at)"
-        " VALUES (?, ?, ?) ON CONFLICT (escalation_id) DO NOTHING",
-        (public_id("esc", e.originator_id), e.task_id, sortable(e.timestamp)),
-    )
+def _escalation_submitted(fold: _Fold, e: Any) -> None:
+    fold.escalations.append((public_id("esc", e.originator_id), e.task_id, sortable(e.timestamp)))
 
 
-def _skip(tx: Cursor, e: Any) -> None:
+def _skip(fold: _Fold, e: Any) -> None:
     pass
 
 
-def _completed(tx: Cursor, e: Any) -> None:
-    _finished(tx, e, "completed", e.usage or {})
+def _completed(fold: _Fold, e: Any) -> None:
+    _finished(fold, e, "completed", e.usage or {})
 
 
-def _failed(tx: Cursor, e: Any) -> None:
-    _finished(tx, e, "failed", {})
+def _failed(fold: _Fold, e: Any) -> None:
+    _finished(fold, e, "failed", {})
 
 
 _HANDLERS = {

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kyros.ids import public_id
 from kyros.projections.engine import Page
+from kyros.projections.rowset import RowSet
 from kyros.readstore.database import Cursor
 from kyros.timefmt import iso
 
@@ -39,26 +38,44 @@ class ApiKeysProjection:
         tx.execute("DELETE FROM rm_api_keys")
 
     def apply(self, tx: Cursor, page: Page) -> None:
-        for _, event in page:
-            kind = type(event).__qualname__
+        """Folds the page into the keys it touches (one SELECT), writes each once."""
+        handled = [
+            (kind, event, public_id("key", event.originator_id))
+            for _, event in page
+            if (kind := type(event).__qualname__) in ("ApiKey.Created", "ApiKey.Revoked")
+        ]
+        if not handled:
+            return
+        rows = RowSet("rm_api_keys", "id", _COLUMNS)
+        rows.load(tx, [key_id for kind, _, key_id in handled if kind == "ApiKey.Revoked"])
+        for kind, e, key_id in handled:
             if kind == "ApiKey.Created":
-                _created(tx, event)
-            elif kind == "ApiKey.Revoked":
-                _revoked(tx, event)
+                rows.put(
+                    {
+                        "id": key_id,
+                        "name": e.name,
+                        "prefix": e.prefix,
+                        "key_hash": e.key_hash,
+                        "role": e.role,
+                        "created_by": e.actor,
+                        "created_at": iso(e.timestamp),
+                        "revoked_by": None,
+                        "revoked_at": None,
+                    }
+                )
+            elif (row := rows.get(key_id)) is not None:
+                row.update(revoked_by=e.actor, revoked_at=iso(e.timestamp))
+        rows.flush(tx)
 
 
-def _created(tx: Cursor, e: Any) -> None:
-    key_id = public_id("key", e.originator_id)
-    tx.execute("DELETE FROM rm_api_keys WHERE id = ?", (key_id,))
-    tx.execute(
-        "INSERT INTO rm_api_keys (id, name, prefix, key_hash, role, created_by, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (key_id, e.name, e.prefix, e.key_hash, e.role, e.actor, iso(e.timestamp)),
-    )
-
-
-def _revoked(tx: Cursor, e: Any) -> None:
-    tx.execute(
-        "UPDATE rm_api_keys SET revoked_by = ?, revoked_at = ? WHERE id = ?",
-        (e.actor, iso(e.timestamp), public_id("key", e.originator_id)),
-    )
+_COLUMNS = (
+    "id",
+    "name",
+    "prefix",
+    "key_hash",
+    "role",
+    "created_by",
+    "created_at",
+    "revoked_by",
+    "revoked_at",
+)

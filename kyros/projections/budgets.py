@@ -10,6 +10,7 @@ from typing import Any
 
 from kyros.projections.engine import Page
 from kyros.projections.jsondoc import dumps, loads
+from kyros.projections.rowset import RowSet
 from kyros.readstore.database import Cursor
 from kyros.timefmt import sortable
 
@@ -76,78 +77,122 @@ class BudgetsProjection:
         tx.execute("DELETE FROM rm_budgets")
 
     def apply(self, tx: Cursor, page: Page) -> None:
-        for _, event in page:
-            handler = _HANDLERS.get(type(event).__qualname__)
-            if handler is not None:
-                handler(tx, event)
+        """Folds the page into the rows it touches (one SELECT per table), writes them once."""
+        handled = [
+            (handler, event)
+            for _, event in page
+            if (handler := _HANDLERS.get(type(event).__qualname__)) is not None
+        ]
+        if not handled:
+            return
+        fold = _Fold()
+        budgets, ledgers, reservations = [], [], []
+        for _, event in handled:
+            if type(event).__qualname__.startswith("BudgetBook."):
+                budgets.append(event.budget_id)
+            else:
+                ledgers.append(str(event.originator_id))
+                if hasattr(event, "task_id"):
+                    reservations.append((str(event.originator_id), event.task_id))
+        fold.budgets.load(tx, budgets)
+        fold.ledgers.load(tx, ledgers)
+        fold.reservations.load(tx, reservations)
+        for handler, event in handled:
+            handler(fold, event)
+        for rows in (fold.reservations, fold.ledgers, fold.budgets):
+            rows.flush(tx)
 
 
-def _defined(tx: Cursor, e: Any) -> None:
+class _Fold:
+    def __init__(self) -> None:
+        self.budgets = RowSet(
+            "rm_budgets", "id", ("id", "name", "doc", "created_by", "created_at", "updated_at")
+        )
+        self.ledgers = RowSet(
+            "rm_budget_ledgers",
+            "id",
+            ("id", "budget_id", "period", "period_start", "spent", "crossed"),
+        )
+        self.reservations = RowSet(
+            "rm_budget_reservations",
+            ("ledger_id", "task_id"),
+            ("ledger_id", "task_id", "amount", "reserved_at"),
+        )
+
+
+def _defined(fold: _Fold, e: Any) -> None:
     at = sortable(e.timestamp)
-    tx.execute("DELETE FROM rm_budgets WHERE id = ?", (e.budget_id,))
-    tx.execute(
-        "INSERT INTO rm_budgets (id, name, doc, created_by, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (e.budget_id, e.budget["name"], dumps(e.budget), e.actor, at, at),
+    fold.budgets.put(
+        {
+            "id": e.budget_id,
+            "name": e.budget["name"],
+            "doc": dumps(e.budget),
+            "created_by": e.actor,
+            "created_at": at,
+            "updated_at": at,
+        }
     )
 
 
-def _changed(tx: Cursor, e: Any) -> None:
-    row = tx.execute("SELECT doc FROM rm_budgets WHERE id = ?", (e.budget_id,)).fetchone()
+def _changed(fold: _Fold, e: Any) -> None:
+    row = fold.budgets.get(e.budget_id)
     if row is None:
         return
     doc = loads(row["doc"])
     doc.update({key: change["new"] for key, change in e.changes.items()})
-    tx.execute(
-        "UPDATE rm_budgets SET name = ?, doc = ?, updated_at = ? WHERE id = ?",
-        (doc["name"], dumps(doc), sortable(e.timestamp), e.budget_id),
-    )
+    row.update(name=doc["name"], doc=dumps(doc), updated_at=sortable(e.timestamp))
 
 
-def _removed(tx: Cursor, e: Any) -> None:
-    tx.execute("DELETE FROM rm_budgets WHERE id = ?", (e.budget_id,))
+def _removed(fold: _Fold, e: Any) -> None:
+    fold.budgets.delete(e.budget_id)
 
 
-def _ledger_opened(tx: Cursor, e: Any) -> None:
-    tx.execute(
-        "INSERT INTO rm_budget_ledgers (id, budget_id, period, period_start, spent, crossed)"
-        " VALUES (?, ?, ?, ?, '0', '[]') ON CONFLICT (id) DO NOTHING",
-        (str(e.originator_id), e.budget_id, e.period, e.period_start),
-    )
-
-
-def _reserved(tx: Cursor, e: Any) -> None:
-    tx.execute(
-        "INSERT INTO rm_budget_reservations (ledger_id, task_id, amount, reserved_at)"
-        " VALUES (?, ?, ?, ?) ON CONFLICT (ledger_id, task_id) DO UPDATE SET amount = ?",
-        (str(e.originator_id), e.task_id, str(e.amount), sortable(e.timestamp), str(e.amount)),
-    )
-
-
-def _unreserve(tx: Cursor, e: Any) -> None:
-    tx.execute(
-        "DELETE FROM rm_budget_reservations WHERE ledger_id = ? AND task_id = ?",
-        (str(e.originator_id), e.task_id),
-    )
-
-
-def _settled(tx: Cursor, e: Any) -> None:
-    _unreserve(tx, e)
+def _ledger_opened(fold: _Fold, e: Any) -> None:
     ledger = str(e.originator_id)
-    row = tx.execute("SELECT spent FROM rm_budget_ledgers WHERE id = ?", (ledger,)).fetchone()
-    if row is not None:
-        spent = Decimal(row["spent"]) + Decimal(e.actual)
-        tx.execute("UPDATE rm_budget_ledgers SET spent = ? WHERE id = ?", (str(spent), ledger))
-
-
-def _crossed(tx: Cursor, e: Any) -> None:
-    ledger = str(e.originator_id)
-    row = tx.execute("SELECT crossed FROM rm_budget_ledgers WHERE id = ?", (ledger,)).fetchone()
-    if row is not None:
-        crossed = [*loads(row["crossed"]), {"kind": e.kind, "alert_id": e.alert_id}]
-        tx.execute(
-            "UPDATE rm_budget_ledgers SET crossed = ? WHERE id = ?", (dumps(crossed), ledger)
+    if fold.ledgers.get(ledger) is None:
+        fold.ledgers.put(
+            {
+                "id": ledger,
+                "budget_id": e.budget_id,
+                "period": e.period,
+                "period_start": e.period_start,
+                "spent": "0",
+                "crossed": "[]",
+            }
         )
+
+
+def _reserved(fold: _Fold, e: Any) -> None:
+    key = (str(e.originator_id), e.task_id)
+    row = fold.reservations.get(key)
+    if row is None:
+        fold.reservations.put(
+            {
+                "ledger_id": key[0],
+                "task_id": e.task_id,
+                "amount": str(e.amount),
+                "reserved_at": sortable(e.timestamp),
+            }
+        )
+    else:
+        row["amount"] = str(e.amount)
+
+
+def _unreserve(fold: _Fold, e: Any) -> None:
+    fold.reservations.delete((str(e.originator_id), e.task_id))
+
+
+def _settled(fold: _Fold, e: Any) -> None:
+    _unreserve(fold, e)
+    row = fold.ledgers.get(str(e.originator_id))
+    if row is not None:
+        row["spent"] = str(Decimal(row["spent"]) + Decimal(e.actual))
+
+
+def _crossed(fold: _Fold, e: Any) -> None:
+    row = fold.ledgers.get(str(e.originator_id))
+    if row is not None:
+        row["crossed"] = dumps([*loads(row["crossed"]), {"kind": e.kind, "alert_id": e.alert_id}])
 
 
 _HANDLERS = {

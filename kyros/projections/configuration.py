@@ -20,17 +20,19 @@ class ConfigurationProjection:
         tx.execute("DELETE FROM rm_configuration")
 
     def apply(self, tx: Cursor, page: Page) -> None:
+        """Follows the page's changes in memory; the document is written once per page."""
+        settings: dict | None = None
         for _, event in page:
             kind = type(event).__qualname__
             if kind == "Configuration.Initialised":
                 settings = event.settings
             elif kind == "Configuration.Changed":
-                settings = _current(tx)
+                # through the stored form, as when each event was written on its own
+                settings = loads(dumps(settings)) if settings is not None else _current(tx)
                 for path, change in event.changes.items():
                     section, key = path.split(".", 1)
                     settings[section][key] = change["new"]
-            else:
-                continue
+        if settings is not None:
             tx.execute("DELETE FROM rm_configuration WHERE id = 1")
             tx.execute("INSERT INTO rm_configuration (id, doc) VALUES (1, ?)", (dumps(settings),))
 

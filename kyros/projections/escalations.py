@@ -7,6 +7,7 @@ from typing import Any
 from kyros.ids import public_id
 from kyros.projections.engine import Page
 from kyros.projections.jsondoc import dumps, loads
+from kyros.projections.rowset import RowSet
 from kyros.readstore.database import Cursor
 from kyros.timefmt import iso, sortable
 
@@ -55,29 +56,38 @@ class EscalationsProjection:
         tx.execute("DELETE FROM rm_escalations")
 
     def apply(self, tx: Cursor, page: Page) -> None:
+        """Folds the page into the escalations it changes (one SELECT), writes each once."""
+        handled = []
         for _, event in page:
             kind = type(event).__qualname__
+            if kind == "Escalation.Submitted" or kind in _CHANGES:
+                handled.append((kind, event, public_id("esc", event.originator_id)))
+        if not handled:
+            return
+        rows = RowSet("rm_escalations", "id", _COLUMNS)
+        rows.load(tx, [escalation_id for kind, _, escalation_id in handled if kind in _CHANGES])
+        for kind, event, escalation_id in handled:
             if kind == "Escalation.Submitted":
-                _submitted(tx, event)
-            elif kind in _CHANGES:
-                _change(tx, event, _CHANGES[kind])
+                rows.put(_submitted(event, escalation_id))
+            else:
+                _change(rows.get(escalation_id), event, _CHANGES[kind])
+        rows.flush(tx)
 
 
-def _change(tx: Cursor, e: Any, handler: Any) -> None:
-    escalation_id = public_id("esc", e.originator_id)
-    row = tx.execute("SELECT doc FROM rm_escalations WHERE id = ?", (escalation_id,)).fetchone()
+_COLUMNS = ("id", "task_id", "status", "submitted_at", "expires_at", "overdue_alert", "doc")
+
+
+def _change(row: dict[str, Any] | None, e: Any, handler: Any) -> None:
+    """The document goes through its stored form at each event, as it always did."""
     if row is None:
         return
     doc = loads(row["doc"])
     handler(doc, e)
-    tx.execute(
-        "UPDATE rm_escalations SET status = ?, overdue_alert = ?, doc = ? WHERE id = ?",
-        (doc["status"], doc["overdue_alert_id"], dumps(doc), escalation_id),
-    )
+    row.update(status=doc["status"], overdue_alert=doc["overdue_alert_id"], doc=dumps(doc))
 
 
-def _submitted(tx: Cursor, e: Any) -> None:
-    escalation_id = public_id("esc", e.originator_id)
+def _submitted(e: Any, escalation_id: str) -> dict[str, Any]:
+    """A new row (a replayed submission replaces its row, as it always did)."""
     doc = {
         "escalation_id": escalation_id,
         "workflow_id": public_id("wf", e.originator_id),
@@ -112,19 +122,15 @@ def _submitted(tx: Cursor, e: Any) -> None:
         "result": None,
         "overdue_alert_id": None,
     }
-    tx.execute("DELETE FROM rm_escalations WHERE id = ?", (escalation_id,))
-    tx.execute(
-        "INSERT INTO rm_escalations (id, task_id, status, submitted_at, expires_at, doc)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (
-            escalation_id,
-            e.task_id,
-            doc["status"],
-            sortable(e.timestamp),
-            sortable(e.expires_at),
-            dumps(doc),
-        ),
-    )
+    return {
+        "id": escalation_id,
+        "task_id": e.task_id,
+        "status": doc["status"],
+        "submitted_at": sortable(e.timestamp),
+        "expires_at": sortable(e.expires_at),
+        "overdue_alert": None,
+        "doc": dumps(doc),
+    }
 
 
 def _decided(doc: dict[str, Any], e: Any, status: str) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from kyros.ids import public_id
 from kyros.projections.engine import Page
+from kyros.projections.rowset import RowSet
 from kyros.readstore.database import Cursor
 from kyros.timefmt import from_sortable, sortable
 
@@ -85,42 +86,109 @@ class ModelPerformanceProjection:
             tx.execute(f"DELETE FROM rm_{table}")
 
     def apply(self, tx: Cursor, page: Page) -> None:
+        """Folds the page into the attempt states it touches (one SELECT), writes them once."""
+        fold = _Fold(tx)
+        handled = []
         for _, event in page:
             kind = type(event).__qualname__
             if kind in ("Configuration.Initialised", "Configuration.Changed"):
-                _tracking_changed(tx, event)
+                handled.append((_tracking_changed, event))
                 continue
             handler = _HANDLERS.get(kind)
             if handler is not None:
-                handler(tx, event, public_id("task", event.originator_id))
+                handled.append((handler, event))
+                fold.task_ids.append(fold.task_id(event))
+        if not handled:
+            return
+        fold.states.load(tx, fold.task_ids)
+        for handler, event in handled:
+            handler(fold, event)
+        fold.flush(tx)
 
 
-def _submitted(tx: Cursor, e: Any, task_id: str) -> None:
-    tx.execute(
-        "INSERT INTO rm_attempt_state (task_id, role, model) VALUES (?, ?, ?)"
-        " ON CONFLICT (task_id) DO UPDATE SET role = ?, model = ?, started_at = NULL",
-        (task_id, e.role, e.model, e.role, e.model),
-    )
+class _Fold:
+    """One page's changes: attempt states in memory, the tracking switch, the attempts."""
+
+    def __init__(self, tx: Cursor) -> None:
+        self.states = RowSet(
+            "rm_attempt_state", "task_id", ("task_id", "role", "model", "started_at")
+        )
+        self.task_ids: list[str] = []
+        self.attempts: list[tuple[Any, ...]] = []
+        self.untracked: list[tuple[str, int]] = []
+        self._tx = tx
+        self._tracking: bool | None = None  # read when first needed
+        self._tracking_set: int | None = None  # changed by this page
+        self._ids: dict[Any, str] = {}
+
+    def task_id(self, e: Any) -> str:
+        found = self._ids.get(e.originator_id)
+        if found is None:
+            found = self._ids[e.originator_id] = public_id("task", e.originator_id)
+        return found
+
+    @property
+    def tracking(self) -> bool:
+        if self._tracking is None:
+            row = self._tx.execute(
+                "SELECT tracking FROM rm_performance_tracking WHERE id = 1"
+            ).fetchone()
+            self._tracking = bool(row["tracking"]) if row else True
+        return self._tracking
+
+    def set_tracking(self, tracking: Any) -> None:
+        self._tracking_set = int(tracking)
+        self._tracking = bool(self._tracking_set)
+
+    def flush(self, tx: Cursor) -> None:
+        self.states.flush(tx)
+        if self.untracked:
+            tx.executemany(
+                "INSERT INTO rm_untracked_attempts (task_id, version) VALUES (?, ?)"
+                " ON CONFLICT (task_id, version) DO NOTHING",
+                self.untracked,
+            )
+        if self.attempts:
+            tx.executemany(
+                "INSERT INTO rm_attempts (task_id, version, role, model, outcome, finished_at,"
+                " response_seconds, duration_seconds, cost, quality)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (task_id, version) DO NOTHING",
+                self.attempts,
+            )
+        if self._tracking_set is not None:
+            tx.execute("DELETE FROM rm_performance_tracking WHERE id = 1")
+            tx.execute(
+                "INSERT INTO rm_performance_tracking (id, tracking) VALUES (1, ?)",
+                (self._tracking_set,),
+            )
 
 
-def _requeued(tx: Cursor, e: Any, task_id: str) -> None:
-    tx.execute(
-        "UPDATE rm_attempt_state SET model = ?, started_at = NULL WHERE task_id = ?",
-        (e.model, task_id),
-    )
+def _submitted(fold: _Fold, e: Any) -> None:
+    task_id = fold.task_id(e)
+    state = fold.states.get(task_id)
+    if state is None:
+        fold.states.put({"task_id": task_id, "role": e.role, "model": e.model, "started_at": None})
+    else:
+        state.update(role=e.role, model=e.model, started_at=None)
 
 
-def _assigned(tx: Cursor, e: Any, task_id: str) -> None:
-    tx.execute(
-        "UPDATE rm_attempt_state SET started_at = ? WHERE task_id = ?",
-        (sortable(e.timestamp), task_id),
-    )
+def _change(fold: _Fold, e: Any, **columns: Any) -> None:
+    state = fold.states.get(fold.task_id(e))
+    if state is not None:
+        state.update(columns)
 
 
-def _finished(tx: Cursor, e: Any, task_id: str, outcome: str, usage: dict[str, Any]) -> None:
-    state = tx.execute(
-        "SELECT role, model, started_at FROM rm_attempt_state WHERE task_id = ?", (task_id,)
-    ).fetchone()
+def _requeued(fold: _Fold, e: Any) -> None:
+    _change(fold, e, model=e.model, started_at=None)
+
+
+def _assigned(fold: _Fold, e: Any) -> None:
+    _change(fold, e, started_at=sortable(e.timestamp))
+
+
+def _finished(fold: _Fold, e: Any, outcome: str, usage: dict[str, Any]) -> None:
+    task_id = fold.task_id(e)
+    state = fold.states.get(task_id)
     if state is None:
         return  # never submitted: not work that Kyros routed
     started = state["started_at"]
@@ -128,17 +196,10 @@ def _finished(tx: Cursor, e: Any, task_id: str, outcome: str, usage: dict[str, A
     seconds = usage.get("response_seconds")
     cost = usage.get("cost")
     quality = _quality((getattr(e, "results", None) or {}).get("code_quality_score"))
-    if not _tracking(tx):
+    if not fold.tracking:
         duration = seconds = quality = None
-        tx.execute(
-            "INSERT INTO rm_untracked_attempts (task_id, version) VALUES (?, ?)"
-            " ON CONFLICT (task_id, version) DO NOTHING",
-            (task_id, e.originator_version),
-        )
-    tx.execute(
-        "INSERT INTO rm_attempts (task_id, version, role, model, outcome, finished_at,"
-        " response_seconds, duration_seconds, cost, quality) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (task_id, version) DO NOTHING",
+        fold.untracked.append((task_id, e.originator_version))
+    fold.attempts.append(
         (
             task_id,
             e.originator_version,
@@ -150,17 +211,12 @@ def _finished(tx: Cursor, e: Any, task_id: str, outcome: str, usage: dict[str, A
             duration,
             str(cost) if cost is not None else None,
             quality,
-        ),
+        )
     )
-    tx.execute("UPDATE rm_attempt_state SET started_at = NULL WHERE task_id = ?", (task_id,))
+    state["started_at"] = None
 
 
-def _tracking(tx: Cursor) -> bool:
-    row = tx.execute("SELECT tracking FROM rm_performance_tracking WHERE id = 1").fetchone()
-    return bool(row["tracking"]) if row else True
-
-
-def _tracking_changed(tx: Cursor, e: Any) -> None:
+def _tracking_changed(fold: _Fold, e: Any) -> None:
     """From a Configuration event: whether figures are recorded from here on."""
     settings = getattr(e, "settings", None) or {}
     tracking = settings.get("monitoring", {}).get("performance_tracking")
@@ -168,10 +224,7 @@ def _tracking_changed(tx: Cursor, e: Any) -> None:
     if change is not None:
         tracking = change["new"]
     if tracking is not None:
-        tx.execute("DELETE FROM rm_performance_tracking WHERE id = 1")
-        tx.execute(
-            "INSERT INTO rm_performance_tracking (id, tracking) VALUES (1, ?)", (int(tracking),)
-        )
+        fold.set_tracking(tracking)
 
 
 def _quality(score: Any) -> float | None:
@@ -184,6 +237,6 @@ _HANDLERS = {
     "Task.Submitted": _submitted,
     "Task.Requeued": _requeued,
     "Task.Assigned": _assigned,
-    "Task.Completed": lambda tx, e, t: _finished(tx, e, t, "completed", e.usage or {}),
-    "Task.Failed": lambda tx, e, t: _finished(tx, e, t, "failed", {}),
+    "Task.Completed": lambda fold, e: _finished(fold, e, "completed", e.usage or {}),
+    "Task.Failed": lambda fold, e: _finished(fold, e, "failed", {}),
 }

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kyros.ids import public_id
 from kyros.projections.engine import Page
+from kyros.projections.rowset import RowSet
 from kyros.readstore.database import Cursor
 from kyros.timefmt import iso
 
@@ -33,25 +32,30 @@ class TokenFamiliesProjection:
         tx.execute("DELETE FROM rm_token_families")
 
     def apply(self, tx: Cursor, page: Page) -> None:
-        for _, event in page:
-            kind = type(event).__qualname__
+        """Folds the page into the families it touches (one SELECT), writes each once."""
+        handled = [
+            (kind, event, public_id("fam", event.originator_id))
+            for _, event in page
+            if (kind := type(event).__qualname__) in ("TokenFamily.Started", "TokenFamily.Revoked")
+        ]
+        if not handled:
+            return
+        rows = RowSet("rm_token_families", "id", _COLUMNS)
+        rows.load(tx, [family for kind, _, family in handled if kind == "TokenFamily.Revoked"])
+        for kind, e, family_id in handled:
             if kind == "TokenFamily.Started":
-                _started(tx, event)
-            elif kind == "TokenFamily.Revoked":
-                _revoked(tx, event)
+                rows.put(
+                    {
+                        "id": family_id,
+                        "user_id": e.user_id,
+                        "started_at": iso(e.timestamp),
+                        "revoked_at": None,
+                        "revoked_reason": None,
+                    }
+                )
+            elif (row := rows.get(family_id)) is not None:
+                row.update(revoked_at=iso(e.timestamp), revoked_reason=e.reason)
+        rows.flush(tx)
 
 
-def _started(tx: Cursor, e: Any) -> None:
-    family_id = public_id("fam", e.originator_id)
-    tx.execute("DELETE FROM rm_token_families WHERE id = ?", (family_id,))
-    tx.execute(
-        "INSERT INTO rm_token_families (id, user_id, started_at) VALUES (?, ?, ?)",
-        (family_id, e.user_id, iso(e.timestamp)),
-    )
-
-
-def _revoked(tx: Cursor, e: Any) -> None:
-    tx.execute(
-        "UPDATE rm_token_families SET revoked_at = ?, revoked_reason = ? WHERE id = ?",
-        (iso(e.timestamp), e.reason, public_id("fam", e.originator_id)),
-    )
+_COLUMNS = ("id", "user_id", "started_at", "revoked_at", "revoked_reason")

@@ -8,6 +8,7 @@ from typing import Any
 from kyros.ids import public_id
 from kyros.projections.engine import Page
 from kyros.projections.jsondoc import dumps, loads
+from kyros.projections.rowset import RowSet
 from kyros.readstore.database import Cursor
 from kyros.timefmt import iso
 
@@ -59,73 +60,95 @@ class UsersProjection:
         tx.execute("DELETE FROM rm_users")
 
     def apply(self, tx: Cursor, page: Page) -> None:
+        """Folds the page into the users it touches (one SELECT), writes each once."""
+        handled = []
         for _, event in page:
             handler = _HANDLERS.get(type(event).__qualname__)
-            if handler is None:
-                continue
-            user_id = public_id("user", event.originator_id)
-            handler(tx, user_id, event)
-            tx.execute(
-                "UPDATE rm_users SET updated_at = ? WHERE id = ?", (iso(event.timestamp), user_id)
-            )
+            if handler is not None:
+                handled.append((handler, event, public_id("user", event.originator_id)))
+        if not handled:
+            return
+        rows = RowSet("rm_users", "id", _COLUMNS)
+        rows.load(tx, [user_id for h, _, user_id in handled if h is not _created])
+        for handler, event, user_id in handled:
+            handler(rows, user_id, event)
+            row = rows.get(user_id)
+            if row is not None:
+                row["updated_at"] = iso(event.timestamp)
+        rows.flush(tx)
 
 
-def _created(tx: Cursor, user_id: str, e: Any) -> None:
-    tx.execute("DELETE FROM rm_users WHERE id = ?", (user_id,))
-    tx.execute(
-        "INSERT INTO rm_users (id, username, email, name, roles, disabled, locked, failed_logins,"
-        " created_at, updated_at, password_changed_at, last_login)"
-        " VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?, NULL)",
-        (
-            user_id,
-            e.username,
-            e.email,
-            e.name,
-            dumps(sorted(set(e.roles))),
-            iso(e.timestamp),
-            iso(e.timestamp),
-            iso(e.timestamp),
-        ),
+_COLUMNS = (
+    "id",
+    "username",
+    "email",
+    "name",
+    "roles",
+    "disabled",
+    "locked",
+    "failed_logins",
+    "created_at",
+    "updated_at",
+    "password_changed_at",
+    "last_login",
+)
+Handler = Callable[[RowSet, str, Any], None]
+
+
+def _created(rows: RowSet, user_id: str, e: Any) -> None:
+    rows.put(
+        {
+            "id": user_id,
+            "username": e.username,
+            "email": e.email,
+            "name": e.name,
+            "roles": dumps(sorted(set(e.roles))),
+            "disabled": 0,
+            "locked": 0,
+            "failed_logins": 0,
+            "created_at": iso(e.timestamp),
+            "updated_at": iso(e.timestamp),
+            "password_changed_at": iso(e.timestamp),
+            "last_login": None,
+        }
     )
 
 
-def _roles(change: Callable[[set[str], str], None]) -> Callable[[Cursor, str, Any], None]:
-    def handler(tx: Cursor, user_id: str, e: Any) -> None:
-        row = tx.execute("SELECT roles FROM rm_users WHERE id = ?", (user_id,)).fetchone()
-        roles = set(loads(row["roles"])) if row else set()
-        change(roles, e.role)
-        tx.execute("UPDATE rm_users SET roles = ? WHERE id = ?", (dumps(sorted(roles)), user_id))
+def _roles(change: Callable[[set[str], str], None]) -> Handler:
+    def handler(rows: RowSet, user_id: str, e: Any) -> None:
+        row = rows.get(user_id)
+        if row is not None:
+            roles = set(loads(row["roles"]))
+            change(roles, e.role)
+            row["roles"] = dumps(sorted(roles))
 
     return handler
 
 
-def _set(**columns: int) -> Callable[[Cursor, str, Any], None]:
-    assignments = ", ".join(f"{column} = ?" for column in columns)
-
-    def handler(tx: Cursor, user_id: str, e: Any) -> None:
-        tx.execute(f"UPDATE rm_users SET {assignments} WHERE id = ?", (*columns.values(), user_id))
-
-    return handler
+def _update(rows: RowSet, user_id: str, **columns: Any) -> None:
+    """An UPDATE of the user's row: nothing when it has none."""
+    row = rows.get(user_id)
+    if row is not None:
+        row.update(columns)
 
 
-def _password_changed(tx: Cursor, user_id: str, e: Any) -> None:
-    tx.execute(
-        "UPDATE rm_users SET password_changed_at = ? WHERE id = ?", (iso(e.timestamp), user_id)
-    )
+def _set(**columns: Any) -> Handler:
+    return lambda rows, user_id, e: _update(rows, user_id, **columns)
 
 
-def _login_failed(tx: Cursor, user_id: str, e: Any) -> None:
-    tx.execute("UPDATE rm_users SET failed_logins = ? WHERE id = ?", (e.failures, user_id))
+def _password_changed(rows: RowSet, user_id: str, e: Any) -> None:
+    _update(rows, user_id, password_changed_at=iso(e.timestamp))
 
 
-def _logged_in(tx: Cursor, user_id: str, e: Any) -> None:
-    tx.execute(
-        "UPDATE rm_users SET last_login = ?, failed_logins = 0 WHERE id = ?",
-        (iso(e.timestamp), user_id),
-    )
+def _login_failed(rows: RowSet, user_id: str, e: Any) -> None:
+    _update(rows, user_id, failed_logins=e.failures)
 
 
-_HANDLERS: dict[str, Callable[[Cursor, str, Any], None]] = {
+def _logged_in(rows: RowSet, user_id: str, e: Any) -> None:
+    _update(rows, user_id, last_login=iso(e.timestamp), failed_logins=0)
+
+
+_HANDLERS: dict[str, Handler] = {
     "User.Created": _created,
     "User.RoleGranted": _roles(set.add),
     "User.RoleRevoked": _roles(set.discard),

@@ -7,6 +7,7 @@ from typing import Any
 from kyros.ids import public_id
 from kyros.projections.engine import Page
 from kyros.projections.jsondoc import dumps
+from kyros.projections.rowset import RowSet
 from kyros.readstore.database import Cursor
 from kyros.timefmt import iso
 
@@ -51,66 +52,85 @@ class WebhooksProjection:
         tx.execute("DELETE FROM rm_webhooks")
 
     def apply(self, tx: Cursor, page: Page) -> None:
-        for _, event in page:
-            handler = _HANDLERS.get(type(event).__qualname__)
-            if handler is not None:
-                handler(tx, event)
-                tx.execute(
-                    "UPDATE rm_webhooks SET updated_at = ? WHERE id = ?",
-                    (iso(event.timestamp), _id(event)),
-                )
+        """Folds the page into the endpoints it touches (one SELECT), writes each once."""
+        handled = [
+            (handler, event, _id(event))
+            for _, event in page
+            if (handler := _HANDLERS.get(type(event).__qualname__)) is not None
+        ]
+        if not handled:
+            return
+        rows = RowSet("rm_webhooks", "id", _COLUMNS)
+        rows.load(tx, [webhook_id for h, _, webhook_id in handled if h is not _created])
+        for handler, event, webhook_id in handled:
+            if handler is _created:
+                rows.put(_created(event, webhook_id))
+            elif (row := rows.get(webhook_id)) is not None:
+                handler(row, event)
+                row["updated_at"] = iso(event.timestamp)
+        rows.flush(tx)
+
+
+_COLUMNS = (
+    "id",
+    "url",
+    "events",
+    "description",
+    "status",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "secret_rotated_at",
+    "previous_secret_expires_at",
+    "disabled_reason",
+    "deleted",
+)
 
 
 def _id(e: Any) -> str:
     return public_id("webhook", e.originator_id)
 
 
-def _created(tx: Cursor, e: Any) -> None:
-    tx.execute("DELETE FROM rm_webhooks WHERE id = ?", (_id(e),))
-    tx.execute(
-        "INSERT INTO rm_webhooks (id, url, events, description, status, created_by, created_at,"
-        " updated_at) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)",
-        (
-            _id(e),
-            e.url,
-            dumps(e.events),
-            e.description,
-            e.actor,
-            iso(e.timestamp),
-            iso(e.timestamp),
-        ),
+def _created(e: Any, webhook_id: str) -> dict[str, Any]:
+    row = dict.fromkeys(_COLUMNS)
+    row.update(
+        id=webhook_id,
+        url=e.url,
+        events=dumps(e.events),
+        description=e.description,
+        status="active",
+        created_by=e.actor,
+        created_at=iso(e.timestamp),
+        updated_at=iso(e.timestamp),
+        deleted=0,
     )
+    return row
 
 
-def _updated(tx: Cursor, e: Any) -> None:
+def _updated(row: dict[str, Any], e: Any) -> None:
     for name in ("url", "events", "description", "status"):
         if name in e.changes:
             value = e.changes[name]["new"]
-            value = dumps(value) if name == "events" else value
-            tx.execute(f"UPDATE rm_webhooks SET {name} = ? WHERE id = ?", (value, _id(e)))
+            row[name] = dumps(value) if name == "events" else value
     if "status" in e.changes:
-        tx.execute("UPDATE rm_webhooks SET disabled_reason = NULL WHERE id = ?", (_id(e),))
+        row["disabled_reason"] = None
 
 
-def _secret_rotated(tx: Cursor, e: Any) -> None:
-    tx.execute(
-        "UPDATE rm_webhooks SET secret_rotated_at = ?, previous_secret_expires_at = ? WHERE id = ?",
-        (iso(e.timestamp), iso(e.previous_expires_at), _id(e)),
+def _secret_rotated(row: dict[str, Any], e: Any) -> None:
+    row.update(
+        secret_rotated_at=iso(e.timestamp), previous_secret_expires_at=iso(e.previous_expires_at)
     )
 
 
-def _disabled(tx: Cursor, e: Any) -> None:
-    tx.execute(
-        "UPDATE rm_webhooks SET status = 'disabled', disabled_reason = ? WHERE id = ?",
-        (e.reason, _id(e)),
-    )
+def _disabled(row: dict[str, Any], e: Any) -> None:
+    row.update(status="disabled", disabled_reason=e.reason)
 
 
-def _deleted(tx: Cursor, e: Any) -> None:
-    tx.execute("UPDATE rm_webhooks SET deleted = 1 WHERE id = ?", (_id(e),))
+def _deleted(row: dict[str, Any], e: Any) -> None:
+    row["deleted"] = 1
 
 
-_HANDLERS = {
+_HANDLERS: dict[str, Any] = {
     "Webhook.Created": _created,
     "Webhook.Updated": _updated,
     "Webhook.SecretRotated": _secret_rotated,

@@ -14,7 +14,7 @@ from typing import Any
 from ulid import ULID
 
 from kyros.domain.webhook import TEST_EVENT_TYPE
-from kyros.fanout.event_types import publish
+from kyros.fanout.event_types import CATALOG, publish
 from kyros.ids import public_id
 from kyros.projections.engine import Page
 from kyros.projections.jsondoc import dumps, loads
@@ -134,11 +134,16 @@ class WebhookOutboxProjection:
                 _HANDLERS.get(kind, _ignore)(tx, position, event)
                 endpoints = None
                 continue
-            published = publish(event)
-            if published is None or published.hook_type is None:
+            route = CATALOG.get(kind)
+            if route is None or route.hook_type is None:
                 continue
             if endpoints is None:
                 endpoints = _subscriptions(tx)
+            if not any(route.hook_type in wanted for wanted in endpoints.values()):
+                continue  # nobody subscribes: not worth building its payload
+            published = publish(event)
+            if published is None or published.hook_type is None:
+                continue
             body = {
                 "type": published.hook_type,
                 "timestamp": published.timestamp,
