@@ -52,7 +52,10 @@ class Authenticator:
 
     def __init__(self, kyros: Kyros) -> None:
         self._kyros = kyros
-        self._watch = IdentityWatch(kyros.db)
+        settings = kyros.settings
+        self._watch = IdentityWatch(
+            kyros.db, settings.database_url, settings.database_timeout_seconds
+        )
         self._cache: CredentialCache[tuple[Principal, str | None]] = CredentialCache()
 
     async def authenticate(self, scope: Scope) -> None:

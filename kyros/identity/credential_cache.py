@@ -10,7 +10,10 @@ that request, in every process, as it did when every request read the store.
 
 One look serves every request that arrived before it began: under load, a look costs one
 indexed range read of the events appended since the last look, shared by all the requests
-waiting, instead of one credential query per request.
+waiting, instead of one credential query per request. No look takes a worker thread: on SQLite
+it is a read of a local file in WAL mode (readers never wait on the writer), made on the event
+loop; on PostgreSQL it goes through an asynchronous connection of its own, bounded by the
+database timeout (a store that does not answer in time is `StoreUnavailable`: 503).
 
 It relies on what `logged_past` relies on: the log's positions become visible in order (the
 stores append under one lock), so a look that saw position p has seen everything up to p.
@@ -19,14 +22,18 @@ stores append under one lock), so a look that saw position p has seen everything
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import time
 from collections.abc import Sequence
-from typing import Generic, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import anyio
+import psycopg
 from eventsourcing.utils import get_topic
+from psycopg.rows import dict_row
 
+from kyros.connections.unavailable import StoreUnavailable
 from kyros.domain.api_key import ApiKey
 from kyros.domain.token_family import TokenFamily
 from kyros.domain.user import User
@@ -50,10 +57,19 @@ T = TypeVar("T")
 class IdentityWatch:
     """The generation of identity facts: it moves on whenever the log gains a voiding event."""
 
-    def __init__(self, db: Database, topics: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        database_url: str | None = None,
+        timeout_seconds: float = 5.0,
+        topics: Sequence[str] | None = None,
+    ) -> None:
         kinds = topics if topics is not None else [get_topic(e) for e in VOIDING_EVENTS]
         self._db = db
         self._sql, self._params = changes_past(db.dialect, kinds)
+        self._url = database_url if db.dialect == "postgres" else None
+        self._timeout = timeout_seconds
+        self._connection: psycopg.AsyncConnection[Any] | None = None
         self.generation = 0
         self._seen = self._head()  # what happened before this watch voids nothing of it
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -65,6 +81,7 @@ class IdentityWatch:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # a new event loop (a test's portal): start afresh
             self._loop, self._waiting, self._looking = loop, None, None
+            self._connection = None
         if self._waiting is None:
             self._waiting = loop.create_future()
             self._waiting.add_done_callback(_retrieve)
@@ -77,7 +94,7 @@ class IdentityWatch:
             while self._waiting is not None:
                 waiting, self._waiting = self._waiting, None  # those who came before this look
                 try:
-                    await anyio.to_thread.run_sync(self._look)
+                    await self._look()
                 except Exception as failed:  # the store is down: these requests fail as before
                     if not waiting.done():
                         waiting.set_exception(failed)
@@ -87,14 +104,35 @@ class IdentityWatch:
         finally:
             self._looking = None
 
-    def _look(self) -> None:
-        with self._db.transaction(write=False) as tx:
-            row = tx.execute(self._sql, (*self._params, self._seen)).fetchone()
+    async def _look(self) -> None:
+        if self._url is None:
+            with self._db.transaction(write=False) as tx:
+                row = tx.execute(self._sql, (*self._params, self._seen)).fetchone()
+        else:
+            row = await self._look_remotely()
         if row is None or row["head"] is None:
             return
         if row["changed"] is not None:
             self.generation += 1
         self._seen = int(row["head"])
+
+    async def _look_remotely(self) -> dict[str, Any] | None:
+        try:
+            with anyio.fail_after(self._timeout):
+                if self._connection is None or self._connection.closed:
+                    self._connection = await psycopg.AsyncConnection.connect(
+                        self._url or "", autocommit=True, row_factory=dict_row
+                    )
+                cursor = await self._connection.execute(
+                    self._sql.replace("?", "%s"), (*self._params, self._seen)
+                )
+                return await cursor.fetchone()
+        except (TimeoutError, psycopg.Error) as failed:
+            connection, self._connection = self._connection, None
+            if connection is not None:
+                with contextlib.suppress(Exception):
+                    await connection.close()
+            raise StoreUnavailable(f"the identity watch could not read the log: {failed}") from None
 
     def _head(self) -> int:
         with self._db.transaction(write=False) as tx:
