@@ -28,3 +28,21 @@ def logged_past(
         f" FROM projection_positions WHERE name IN ({models})) AND topic IN ({kinds}))"
     )
     return sql, (*read_models, *topics)
+
+
+def changes_past(dialect: str, topics: Sequence[str]) -> tuple[str, tuple[Any, ...]]:
+    """A statement, and its parameters but the last (a log position): the log's last position
+    past that position, and the last past it of an event of `topics`; NULLs when nothing is.
+    One indexed range read over the events appended since, however long the log."""
+    table, column = EVENTS_TABLE[dialect], _POSITION_COLUMN[dialect]
+    kinds = ", ".join("?" * len(topics))
+    sql = (
+        f"SELECT MAX({column}) AS head, MAX(CASE WHEN topic IN ({kinds}) THEN {column} END)"
+        f" AS changed FROM {table} WHERE {column} > ?"
+    )
+    return sql, tuple(topics)
+
+
+def head(dialect: str) -> str:
+    """A statement: the log's last position (NULL while it is empty)."""
+    return f"SELECT MAX({_POSITION_COLUMN[dialect]}) AS head FROM {EVENTS_TABLE[dialect]}"

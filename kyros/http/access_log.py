@@ -1,62 +1,88 @@
-"""One access log line and one metrics observation per HTTP request.
+"""One access log line per HTTP request, written by a thread of its own.
 
 The line names the route's template, never the raw path, so no id, query string or `?token=`
-reaches the log; headers are never logged. It runs inside the request-id middleware, so the
-line carries the request's id.
+reaches the log; headers are never logged. The request only builds the record and queues it:
+formatting and writing happen on the writer thread, so a slow log sink never holds a request.
+The queue is bounded; when the writer falls that far behind, lines are dropped (and counted in
+a warning) rather than blocking or growing without limit. `close` writes what is queued.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
-
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
-
-from kyros.observability.http_metrics import HttpMetrics
+import queue
+import threading
 
 log = logging.getLogger("kyros.access")
 
+QUEUE_LINES = 10_000
+_STOP = None
 
-def access_middleware(metrics: HttpMetrics) -> Callable[[ASGIApp], ASGIApp]:
-    def wrap(app: ASGIApp) -> ASGIApp:
-        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http":
-                await app(scope, receive, send)
-                return
-            started = time.perf_counter()
-            status = 500  # what the client gets if the app fails before answering
 
-            async def send_noting_status(message: Message) -> None:
-                nonlocal status
-                if message["type"] == "http.response.start":
-                    status = message["status"]
-                await send(message)
+class AccessLog:
+    def __init__(self, max_lines: int = QUEUE_LINES) -> None:
+        self._queue: queue.Queue[logging.LogRecord | None] = queue.Queue(max_lines)
+        self._writer: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._dropped = 0
 
-            try:
-                await app(scope, receive, send_noting_status)
-            finally:
-                seconds = time.perf_counter() - started
-                method, route = scope["method"], scope["path_template"]
-                metrics.observe(method, route, status, seconds)
-                principal = scope.get("state", {}).get("principal")
-                who = principal.subject if principal is not None else None
-                log.info(
-                    "%s %s %d %.1fms principal=%s",
-                    method,
-                    route,
-                    status,
-                    seconds * 1000,
-                    who or "-",
-                    extra={
-                        "method": method,
-                        "route": route,
-                        "status": status,
-                        "duration_ms": round(seconds * 1000, 1),
-                        "principal": who,
-                    },
+    def record(
+        self,
+        request_id: str,
+        method: str,
+        route: str,
+        status: int,
+        seconds: float,
+        principal: str | None,
+    ) -> None:
+        """Queues the line; never waits."""
+        if not log.isEnabledFor(logging.INFO):
+            return
+        record = log.makeRecord(
+            log.name,
+            logging.INFO,
+            __file__,
+            0,
+            "%s %s %d %.1fms principal=%s",
+            (method, route, status, seconds * 1000, principal or "-"),
+            None,
+            extra={
+                "method": method,
+                "route": route,
+                "status": status,
+                "duration_ms": round(seconds * 1000, 1),
+                "principal": principal,
+                "request_id": request_id,  # the writer thread has no request context
+            },
+        )
+        self._start()
+        try:
+            self._queue.put_nowait(record)
+        except queue.Full:
+            self._dropped += 1
+
+    def close(self, timeout_seconds: float = 5.0) -> None:
+        """Writes every queued line, then stops the writer (a later line starts it again)."""
+        with self._lock:
+            writer, self._writer = self._writer, None
+        if writer is None:
+            return
+        self._queue.put(_STOP, timeout=timeout_seconds)
+        writer.join(timeout_seconds)
+
+    def _start(self) -> None:
+        if self._writer is not None:
+            return
+        with self._lock:
+            if self._writer is None:
+                self._writer = threading.Thread(
+                    target=self._write, name="kyros-access-log", daemon=True
                 )
+                self._writer.start()
 
-        return middleware
-
-    return wrap
+    def _write(self) -> None:
+        while (record := self._queue.get()) is not _STOP:
+            log.handle(record)
+            if self._dropped:
+                dropped, self._dropped = self._dropped, 0
+                log.warning("access log behind: %d lines dropped", dropped)

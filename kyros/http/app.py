@@ -11,12 +11,12 @@ from litestar.datastructures import State
 
 from kyros import __version__
 from kyros.bootstrap import Kyros
-from kyros.http.access_log import access_middleware
+from kyros.http.access_log import AccessLog
 from kyros.http.agent_roles import AgentRoleConfigurationController, AgentRoleController
 from kyros.http.agents import AgentController
 from kyros.http.alerts import AlertController
 from kyros.http.api_keys import ApiKeyController
-from kyros.http.auth import authenticated, authentication_middleware
+from kyros.http.auth import Authenticator, authenticated
 from kyros.http.auth_routes import AuthController
 from kyros.http.budgets import BudgetController
 from kyros.http.configuration import ConfigurationController
@@ -35,7 +35,7 @@ from kyros.http.oauth2_routes import OAuth2Controller
 from kyros.http.options import options_middleware
 from kyros.http.prometheus_metrics import prometheus_metrics
 from kyros.http.rate_limit import RateLimits
-from kyros.http.request_id import request_id_middleware
+from kyros.http.request_path import request_path_middleware
 from kyros.http.strict_body import strict_json_body
 from kyros.http.submissions import SubmissionController
 from kyros.http.tasks import TaskController
@@ -53,15 +53,19 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await anyio.to_thread.run_sync(dummy_hash)  # before the first login, not during it
-        async with anyio.create_task_group() as tg:
-            if run_workers:
-                kyros.start_background(tg)
-            yield
-            tg.cancel_scope.cancel()
+        try:
+            async with anyio.create_task_group() as tg:
+                if run_workers:
+                    kyros.start_background(tg)
+                yield
+                tg.cancel_scope.cancel()
+        finally:
+            await anyio.to_thread.run_sync(access_log.close)  # every queued line is written
 
     redact_tokens_in_server_logs()  # `?token=` on a WebSocket URL must not reach a log
     monitor = AppMonitor(kyros)
     rate_limits = RateLimits(kyros.settings)
+    access_log = AccessLog()
     v1 = Router(
         path="/v1",
         route_handlers=[
@@ -92,10 +96,8 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
         route_handlers=[v1, assets_router(), root_socket, prometheus_metrics],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
-            request_id_middleware,
-            access_middleware(monitor.http),
-            authentication_middleware(kyros),
-            rate_limits.middleware,
+            # request id, caller, rate limit and access log, in one layer
+            request_path_middleware(Authenticator(kyros), rate_limits, access_log, monitor.http),
             nul_guard_middleware,
             options_middleware,
             maintenance_middleware(kyros),  # before idempotency: no replay gets past maintenance

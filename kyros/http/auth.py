@@ -9,7 +9,7 @@ from typing import Any, Literal
 import anyio
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import Scope
 
 from kyros.bootstrap import Kyros
 from kyros.domain.identity_errors import Forbidden, Unauthorized
@@ -22,6 +22,7 @@ from kyros.identity.authority import (
     api_key_holder_by_id,
     session_holder,
 )
+from kyros.identity.credential_cache import CredentialCache, IdentityWatch
 from kyros.identity.tokens import InvalidToken
 from kyros.timefmt import now
 
@@ -30,6 +31,7 @@ PUBLIC = {"public": True}  # `opt=PUBLIC` on a handler or controller: no credent
 
 _MISSING = "Authentication required: send Authorization: Bearer <access token or API key>"
 _BAD_TOKEN = "Invalid access token"  # noqa: S105 (a message, not a secret)
+_BAD_KEY = "Invalid or revoked API key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,27 +46,73 @@ class Principal:
     family_id: str | None = None  # the login session a user's access token belongs to
 
 
-def authentication_middleware(kyros: Kyros) -> Callable[[ASGIApp], ASGIApp]:
-    """Sets `state["principal"]` (None when anonymous) and, for a bad credential,
-    `state["auth_error"]`; it never refuses a request itself: the guards do."""
+class Authenticator:
+    """Resolves credentials as `_resolve` does, reusing decisions the log has not voided
+    (kyros.identity.credential_cache): a known credential costs no query of its own."""
 
-    def wrap(app: ASGIApp) -> ASGIApp:
-        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] in ("http", "websocket"):
-                state = scope.setdefault("state", {})  # type: ignore[typeddict-item]
-                try:
-                    state["principal"] = await _resolve(kyros, scope["headers"])
-                except Unauthorized as refused:
-                    state["principal"] = None
-                    state["auth_error"] = refused.issue
-            await app(scope, receive, send)
+    def __init__(self, kyros: Kyros) -> None:
+        self._kyros = kyros
+        settings = kyros.settings
+        self._watch = IdentityWatch(
+            kyros.db, settings.database_url, settings.database_timeout_seconds
+        )
+        self._cache: CredentialCache[tuple[Principal, str | None]] = CredentialCache()
 
-        return middleware
+    async def authenticate(self, scope: Scope) -> None:
+        """Sets `state["principal"]` (None when anonymous) and, for a bad credential,
+        `state["auth_error"]`; it never refuses a request itself: the guards do."""
+        state = scope.setdefault("state", {})  # type: ignore[typeddict-item]
+        try:
+            state["principal"] = await self.resolve(scope["headers"])
+        except Unauthorized as refused:
+            state["principal"] = None
+            state["auth_error"] = refused.issue
 
-    return wrap
+    async def resolve(self, headers: Sequence[tuple[bytes, bytes]]) -> Principal | None:
+        credential = _credential(headers)
+        if credential is None:
+            return None
+        generation = await self._watch.current()
+        cached = self._cache.get(credential, generation)
+        if cached is None:
+            cached, expires_at = await anyio.to_thread.run_sync(self._decide, credential)
+            self._cache.put(credential, cached, generation, expires_at)
+        elif cached[1] is not None:  # a login session: each use counts (and may end it)
+            await anyio.to_thread.run_sync(use_session, self._kyros, cached[1])
+        return cached[0]
+
+    def _decide(self, credential: str) -> tuple[tuple[Principal, str | None], float | None]:
+        """The decision, the session it uses, and when the credential stops being valid."""
+        if looks_like_api_key(credential):
+            return (by_api_key(self._kyros, credential), None), None
+        principal, expires_at = _token_principal(self._kyros, credential)
+        if principal.family_id is not None:
+            use_session(self._kyros, principal.family_id)
+        return (principal, principal.family_id), expires_at
+
+
+def _credential(headers: Sequence[tuple[bytes, bytes]]) -> str | None:
+    """The API key or access token a request carries; None when it carries none."""
+    authorization = _single(headers, b"authorization")
+    api_key = _single(headers, b"x-api-key")
+    if authorization is None and api_key is None:
+        return None
+    if authorization is not None and api_key is not None:
+        raise Unauthorized("Send either Authorization or X-API-Key, not both")
+    if api_key is not None:
+        api_key = api_key.strip()
+        if not looks_like_api_key(api_key):
+            raise Unauthorized(_BAD_KEY)
+        return api_key
+    scheme, _, credential = authorization.partition(" ")  # type: ignore[union-attr]
+    credential = credential.strip()
+    if scheme.lower() != "bearer" or not credential:
+        raise Unauthorized("Use Authorization: Bearer <access token or API key>")
+    return credential
 
 
 async def _resolve(kyros: Kyros, headers: Sequence[tuple[bytes, bytes]]) -> Principal | None:
+    """Without a cache: a WebSocket's periodic re-check reads the store every time."""
     authorization = _single(headers, b"authorization")
     api_key = _single(headers, b"x-api-key")
     if authorization is None and api_key is None:
@@ -94,18 +142,26 @@ def by_api_key(kyros: Kyros, plaintext: str) -> Principal:
 
 
 def _by_token(kyros: Kyros, token: str) -> Principal:
+    principal, _ = _token_principal(kyros, token)
+    if principal.family_id is not None:
+        use_session(kyros, principal.family_id)  # only a live session counts as a use
+    return principal
+
+
+def _token_principal(kyros: Kyros, token: str) -> tuple[Principal, float]:
     """Roles come from the key or user now, not from the token, so a revoked role or key stops
-    working at once."""
+    working at once. With the token's expiry (Unix time)."""
     try:
         claims = kyros.tokens.decode(token, "access", now())
     except InvalidToken as invalid:
         expired = invalid.reason == "expired"
         raise Unauthorized("The access token has expired" if expired else _BAD_TOKEN) from None
+    expires_at = claims.expires_at.timestamp()
     if claims.subject.startswith("key_"):
-        return _principal(api_key_holder_by_id(kyros.app, kyros.db, claims.subject), "api_key")
+        holder = api_key_holder_by_id(kyros.app, kyros.db, claims.subject)
+        return _principal(holder, "api_key"), expires_at
     holder = session_holder(kyros.app, kyros.db, claims.session_id, claims.subject)
-    use_session(kyros, str(claims.session_id))  # only a live session counts as a use
-    return _principal(holder, "user", claims.session_id)
+    return _principal(holder, "user", claims.session_id), expires_at
 
 
 def _principal(

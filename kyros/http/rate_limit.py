@@ -9,7 +9,7 @@ from collections.abc import Callable
 import anyio
 from limits.errors import StorageError
 from litestar.datastructures import MutableScopeHeaders
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope, Send
 
 from kyros.http.envelope import error_body
 from kyros.http.rate_limiter import RateLimiter, RateLimitResult, client_identity, headers
@@ -76,38 +76,23 @@ class RateLimits:
         self._trusted = settings.trusted_proxies
         self._outage = Outage()
 
-    def middleware(self, app: ASGIApp) -> ASGIApp:
-        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-            group = group_for(scope.get("method", "GET"), scope["path"])
-            if scope["type"] != "http" or group is None:
-                await app(scope, receive, send)
-                return
-            scope.setdefault("state", {})[_COUNTED] = True  # type: ignore[typeddict-item]
-            if self._outage.ongoing():  # fail open at once rather than wait on Redis again
-                await app(scope, receive, send)
-                return
-            try:
-                result = await self._call(self._limiter.hit, group, scope)
-            except StorageError as exc:
-                self._outage.begin()
-                log.warning("rate-limit storage unavailable (%s); requests allowed", exc)
-                await app(scope, receive, send)
-                return
-            if not result.allowed:
-                await _refuse(scope, send, result)
-                return
-            extra = headers(result)
-
-            async def send_with_headers(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    response_headers = MutableScopeHeaders.from_message(message)
-                    for name, value in extra.items():
-                        response_headers[name] = value
-                await send(message)
-
-            await app(scope, receive, send_with_headers)
-
-        return middleware
+    async def count(self, scope: Scope) -> RateLimitResult | None:
+        """Counts a routed request against its group: its standing, or None when it is not
+        counted (liveness and docs) or the limit store is failing (limits then stay open)."""
+        if scope["type"] != "http":
+            return None
+        group = group_for(scope.get("method", "GET"), scope["path"])
+        if group is None:
+            return None
+        scope.setdefault("state", {})[_COUNTED] = True  # type: ignore[typeddict-item]
+        if self._outage.ongoing():  # fail open at once rather than wait on Redis again
+            return None
+        try:
+            return await self._call(self._limiter.hit, group, scope)
+        except StorageError as exc:
+            self._outage.begin()
+            log.warning("rate-limit storage unavailable (%s); requests allowed", exc)
+            return None
 
     async def report_standing(self, message: Message, scope: Scope) -> None:
         """A `before_send` hook: fills in the headers where `middleware` counted nothing."""
@@ -151,7 +136,8 @@ class Outage:
         return time.monotonic() < self._until
 
 
-async def _refuse(scope: Scope, send: Send, result: RateLimitResult) -> None:
+async def refuse(scope: Scope, send: Send, result: RateLimitResult) -> None:
+    """The 429 answer, with the standing's headers and Retry-After."""
     rid = str(scope.get("state", {}).get("request_id", ""))
     body = error_body(
         rid,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
+import threading
 import time
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,12 +39,67 @@ class RateLimitResult:
     policy: str  # IETF draft form, e.g. "5;w=60"
 
 
-class RateLimiter:
-    """Counts hits per (group, identity) with the `limits` moving window.
+class MemoryWindows:
+    """The moving window in this process: per key, the times of the hits still inside it.
 
-    With a Redis URL every instance sharing the URL and key prefix shares the counters; the
-    default in-memory storage is per instance. Storage failures raise
-    `limits.errors.StorageError`, leaving fail-open or fail-closed to the caller.
+    The same answers as `limits`' moving window on its memory storage, which prepends every hit
+    to a list (O(n) per hit); here a hit appends to a deque and expired hits leave from its
+    other end, so a hit costs O(1) amortised. A key holds at most `limit` times, since a
+    refused hit records nothing; keys whose hits have all expired are swept now and then.
+    """
+
+    _SWEEP_EVERY = 10_000  # hits between sweeps of idle keys
+
+    def __init__(self) -> None:
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+        self._until_sweep = self._SWEEP_EVERY
+
+    def hit(self, key: str, limit: int, expiry: int) -> bool:
+        with self._lock:
+            now = time.time()
+            hits = self._current(key, now - expiry)
+            self._until_sweep -= 1
+            if self._until_sweep <= 0:
+                self._sweep(now)
+            if len(hits) >= limit:
+                return False
+            hits.append(now)
+            return True
+
+    def window(self, key: str, expiry: int) -> tuple[float, int]:
+        """The oldest hit inside the window (or now) and how many hits it holds."""
+        with self._lock:
+            now = time.time()
+            hits = self._current(key, now - expiry)
+            return (hits[0] if hits else now), len(hits)
+
+    def _current(self, key: str, start: float) -> deque[float]:
+        hits = self._hits.get(key)
+        if hits is None:
+            hits = self._hits[key] = deque()
+        while hits and hits[0] < start:
+            hits.popleft()
+        return hits
+
+    def _sweep(self, now: float) -> None:
+        self._until_sweep = self._SWEEP_EVERY
+        horizon = now - _LONGEST_WINDOW_SECONDS
+        idle = [key for key, hits in self._hits.items() if not hits or hits[-1] < horizon]
+        for key in idle:
+            del self._hits[key]
+
+
+_LONGEST_WINDOW_SECONDS = 86_400 * 31  # no configured window is longer than a month
+
+
+class RateLimiter:
+    """Counts hits per (group, identity) in a moving window.
+
+    With a Redis URL every instance sharing the URL and key prefix shares the counters (the
+    `limits` moving window); without one, the counts are this instance's (`MemoryWindows`).
+    Storage failures raise `limits.errors.StorageError`, leaving fail-open or fail-closed to
+    the caller.
     """
 
     def __init__(
@@ -56,13 +113,13 @@ class RateLimiter:
         self._items = {group: _parse_limit(group, spec) for group, spec in specs.items()}
         # A Redis that accepts connections but never answers must not hold a request for ever.
         bounds = {"socket_timeout": timeout_seconds, "socket_connect_timeout": timeout_seconds}
-        storage = storage_from_string(
-            storage_url or "memory://",
-            wrap_exceptions=True,
-            key_prefix=key_prefix,
-            **(bounds if storage_url else {}),
-        )
-        self._strategy = MovingWindowRateLimiter(storage)
+        self._memory = None if storage_url else MemoryWindows()
+        self._strategy = None
+        if storage_url:
+            storage = storage_from_string(
+                storage_url, wrap_exceptions=True, key_prefix=key_prefix, **bounds
+            )
+            self._strategy = MovingWindowRateLimiter(storage)
 
     def limit_for(self, group: str) -> RateLimitItem:
         try:
@@ -75,7 +132,11 @@ class RateLimiter:
         item = self.limit_for(group)
         if not identity:
             raise ValueError("identity must be non-empty")
-        allowed = self._strategy.hit(item, group, identity)
+        if self._memory is not None:
+            key = item.key_for(group, identity)
+            allowed = self._memory.hit(key, item.amount, item.get_expiry())
+        else:
+            allowed = self._strategy.hit(item, group, identity)  # type: ignore[union-attr]
         return self._standing(item, group, identity, allowed)
 
     def peek(self, group: str, identity: str) -> RateLimitResult:
@@ -88,7 +149,12 @@ class RateLimiter:
     def _standing(
         self, item: RateLimitItem, group: str, identity: str, allowed: bool
     ) -> RateLimitResult:
-        reset_at, remaining = self._strategy.get_window_stats(item, group, identity)
+        if self._memory is not None:
+            start, count = self._memory.window(item.key_for(group, identity), item.get_expiry())
+            reset_at, remaining = start + item.get_expiry(), item.amount - count
+        else:
+            stats = self._strategy.get_window_stats(item, group, identity)  # type: ignore[union-attr]
+            reset_at, remaining = stats.reset_time, stats.remaining
         reset_after = max(0, math.ceil(reset_at - time.time()))
         return RateLimitResult(
             allowed=allowed,

@@ -6,6 +6,7 @@ import math
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
@@ -13,11 +14,15 @@ from typing import Any, Protocol
 from psycopg.rows import dict_row
 
 from kyros.connections.bounded_pool import BoundedPool
+from kyros.connections.unavailable import StoreUnavailable
 from kyros.settings import Settings
 
 Row = dict[str, Any]
 
 _QMARK = re.compile(r"\?")
+# Read-model connections on SQLite: the GIL lets few threads run SQLite at once, and there is
+# one writer at a time; more connections only add page caches.
+SQLITE_POOL_SIZE = 8
 
 
 class Cursor(Protocol):
@@ -121,57 +126,127 @@ class _SqliteCursor:
 
 
 class SqliteDatabase:
-    """One connection per thread; WAL lets readers run beside the single writer."""
+    """A bounded pool of connections; WAL lets readers run beside the single writer.
+
+    Not one connection per thread: every thread that ever touched the database kept one (each
+    with its own page cache) for the life of the process, so memory grew with the thread pool.
+    A caller waits at most `lock_timeout_seconds` for a free connection, then gets
+    `StoreUnavailable` (503), as for a locked file.
+    """
 
     dialect = "sqlite"
 
-    def __init__(self, path: str, lock_timeout_seconds: float = 5.0) -> None:
+    def __init__(
+        self, path: str, lock_timeout_seconds: float = 5.0, pool_size: int = SQLITE_POOL_SIZE
+    ) -> None:
+        if pool_size < 1:
+            raise ValueError("pool_size must be at least 1")
         self.path = path
+        self._timeout = lock_timeout_seconds
         self._busy_ms = max(1, round(lock_timeout_seconds * 1000))
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
-
-    def _connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
-            with self._lock:
-                self._connections.append(conn)
-        return conn
+        self._max = pool_size
+        self._idle: list[sqlite3.Connection] = []  # the most recently used is lent first
+        self._open = 0
+        self._lent = 0
+        self._waiting = 0
+        self._closed = False
+        self._changed = threading.Condition()
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Cursor]:
         """Writers take the lock up front (IMMEDIATE) so they never deadlock upgrading."""
-        conn = self._connection()
-        cur = conn.cursor()
-        cur.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        conn = self._borrow()
         try:
-            yield _SqliteCursor(cur)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        else:
-            conn.execute("COMMIT")
+            cur = conn.cursor()
+            cur.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield _SqliteCursor(cur)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            else:
+                conn.execute("COMMIT")
+            finally:
+                cur.close()
         finally:
-            cur.close()
+            self._give_back(conn)
+
+    def _borrow(self) -> sqlite3.Connection:
+        deadline = time.monotonic() + self._timeout
+        with self._changed:
+            while not self._idle and self._open >= self._max:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise StoreUnavailable(
+                        f"all {self._max} read-model connections stayed busy for {self._timeout:g}s"
+                    )
+                self._waiting += 1
+                try:
+                    self._changed.wait(remaining)
+                finally:
+                    self._waiting -= 1
+            self._lent += 1
+            if self._idle:
+                return self._idle.pop()
+            self._open += 1
+        try:
+            return self._connect()
+        except BaseException:
+            self._forget()
+            raise
+
+    def _give_back(self, conn: sqlite3.Connection) -> None:
+        """A connection left inside a transaction (a failed COMMIT or ROLLBACK) is rolled back,
+        or closed if even that fails, so the next borrower starts clean."""
+        healthy = not self._closed
+        if healthy and conn.in_transaction:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                healthy = False
+        if not healthy:
+            conn.close()
+            self._forget()
+            return
+        with self._changed:
+            self._lent -= 1
+            self._idle.append(conn)
+            self._changed.notify()
+
+    def _forget(self) -> None:
+        with self._changed:
+            self._lent -= 1
+            self._open -= 1
+            self._changed.notify()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
 
     def connection_stats(self) -> dict[str, int | None]:
-        """No pool: one connection per thread that has used the database, none lent or idle."""
-        with self._lock:
-            opened = len(self._connections)
-        return {"active": None, "idle": None, "max": None, "open": opened, "waiting": None}
+        """The pool's connections: lent out, waiting in the pool, its ceiling, open now, and
+        the callers waiting for one."""
+        with self._changed:
+            return {
+                "active": self._lent,
+                "idle": len(self._idle),
+                "max": self._max,
+                "open": self._open,
+                "waiting": self._waiting,
+            }
 
     def close(self) -> None:
-        with self._lock:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
+        """Closes the idle connections; a lent one is closed when it comes back."""
+        with self._changed:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._open -= len(idle)
+        for conn in idle:
+            conn.close()
 
 
 def open_database(settings: Settings) -> Database:

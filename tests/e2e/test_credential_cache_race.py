@@ -1,0 +1,126 @@
+"""Cached credentials never outlive a change: two real `kyros serve` processes on one store.
+
+One process is kept busy with a credential (so its decision is cached and re-validated while
+the change lands); the change is made through the other. Every request sent after the change
+was answered must see it, however the requests in flight interleave with it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.builders.commands import PASSWORD
+from tests.conftest import _empty_schema
+from tests.e2e.auth_helpers import bearer, tokens
+from tests.fanout.processes import FAST_ENV, Server
+from tests.http_client import http_client
+
+pytestmark = pytest.mark.both_stores  # the look at the log is per-dialect SQL
+
+ROUNDS = 4
+HAMMERS = 3
+Sent = tuple[float, int]  # when the request was sent (monotonic), and its status
+
+
+def _servers(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> tuple[Server, Server]:
+    if store == "postgres":
+        url = request.getfixturevalue("postgres_database")
+        _empty_schema(url)
+        env = {"KYROS_DATABASE_URL": url}
+        return Server(tmp_path / "a", **env), Server(tmp_path / "b", **env)
+    return Server(tmp_path / "shared"), Server(tmp_path / "shared")  # one SQLite file
+
+
+def _hammer(
+    url: str, headers: dict[str, str], path: str, stop: threading.Event, sent: list[Sent]
+) -> list[threading.Thread]:
+
+    def run() -> None:
+        with http_client(base_url=url, timeout=30) as http:
+            while not stop.is_set():
+                at = time.monotonic()
+                sent.append((at, http.get(path, headers=headers).status_code))
+
+    threads = [threading.Thread(target=run) for _ in range(HAMMERS)]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def _during_hammering(
+    url: str, headers: dict[str, str], path: str, change: Callable[[], None]
+) -> tuple[list[Sent], float, float]:
+    stop = threading.Event()
+    sent: list[Sent] = []
+    threads = _hammer(url, headers, path, stop, sent)
+    try:
+        deadline = time.monotonic() + 30
+        while sum(1 for _, s in list(sent) if s == 200) < 20:  # the decision is cached by now
+            assert time.monotonic() < deadline, sent[-5:]
+            time.sleep(0.01)
+        asked = time.monotonic()
+        change()
+        answered = time.monotonic()
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(30)
+    return list(sent), asked, answered
+
+
+def test_a_revocation_answered_by_one_process_holds_at_once_in_the_other(
+    store: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    a, b = _servers(store, tmp_path, request)
+    with a, b, http_client(base_url=a.url, timeout=30) as on_a:
+        login = {"username": "admin", "password": FAST_ENV["KYROS_ADMIN_PASSWORD"]}
+        admin = bearer(on_a.post("/v1/auth/login", data=login).json()["data"]["access_token"])
+        for n in range(ROUNDS):
+            made = on_a.post("/v1/api-keys", json={"name": f"k{n}", "role": "agent"}, headers=admin)
+            assert made.status_code == 201, made.text
+            key = made.json()["data"]
+
+            def revoke(key_id: str = key["id"]) -> None:
+                revoked = on_a.delete(f"/v1/api-keys/{key_id}", headers=admin)
+                assert revoked.status_code == 200, revoked.text
+
+            sent, asked, answered = _during_hammering(
+                b.url, bearer(key["key"]), "/v1/tasks", revoke
+            )
+            before = [s for at, s in sent if at < asked]
+            after = [s for at, s in sent if at > answered]
+            assert set(before) == {200}, n
+            assert after, n  # requests were sent after the answer
+            assert set(after) == {401}, (n, after.count(200))
+
+
+def test_a_role_revoked_through_one_process_holds_at_once_in_the_other(
+    store: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    a, b = _servers(store, tmp_path, request)
+    with a, b, http_client(base_url=a.url, timeout=30) as on_a:
+        login = {"username": "admin", "password": FAST_ENV["KYROS_ADMIN_PASSWORD"]}
+        admin = bearer(on_a.post("/v1/auth/login", data=login).json()["data"]["access_token"])
+        for n in range(ROUNDS):
+            user = {"username": f"user{n}", "password": PASSWORD, "roles": ["admin"]}
+            created = on_a.post("/v1/users", json=user, headers=admin)
+            assert created.status_code == 201, created.text
+            user_id = created.json()["data"]["id"]
+            token = tokens(on_a, f"user{n}")["access_token"]
+
+            def demote(user_id: str = user_id) -> None:
+                revoked = on_a.delete(f"/v1/users/{user_id}/roles/admin", headers=admin)
+                assert revoked.status_code == 200, revoked.text
+
+            sent, asked, answered = _during_hammering(b.url, bearer(token), "/v1/users", demote)
+            before = [s for at, s in sent if at < asked]
+            after = [s for at, s in sent if at > answered]
+            assert set(before) == {200}, n
+            assert after, n
+            assert set(after) == {403}, (n, after.count(200))
