@@ -18,6 +18,7 @@ from kyros.commands.sessions import Session
 from kyros.domain.errors import DomainError
 from kyros.http.auth import PUBLIC
 from kyros.http.auth_routes import login_response
+from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
 from kyros.http.docs import ANONYMOUS
 from kyros.http.envelope import MEDIA_TYPE, ok
@@ -41,6 +42,7 @@ _REDIRECT = ResponseSpec(
 
 class OAuth2Controller(Controller):
     path = "/auth/oauth2"
+    opt = reads("users", "configuration")
     tags = ["Authentication"]
     opt = PUBLIC
     security = ANONYMOUS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import anyio
 from anyio.abc import TaskGroup
@@ -187,13 +187,17 @@ class ProjectionWorkers:
         (worker,) = [w for w in self.workers if w.name == name]
         worker.stop()
 
-    async def wait_for(self, position: int, timeout: float) -> bool:
-        """True once every read model has applied the log up to `position`, a read model
-        stuck at an event not counting: it would hold every write for the whole timeout."""
+    async def wait_for(
+        self, position: int, timeout: float, names: Collection[str] | None = None
+    ) -> bool:
+        """True once every read model in `names` (None: all) has applied the log up to
+        `position`, a read model stuck at an event not counting: it would hold every write
+        for the whole timeout."""
+        workers = self.workers if names is None else [w for w in self.workers if w.name in names]
         with anyio.move_on_after(timeout):
             while True:
                 ticket = self.progressed.ticket()
-                lagging = [w for w in self.workers if w.position < position and not w.failure]
+                lagging = [w for w in workers if w.position < position and not w.failure]
                 if not lagging:
                     return True
                 if any(not w.state.leader for w in lagging):
