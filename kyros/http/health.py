@@ -21,9 +21,8 @@ log = logging.getLogger(__name__)
 
 class HealthController(Controller):
     path = "/health"
-    opt = reads()
     tags = ["Health"]
-    opt = PUBLIC
+    opt = {**PUBLIC, **reads()}
     security = ANONYMOUS
 
     @get("/live", operation_id="GetLiveness")

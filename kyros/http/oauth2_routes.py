@@ -42,9 +42,8 @@ _REDIRECT = ResponseSpec(
 
 class OAuth2Controller(Controller):
     path = "/auth/oauth2"
-    opt = reads("users", "configuration")
     tags = ["Authentication"]
-    opt = PUBLIC
+    opt = {**PUBLIC, **reads("users", "configuration")}
     security = ANONYMOUS
 
     @get("/{provider:str}", operation_id="StartOAuth2Login", responses={302: _REDIRECT})
