@@ -194,7 +194,8 @@ class Kyros:
         if not await self.projections.wait_for(
             position, self.settings.read_your_writes_seconds, names
         ):
-            log.warning("read models %s still behind position %d", names or "all", position)
+            behind = ", ".join(names) if names is not None else "all"
+            log.warning("read models still behind position %d (%s)", position, behind)
 
     def close(self) -> None:
         self.leaders.close()
