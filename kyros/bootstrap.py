@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from collections.abc import Collection
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
@@ -163,27 +164,38 @@ class Kyros:
 
     async def execute(self, command: object, created: dict[str, str] | None = None) -> Any:
         """Carries out `command` (kyros.commands.registry: its handler and conflict policy)
-        off the event loop, then waits until read models include its events, so the caller's
-        next read sees them. `created` names a new resource, for the answer given if reading
-        it back fails (kyros.eventstore.committed). Returns what the handler returns."""
+        off the event loop, then waits until the read models its route reads back include its
+        events, so the answer and the caller's next read of them see it (other read models:
+        the answer's `X-Kyros-Position` makes a later read wait, kyros.http.consistency).
+        `created` names a new resource, for the answer given if reading it back fails
+        (kyros.eventstore.committed). Returns what the handler returns."""
         route = route_of(command)
         try:
             result = await anyio.to_thread.run_sync(run_command, self.app, self.catalog, command)
         except route.committed_refusals:
-            await self.read_your_writes(await anyio.to_thread.run_sync(self.app.head))
+            head = await anyio.to_thread.run_sync(self.app.head)
+            await self.read_your_writes(head, names=route.read_back)
             raise
-        if route.read_back:
-            await self.read_your_writes(position_of(result), created)
+        await self.read_your_writes(position_of(result), created, names=route.read_back)
         return result
 
-    async def read_your_writes(self, position: int, created: dict[str, str] | None = None) -> None:
-        """Waits, bounded, until read models include `position`; from here on the request's
-        answer is a success even if reading it back fails."""
-        note_committed(position, created)  # from here on this request's answer is a success
-        if position and not await self.projections.wait_for(
-            position, self.settings.read_your_writes_seconds
+    async def read_your_writes(
+        self,
+        position: int,
+        created: dict[str, str] | None = None,
+        names: Collection[str] | None = None,
+    ) -> None:
+        """Notes `position` as this request's write (its answer is a success from here on,
+        and carries it) and waits, bounded, until the read models in `names` (None: all)
+        include it."""
+        note_committed(position, created)
+        if not position or names == ():
+            return
+        if not await self.projections.wait_for(
+            position, self.settings.read_your_writes_seconds, names
         ):
-            log.warning("read models still behind position %d", position)
+            behind = ", ".join(names) if names is not None else "all"
+            log.warning("read models still behind position %d (%s)", position, behind)
 
     def close(self) -> None:
         self.leaders.close()

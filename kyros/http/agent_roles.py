@@ -16,6 +16,7 @@ from kyros.commands.queue import SubmitTask
 from kyros.domain.agent_roles import AgentRoleConfig, default_role_config
 from kyros.domain.identity_errors import Forbidden
 from kyros.http.auth import Principal, requires
+from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
 from kyros.http.idempotency import IDEMPOTENT
@@ -44,6 +45,7 @@ def _escalation(opened: Opened | None) -> dict[str, Any] | None:
 
 class AgentRoleController(Controller):
     path = "/agents"
+    opt = reads("agent_roles", "agents", "queue", "tasks")
     tags = ["Agents"]
 
     @post(
@@ -117,6 +119,7 @@ class AgentRoleController(Controller):
 
 class AgentRoleConfigurationController(Controller):
     path = "/configuration/agents"
+    opt = reads("agent_roles")
     tags = ["Configuration"]
 
     @get(

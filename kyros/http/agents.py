@@ -20,8 +20,9 @@ from kyros.commands.agents import (
     RegisterAgent,
     agent_of,
 )
-from kyros.commands.registry import run_command
+from kyros.commands.registry import ROUTES, run_command
 from kyros.http.auth import requires
+from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
 from kyros.http.schemas.agents import RegisterAgentRequest
@@ -38,6 +39,7 @@ CANDIDATES = 10
 
 class AgentController(Controller):
     path = "/agents"
+    opt = reads("agents", "queue", "tasks")
     tags = ["Agent workers"]
     guards = [requires("claim_work")]
 
@@ -95,7 +97,7 @@ class AgentController(Controller):
         claimed = await _unless_disconnected(request, _long_poll(kyros, agent_id, actor, wait))
         if claimed is None:
             return ok(request, {"submission": None})
-        await kyros.read_your_writes(claimed.position)
+        await kyros.read_your_writes(claimed.position, names=ROUTES[ClaimWork].read_back)
         task = await in_thread(get_task, kyros.db, claimed.task_id)
         submission = {
             "submission_id": claimed.submission_id,

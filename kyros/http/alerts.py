@@ -12,6 +12,7 @@ from kyros.commands.alerts import AcknowledgeAlert, ResolveAlert
 from kyros.domain.alert import ALERT_TYPES, SEVERITIES, STATUSES
 from kyros.domain.alert_errors import AlertNotFound
 from kyros.http.auth import requires
+from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
 from kyros.http.idempotency import IDEMPOTENT
@@ -24,6 +25,7 @@ Req = Request[Any, Any, Any]
 
 class AlertController(Controller):
     path = "/monitoring/alerts"
+    opt = reads("alerts")
     tags = ["Monitoring"]
 
     @get("/", operation_id="GetAlerts", guards=[requires("read_monitoring")])

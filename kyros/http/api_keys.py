@@ -10,6 +10,7 @@ from kyros.bootstrap import Kyros
 from kyros.commands.api_keys import IssueApiKey, RevokeApiKey
 from kyros.domain.identity_errors import ApiKeyNotFound
 from kyros.http.auth import requires
+from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
 from kyros.http.idempotency import WITHHELD_ANSWER
@@ -19,6 +20,7 @@ from kyros.queries.identity import get_api_key, list_api_keys
 
 class ApiKeyController(Controller):
     path = "/api-keys"
+    opt = reads("api_keys")
     tags = ["API keys"]
     guards = [requires("manage_users")]
 

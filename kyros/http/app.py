@@ -20,6 +20,7 @@ from kyros.http.auth import Authenticator, authenticated
 from kyros.http.auth_routes import AuthController
 from kyros.http.budgets import BudgetController
 from kyros.http.configuration import ConfigurationController
+from kyros.http.consistency import stamp_position, wait_for_min_position
 from kyros.http.dependencies import DEPENDENCIES
 from kyros.http.docs import assets_router, openapi_config
 from kyros.http.errors import EXCEPTION_HANDLERS
@@ -90,7 +91,7 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
             v1_socket,
         ],
         dependencies=DEPENDENCIES,
-        guards=[authenticated],  # fail closed: a new route needs a caller unless marked public
+        guards=[authenticated, wait_for_min_position],  # fail closed: a new route needs a caller
     )
     return Litestar(
         route_handlers=[v1, assets_router(), root_socket, prometheus_metrics],
@@ -104,6 +105,7 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
             idempotency_middleware(kyros),
         ],
         before_request=strict_json_body,  # 0 is not a boolean nor a date-time in a body
+        after_request=stamp_position,  # X-Kyros-Position on a write's answer
         before_send=[rate_limits.report_standing],  # unknown routes, 405s, probes and docs too
         openapi_config=openapi_config(__version__),
         lifespan=[lifespan],

@@ -14,6 +14,7 @@ from kyros.commands.sessions import LogIn, LogOut, Refresh, Session
 from kyros.domain.errors import DomainError, InvalidState
 from kyros.domain.identity_errors import Unauthorized
 from kyros.http.auth import PUBLIC, Principal, by_api_key
+from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
 from kyros.http.docs import ANONYMOUS
 from kyros.http.envelope import ok
@@ -39,6 +40,7 @@ _TOKEN_FIELDS = {
 
 class AuthController(Controller):
     path = "/auth"
+    opt = reads("users", "api_keys", "token_families", "configuration")
     tags = ["Authentication"]
 
     @post("/login", operation_id="Login", status_code=200, opt=PUBLIC, security=ANONYMOUS)

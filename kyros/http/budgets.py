@@ -13,6 +13,7 @@ from kyros.commands.budgets import ChangeBudget, DefineBudget, RemoveBudget
 from kyros.domain.budget_errors import BudgetNotFound
 from kyros.domain.errors import DomainError
 from kyros.http.auth import requires, requires_any
+from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
 from kyros.http.idempotency import IDEMPOTENT
@@ -27,6 +28,7 @@ _READERS = requires_any("manage_budgets", "read_costs")
 
 class BudgetController(Controller):
     path = "/budgets"
+    opt = reads("budgets")
     tags = ["Budgets"]
 
     @post(

@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, get, put
 from kyros.bootstrap import Kyros
 from kyros.commands.configuration import ChangeConfiguration
 from kyros.http.auth import requires
+from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
 from kyros.http.json_patch import json_patch
@@ -17,6 +18,7 @@ from kyros.queries.configuration import get_configuration
 
 class ConfigurationController(Controller):
     path = "/configuration"
+    opt = reads("configuration")
     tags = ["Configuration"]
 
     @get("/", operation_id="GetConfiguration", guards=[requires("read_configuration")])

@@ -12,6 +12,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from kyros.domain.budget import ENFORCEMENTS, PERIODS, SCOPES
 from kyros.domain.errors import DomainError
 from kyros.domain.vocabulary import PRIORITIES, ROLES, TASK_TYPES
+from kyros.http.consistency import CONSISTENCY_HANDLERS
 from kyros.http.envelope import fail
 from kyros.http.schemas.tasks import SETTABLE_STATUSES
 from kyros.http.unavailable import UNAVAILABLE_HANDLERS
@@ -123,6 +124,7 @@ EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
     ValidationException: _validation,
     RecursionError: _too_deep,
     HTTPException: _http,
+    **CONSISTENCY_HANDLERS,  # X-Kyros-Min-Position not reached in time: 503
     **UNAVAILABLE_HANDLERS,  # the store down, busy or locked: 503 with Retry-After
     Exception: _internal,
 }

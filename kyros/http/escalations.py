@@ -14,6 +14,7 @@ from kyros.commands.escalations import DecideEscalation, SubmitEscalation
 from kyros.domain.errors import DomainError
 from kyros.domain.escalation_errors import EscalationNotFound
 from kyros.http.auth import requires
+from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
 from kyros.http.idempotency import IDEMPOTENT
@@ -31,6 +32,7 @@ _ALIASES = {"pending": "pending_approval"}
 
 class EscalationController(Controller):
     path = "/"
+    opt = reads("escalations")
     tags = ["Escalations"]
 
     @post(

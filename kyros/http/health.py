@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, get
 
 from kyros.bootstrap import Kyros
 from kyros.http.auth import PUBLIC
+from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
 from kyros.http.docs import ANONYMOUS
 from kyros.http.envelope import ok
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 class HealthController(Controller):
     path = "/health"
     tags = ["Health"]
-    opt = PUBLIC
+    opt = {**PUBLIC, **reads()}
     security = ANONYMOUS
 
     @get("/live", operation_id="GetLiveness")

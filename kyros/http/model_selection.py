@@ -11,6 +11,7 @@ from kyros.domain.errors import DomainError
 from kyros.domain.model_catalog import ModelSpec
 from kyros.domain.routing import RoutingContext, RoutingRequest
 from kyros.http.auth import requires
+from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
 from kyros.http.schemas.model_selection import SelectRequest
@@ -22,6 +23,7 @@ from kyros.timefmt import now
 
 class ModelController(Controller):
     path = "/models"
+    opt = reads("configuration", "model_performance")
     tags = ["Models"]
 
     @get("/", operation_id="ListModels", guards=[requires("read_models")])

@@ -10,6 +10,7 @@ from litestar.params import Parameter
 
 from kyros.bootstrap import Kyros
 from kyros.http.auth import requires
+from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
 from kyros.http.query_params import selection
@@ -23,6 +24,7 @@ from kyros.timefmt import now
 
 class MonitoringAnalyticsController(Controller):
     path = "/monitoring"
+    opt = reads("analytics", "configuration")
     tags = ["Monitoring"]
 
     @get("/metrics", operation_id="GetPerformanceMetrics", guards=[requires("read_monitoring")])

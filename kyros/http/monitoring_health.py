@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, get
 
 from kyros.bootstrap import Kyros
 from kyros.http.auth import requires
+from kyros.http.consistency import EVERY_READ_MODEL
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
 from kyros.observability.app_monitor import AppMonitor
@@ -17,6 +18,7 @@ from kyros.observability.health_report import health_report
 
 class MonitoringHealthController(Controller):
     path = "/monitoring"
+    opt = EVERY_READ_MODEL
     tags = ["Monitoring"]
 
     @get("/health", operation_id="GetSystemHealth", guards=[requires("read_monitoring")])

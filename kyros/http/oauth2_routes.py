@@ -18,6 +18,7 @@ from kyros.commands.sessions import Session
 from kyros.domain.errors import DomainError
 from kyros.http.auth import PUBLIC
 from kyros.http.auth_routes import login_response
+from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
 from kyros.http.docs import ANONYMOUS
 from kyros.http.envelope import MEDIA_TYPE, ok
@@ -42,7 +43,7 @@ _REDIRECT = ResponseSpec(
 class OAuth2Controller(Controller):
     path = "/auth/oauth2"
     tags = ["Authentication"]
-    opt = PUBLIC
+    opt = {**PUBLIC, **reads("users", "configuration")}
     security = ANONYMOUS
 
     @get("/{provider:str}", operation_id="StartOAuth2Login", responses={302: _REDIRECT})

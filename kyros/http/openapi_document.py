@@ -9,6 +9,7 @@ import msgspec
 from litestar import Litestar, Request
 from litestar.openapi.plugins import JsonRenderPlugin
 
+from kyros.http.consistency import MIN_POSITION, POSITION
 from kyros.http.openapi_bodies import RAW_BODIES
 from kyros.http.openapi_data import DATA
 from kyros.http.openapi_queries import constrain
@@ -91,6 +92,20 @@ IDEMPOTENCY_KEY: dict[str, Any] = {
     "different body.",
     "schema": {"type": "string"},  # its length and syntax are the idempotency layer's to refuse
 }
+MIN_POSITION_PARAMETER: dict[str, Any] = {
+    "name": MIN_POSITION,
+    "in": "header",
+    "required": False,
+    "description": "A consistency token: the `X-Kyros-Position` of an earlier write. The "
+    "request waits (bounded) until the read models it reads include that position; 503 with "
+    "Retry-After if they are still behind at the bound, 422 if malformed or beyond the log's "
+    "head.",
+    "schema": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
+}
+_POSITION_TEXT = (
+    "The log position this write committed at (present when the request appended to the log): "
+    "send it as X-Kyros-Min-Position to read the write back from any route."
+)
 _REPLAYED = {
     "description": "`true` when this answer replays an earlier request with the same "
     "Idempotency-Key.",
@@ -154,6 +169,12 @@ def _complete_operation(
             constrain(operation_id, parameter)
         elif parameter.get("in") == "path":
             constrain_path(operation_id, parameter)
+    if path.startswith("/v1/"):
+        operation.setdefault("parameters", []).append(MIN_POSITION_PARAMETER)
+    if method != "get":
+        for status, response in responses.items():
+            if status.startswith("2"):
+                response["headers"][POSITION] = {"$ref": f"#/components/headers/{POSITION}"}
     if operation_id in RAW_BODIES:
         operation["requestBody"] = RAW_BODIES[operation_id]
     if operation_id in idempotent:
@@ -224,6 +245,7 @@ def _header_components() -> dict[str, Any]:
         **{name: (text, "integer") for name, text in _RATE_HEADERS.items()},
         "Retry-After": ("Seconds to wait before retrying.", "integer"),
         "Idempotent-Replayed": (_REPLAYED["description"], "string"),
+        POSITION: (_POSITION_TEXT, "integer"),
     }
     return {
         name: {"description": text, "schema": {"type": kind}}

@@ -17,6 +17,7 @@ from kyros.commands.submissions import (
 from kyros.domain.agent import SubmissionNotFound
 from kyros.domain.errors import TaskNotFound
 from kyros.http.auth import requires
+from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
 from kyros.http.schemas.agents import CompleteRequest, FailRequest
@@ -30,6 +31,7 @@ class SubmissionController(Controller):
     """Each report is refused (403) unless the caller's agent holds the submission now."""
 
     path = "/submissions"
+    opt = reads("queue", "tasks")
     tags = ["Agent workers"]
     guards = [requires("report_work")]
 

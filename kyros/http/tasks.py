@@ -16,6 +16,7 @@ from kyros.domain.errors import DomainError, TaskNotFound
 from kyros.domain.task import EDITABLE_FIELDS
 from kyros.domain.vocabulary import PRIORITIES, ROLES, TASK_STATUSES, TASK_TYPES
 from kyros.http.auth import Principal, requires, requires_any
+from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
 from kyros.http.idempotency import IDEMPOTENT
@@ -30,6 +31,7 @@ _WIRE_NAMES = {"task_type": "type"}  # the API's name where it differs from the 
 
 class TaskController(Controller):
     path = "/tasks"
+    opt = reads("tasks")
     tags = ["Tasks"]
 
     @post(

@@ -12,6 +12,7 @@ from litestar import Request, Response
 
 from kyros.connections.unavailable import StoreUnavailable, is_unavailable
 from kyros.eventstore.committed import committed_ids, committed_position
+from kyros.http.consistency import POSITION
 from kyros.http.envelope import fail, ok
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def _store_failure(request: Request[Any, Any, Any], exc: Exception) -> Response[
         log.warning("committed at position %d, but could not read it back: %s", position, exc)
         data = {"committed": True, "position": position, **request.path_params, **committed_ids()}
         message = "Saved; its new state could not be read back yet, read it again shortly"
-        return ok(request, data, status=202, message=message)
+        return ok(request, data, status=202, message=message, headers={POSITION: str(position)})
     log.warning("store unavailable: %s", exc)
     return unavailable_response(request)
 

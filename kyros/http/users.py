@@ -13,6 +13,7 @@ from kyros.bootstrap import Kyros
 from kyros.commands import users as commands
 from kyros.domain.identity_errors import UserNotFound
 from kyros.http.auth import requires
+from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
 from kyros.http.schemas.identity import PasswordChange, RoleChange, UserCreate
@@ -22,6 +23,7 @@ from kyros.queries.identity import get_user, list_users
 
 class UserController(Controller):
     path = "/users"
+    opt = reads("users")
     tags = ["Users"]
     guards = [requires("manage_users")]
 

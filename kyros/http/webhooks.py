@@ -16,6 +16,7 @@ from kyros.commands import webhooks as commands
 from kyros.domain.errors import DomainError
 from kyros.domain.webhook import DeliveryNotFound, WebhookNotFound, check_events
 from kyros.http.auth import requires
+from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
 from kyros.http.idempotency import IDEMPOTENT, SEALED_ANSWER
@@ -32,6 +33,7 @@ _ONCE = "Store the secret now: it is not shown again"
 
 class WebhookController(Controller):
     path = "/webhooks"
+    opt = reads("webhooks", "webhook_outbox")
     tags = ["Webhooks"]
     guards = [requires("manage_webhooks")]
 

@@ -19,6 +19,7 @@ from kyros.bootstrap import Kyros
 from kyros.observability.log_format import log_handler
 from kyros.settings import Settings
 from tests.builders.commands import PASSWORD, Credential, make_user
+from tests.builders.http import client_as
 from tests.e2e.auth_helpers import bearer, login, tokens
 from tests.fanout.processes import Server
 
@@ -58,16 +59,22 @@ def records(stream: io.StringIO) -> list[dict[str, Any]]:
 
 
 def test_every_line_logged_while_handling_a_request_carries_its_request_id(
-    kyros: Kyros, client: httpx.Client, admin: Credential, json_lines: io.StringIO
+    kyros: Kyros, base_url: str, client: httpx.Client, json_lines: io.StringIO
 ) -> None:
-    kyros.projections.stop("agents")  # read-your-writes now times out, and says so in the log
+    kyros.projections.stop("agents")  # registering an agent (it reads back agents) now times
+    # out read-your-writes, and says so in the log
     (agents,) = [w.state for w in kyros.projections.workers if w.name == "agents"]
     deadline = time.monotonic() + 10
     while agents.status != "stopped":
         assert time.monotonic() < deadline
         time.sleep(0.02)
 
-    created = client.post("/v1/tasks", json={"title": "logged"}, headers={"X-Request-ID": "r-42"})
+    with client_as(kyros, base_url, "agent") as (agent, credential):
+        created = agent.post(
+            "/v1/agents/register",
+            json={"role": "implementer", "capacity": 1, "name": "logged"},
+            headers={"X-Request-ID": "r-42"},
+        )
     assert created.status_code == 201
     assert created.headers["X-Request-ID"] == "r-42"
     client.get("/v1/tasks", headers={"X-Request-ID": "r-43"})
@@ -80,10 +87,11 @@ def test_every_line_logged_while_handling_a_request_carries_its_request_id(
     assert behind["level"] == "WARNING"
     assert "read models still behind" in behind["message"]
     (access,) = [r for r in mine if r["logger"] == "kyros.access"]
-    assert access["message"].startswith("POST /v1/tasks 201 ")
-    assert (access["method"], access["route"], access["status"]) == ("POST", "/v1/tasks", 201)
+    assert access["message"].startswith("POST /v1/agents/register 201 ")
+    route = ("POST", "/v1/agents/register", 201)
+    assert (access["method"], access["route"], access["status"]) == route
     assert access["duration_ms"] >= 300  # it waited out read-your-writes
-    assert access["principal"] == admin.id
+    assert access["principal"] == credential.id
     assert access["timestamp"].endswith("Z")
     other = [r for r in lines if r["request_id"] == "r-43"]
     assert [r["logger"] for r in other] == ["kyros.access"]
