@@ -5,156 +5,17 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
-import msgspec
-import psycopg
-from eventsourcing.persistence import Notification
-from psycopg import sql
+from benchkit.seeding import PAGE, SEED_BATCH, decode_events, raw_select, seed
+from benchkit.stores import Store, fresh_database
+from benchkit.writes import Writer, kyros_writer, measure, pg_raw_writer, sample_event
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from ulid import ULID
 
 from kyros.bootstrap import Kyros
-from kyros.commands.tasks import CreateTask, create_task
-from kyros.domain.task import Task
 from kyros.settings import Settings
-
-Op = Callable[[], None]
-Writer = Callable[[], AbstractContextManager[Op]]
-
-RAW_DDL = (
-    "CREATE TABLE raw_events (originator_id uuid NOT NULL, originator_version bigint NOT NULL,"
-    " topic text, state bytea, notification_id bigserial,"
-    " PRIMARY KEY (originator_id, originator_version))",
-    "CREATE UNIQUE INDEX raw_events_notification_id ON raw_events (notification_id)",
-)
-RAW_INSERT = (
-    "INSERT INTO raw_events (originator_id, originator_version, topic, state)"
-    " VALUES (%s, %s, %s, %s)"
-)
-RAW_SELECT = (
-    "SELECT notification_id, originator_id, originator_version, topic, state FROM kyros_events"
-    " WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
-)
-SEED_BATCH = 1000
-PAGE = 2000
-
-
-def command() -> CreateTask:
-    return CreateTask(
-        task_id=ULID().to_uuid(),
-        actor="user_bench",
-        title="Benchmark task",
-        description="Implement the thing and prove it with tests.",
-        task_type="implementation",
-        priority="medium",
-        assignee_role="implementer",
-        files_to_modify=["kyros/eventstore/application.py"],
-        acceptance_criteria=["tests pass"],
-        dependencies=[],
-        tags=["bench"],
-        deadline=None,
-        metadata={"estimated_hours": 2},
-    )
-
-
-def measure(workers: int, seconds: float, writer: Writer) -> tuple[int, float]:
-    """Runs `workers` threads, each with its own writer, until the deadline; (ops, seconds)."""
-    counts = [0] * workers
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(workers + 1)
-    stop = threading.Event()
-
-    def loop(index: int) -> None:
-        try:
-            with writer() as op:
-                barrier.wait()
-                while not stop.is_set():
-                    op()
-                    counts[index] += 1
-        except BaseException as exc:
-            errors.append(exc)
-            barrier.abort()
-
-    threads = [threading.Thread(target=loop, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    started = time.perf_counter()
-    try:
-        barrier.wait()
-        started = time.perf_counter()
-        time.sleep(seconds)
-    except threading.BrokenBarrierError:
-        pass
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join()
-    elapsed = time.perf_counter() - started
-    if errors:
-        raise errors[0]
-    return sum(counts), elapsed
-
-
-def raw_writer(url: str, topic: str, state: bytes, *, lock: bool) -> Writer:
-    @contextmanager
-    def open_writer() -> Iterator[Op]:
-        with psycopg.connect(url, autocommit=True) as conn:
-
-            def insert() -> None:
-                conn.execute(RAW_INSERT, (ULID().to_uuid(), 1, topic, state))
-
-            def insert_locked() -> None:
-                with conn.transaction():
-                    conn.execute("LOCK TABLE raw_events IN EXCLUSIVE MODE")
-                    insert()
-
-            yield insert_locked if lock else insert
-
-    return open_writer
-
-
-def seed(kyros: Kyros, events: int, console: Console) -> tuple[int, float]:
-    """Saves tasks (Created + Updated) in batches of SEED_BATCH aggregates per transaction."""
-    tasks = (events + 1) // 2
-    saved = 0
-    started = time.perf_counter()
-    columns = (TextColumn("seeding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console) as progress:
-        bar = progress.add_task("seed", total=tasks * 2)
-        while saved < tasks:
-            batch: list[Task] = []
-            for _ in range(min(SEED_BATCH, tasks - saved)):
-                task = Task(**msgspec.structs.asdict(command()))
-                task.update({"priority": "high", "tags": ["bench", "seeded"]}, actor="user_bench")
-                batch.append(task)
-            kyros.app.save(*batch)
-            saved += len(batch)
-            progress.advance(bar, 2 * len(batch))
-    return saved * 2, time.perf_counter() - started
-
-
-def raw_select(url: str) -> tuple[list[tuple[Any, ...]], float]:
-    rows: list[tuple[Any, ...]] = []
-    started = time.perf_counter()
-    with psycopg.connect(url) as conn, conn.cursor() as cur:
-        position = 0
-        while True:
-            page = cur.execute(RAW_SELECT, (position, PAGE)).fetchall()
-            if not page:
-                break
-            rows.extend(page)
-            position = page[-1][0]
-    return rows, time.perf_counter() - started
 
 
 def library_select(kyros: Kyros) -> tuple[int, float]:
@@ -169,31 +30,15 @@ def library_select(kyros: Kyros) -> tuple[int, float]:
     return count, time.perf_counter() - started
 
 
-def decode(kyros: Kyros, rows: list[tuple[Any, ...]]) -> float:
-    notifications = [
-        Notification(id=n, originator_id=o, originator_version=v, topic=t, state=bytes(s))
-        for n, o, v, t, s in rows
-    ]
-    to_domain_event = kyros.app.mapper.to_domain_event
-    started = time.perf_counter()
-    for notification in notifications:
-        to_domain_event(notification)
-    return time.perf_counter() - started
-
-
 def measure_writes(
     kyros: Kyros, url: str, seconds: float, rounds: int, console: Console
 ) -> dict[tuple[str, int], list[float]]:
     """Interleaves every configuration per round: disk sync latency drifts over minutes."""
-    created = Task(**msgspec.structs.asdict(command())).collect_events()[0]
-    sample = kyros.app.mapper.to_stored_event(created)
-    with psycopg.connect(url, autocommit=True) as conn:
-        for statement in RAW_DDL:
-            conn.execute(statement)
+    topic, state = sample_event(kyros)
     writers: dict[str, Writer] = {
-        "raw INSERT+COMMIT": raw_writer(url, sample.topic, sample.state, lock=False),
-        "raw LOCK TABLE+INSERT+COMMIT": raw_writer(url, sample.topic, sample.state, lock=True),
-        "Kyros create_task": lambda: nullcontext(lambda: create_task(kyros.app, command())),
+        "raw INSERT+COMMIT": pg_raw_writer(url, topic, state, lock=False),
+        "raw LOCK TABLE+INSERT+COMMIT": pg_raw_writer(url, topic, state, lock=True),
+        "Kyros create_task": kyros_writer(kyros),
     }
     rates: dict[tuple[str, int], list[float]] = {}
     for round_no in range(1, rounds + 1):
@@ -222,9 +67,9 @@ def run(kyros: Kyros, url: str, args: argparse.Namespace, console: Console) -> N
         row = tx.execute("SELECT count(*) AS n FROM rm_tasks").fetchone()
     console.print(f"rebuilt to position {position}: {row['n'] if row else 0} rows in rm_tasks")
 
-    rows, select_s = raw_select(url)
+    rows, select_s = raw_select(Store("PostgreSQL", kyros.settings.data_dir, url))
     library_rows, library_s = library_select(kyros)
-    decode_s = decode(kyros, rows)
+    decode_s = decode_events(kyros, rows)
     count = len(rows)
     assert library_rows == count, (library_rows, count)
     apply_s = rebuild_s - reset_s - library_s - decode_s
@@ -287,22 +132,11 @@ def main() -> None:
     if args.rounds < 1 or args.events < 2:
         parser.error("--rounds must be at least 1 and --events at least 2")
     console = Console()
-    name = f"kyros_bench_{uuid.uuid4().hex[:10]}"
-    url = urlsplit(args.database_url)._replace(path=f"/{name}").geturl()
-    with psycopg.connect(args.database_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    console.print(f"database {name} created")
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(database_url=url, data_dir=Path(tmp), postgres_pool_size=20)
-            with Kyros(settings) as kyros:
-                run(kyros, url, args, console)
-    finally:
-        with psycopg.connect(args.database_url, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-        console.print(f"database {name} dropped")
+    with fresh_database(args.database_url) as url, tempfile.TemporaryDirectory() as tmp:
+        console.print(f"database {url.rsplit('/', 1)[-1]} created (dropped at the end)")
+        settings = Settings(database_url=url, data_dir=Path(tmp), postgres_pool_size=20)
+        with Kyros(settings) as kyros:
+            run(kyros, url, args, console)
 
 
 if __name__ == "__main__":
