@@ -28,7 +28,7 @@ import httpx
 import websockets
 from benchkit.credentials import admin_key
 from benchkit.servers import kyros_serve
-from benchkit.stats import percentile
+from benchkit.stats import percentile, quiet_gc
 from benchkit.stores import Store
 from ulid import ULID
 
@@ -63,6 +63,7 @@ async def collect(socket: Any, wanted: int, latencies: list[float]) -> None:
 async def websocket_latency(
     base: str, key: str, sockets: int, events: int, interval: float
 ) -> dict[str, Any]:
+    quiet_gc()
     url = base.replace("http://", "ws://") + "/ws"
     opened: list[Any] = []
     started = time.monotonic()
