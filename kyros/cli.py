@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 import re
 import sys
 from typing import Any
@@ -14,7 +15,14 @@ from rich.table import Table
 from ulid import ULID
 
 from kyros.bootstrap import FIRST_ADMIN, Kyros
-from kyros.cli_startup import FailsSafe, init_option, load_settings, open_kyros
+from kyros.cli_startup import (
+    CONFIGURATION_ERROR,
+    FailsSafe,
+    StartupFailure,
+    init_option,
+    load_settings,
+    open_kyros,
+)
 from kyros.commands import users as user_commands
 from kyros.commands.alerts import ResolveProjectionAlert
 from kyros.commands.api_keys import IssueApiKey, RevokeApiKey
@@ -37,30 +45,53 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=None, help="Interface to bind (default 127.0.0.1, KYROS_HOST).")
 @click.option("--port", default=None, type=int, help="Port (default 8000, KYROS_PORT).")
-def serve(host: str | None, port: int | None) -> None:
-    """Run the HTTP API and the background workers in one process."""
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes serving the API, each with its own background workers (PostgreSQL only).",
+)
+def serve(host: str | None, port: int | None, workers: int) -> None:
+    """Run the HTTP API and the background workers: one process, or --workers N of them."""
     import uvicorn
 
-    from kyros.http.app import create_app
+    from kyros.cli_serve import (
+        SERVER_OPTIONS,
+        SQLITE_SINGLE,
+        WORKER_START_SECONDS,
+        served,
+        settle_heap,
+    )
     from kyros.observability.log_format import configure_logging
 
     settings = load_settings(host=host, port=port)
+    if workers > 1 and not settings.is_postgres:
+        raise StartupFailure(SQLITE_SINGLE, CONFIGURATION_ERROR)
     configure_logging(settings.log_format)
-    with open_kyros(settings, create=True, announce=False) as kyros:
+    kyros = open_kyros(settings, create=True, announce=False)
+    with kyros:
         _ensure_admin(kyros)
         where = f"http://{settings.host}:{settings.port}/v1"
-        click.echo(f"Kyros on {where} ({describe(settings)})", err=True)
-        # Kyros decides which proxies to trust (KYROS_TRUSTED_PROXIES), not uvicorn. Its
-        # records go to Kyros's log handler (log_config=None); Kyros writes the access log.
-        uvicorn.run(
-            create_app(kyros),
-            host=settings.host,
-            port=settings.port,
-            log_level="info",
-            log_config=None,
-            access_log=False,
-            proxy_headers=False,
-        )
+        processes = f", {workers} worker processes" if workers > 1 else ""
+        click.echo(f"Kyros on {where} ({describe(settings)}{processes})", err=True)
+        if workers == 1:
+            app = served(kyros)
+            settle_heap()
+            uvicorn.run(app, host=settings.host, port=settings.port, **SERVER_OPTIONS)
+            return
+    # Each worker builds its own Kyros from the environment; the host and port given here
+    # reach them through it too.
+    os.environ.update(KYROS_HOST=settings.host, KYROS_PORT=str(settings.port))
+    uvicorn.run(
+        "kyros.cli_serve:worker_app",
+        factory=True,
+        workers=workers,
+        timeout_worker_healthcheck=WORKER_START_SECONDS,
+        host=settings.host,
+        port=settings.port,
+        **SERVER_OPTIONS,
+    )
 
 
 def _ensure_admin(kyros: Kyros) -> None:

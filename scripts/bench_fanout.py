@@ -16,10 +16,7 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -29,74 +26,19 @@ from typing import Any
 
 import httpx
 import websockets
+from benchkit.credentials import admin_key
+from benchkit.servers import kyros_serve
+from benchkit.stats import percentile, quiet_gc
+from benchkit.stores import Store
 from ulid import ULID
 
 from kyros.bootstrap import Kyros
-from kyros.commands.api_keys import CreateApiKey, create_api_key
 from kyros.commands.tasks import CreateTask
 from kyros.domain.task import Task
-from kyros.identity.api_keys import generate_api_key
 from kyros.settings import Settings
 
 OPEN_BATCH = 100  # sockets opened concurrently
 COMPRESSION: str | None = "deflate"  # what browsers offer; --no-compression turns it off
-JWT_SECRET = "bench-secret-0123456789abcdef-0123456789abcdef"  # noqa: S105 (a throwaway)
-
-
-class Server:
-    """`python -m kyros serve` on a free port, ready once its readiness probe answers."""
-
-    def __init__(self, data_dir: Path, env: dict[str, str]) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("KYROS_")}
-        environment.update(env, KYROS_DATA_DIR=str(data_dir), KYROS_JWT_SECRET=JWT_SECRET)
-        environment["KYROS_ADMIN_PASSWORD"] = "bench-admin-password"  # noqa: S105
-        self.log = (data_dir / "serve.log").open("w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "kyros", "serve", "--port", str(port)],
-            env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=self.log,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{self.url}/v1/health/ready", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise RuntimeError("kyros serve did not come up") from None
-            time.sleep(0.1)
-
-    def __enter__(self) -> Server:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        self.log.close()
-
-
-def admin_key(kyros: Kyros) -> str:
-    key = generate_api_key()
-    command = CreateApiKey(
-        key_id=ULID().to_uuid(),
-        name="bench",
-        role="admin",
-        prefix=key.prefix,
-        key_hash=key.hash,
-        actor="bench",
-    )
-    create_api_key(kyros.app, command)
-    return key.plaintext
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 async def open_subscriber(url: str, key: str) -> Any:
@@ -121,6 +63,7 @@ async def collect(socket: Any, wanted: int, latencies: list[float]) -> None:
 async def websocket_latency(
     base: str, key: str, sockets: int, events: int, interval: float
 ) -> dict[str, Any]:
+    quiet_gc()
     url = base.replace("http://", "ws://") + "/ws"
     opened: list[Any] = []
     started = time.monotonic()
@@ -245,7 +188,11 @@ def main() -> None:
     args = parser.parse_args()
     global COMPRESSION
     COMPRESSION = None if args.no_compression else "deflate"
-    data_dir = Path(tempfile.mkdtemp(prefix="kyros-bench-"))
+    store = Store(
+        "PostgreSQL" if args.database_url else "SQLite",
+        Path(tempfile.mkdtemp(prefix="kyros-bench-")),
+        args.database_url,
+    )
     env = {
         "KYROS_WEBHOOK_RATE_PER_MINUTE": str(args.rate_per_minute),
         "KYROS_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",  # the receiver is on loopback
@@ -253,14 +200,11 @@ def main() -> None:
         "KYROS_PROJECTION_POLL_SECONDS": "0.5",
         "KYROS_WEBHOOK_POLL_SECONDS": "0.5",
     }
-    settings = Settings(data_dir=data_dir, jwt_secret=JWT_SECRET, database_url=args.database_url)
-    if args.database_url:
-        env["KYROS_DATABASE_URL"] = args.database_url
+    settings = store.settings()
     with Kyros(settings) as kyros:
         key = admin_key(kyros)
-    store = "PostgreSQL" if args.database_url else "SQLite"
-    with Server(data_dir, env) as server:
-        print(f"kyros serve on {store}, {os.cpu_count()} CPUs; server pid {server.process.pid}")
+    with kyros_serve(store, env=env) as server:
+        print(f"kyros serve on {store.kind}, {os.cpu_count()} CPUs; server pid {server.pid}")
         ws = asyncio.run(
             websocket_latency(server.url, key, args.sockets, args.events, args.interval)
         )

@@ -37,7 +37,14 @@ def free_port() -> int:
 class Server:
     """One `kyros serve` process; `kill()` is SIGKILL: no shutdown code runs."""
 
-    def __init__(self, data_dir: Path, *, python: str = sys.executable, **env: str) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        python: str = sys.executable,
+        args: tuple[str, ...] = (),
+        **env: str,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -46,7 +53,7 @@ class Server:
         environment.update(FAST_ENV, KYROS_DATA_DIR=str(data_dir), **env)
         with self.stderr.open("w") as sink:
             self.process = subprocess.Popen(
-                [python, "-m", "kyros", "serve", "--port", str(self.port)],
+                [python, "-m", "kyros", "serve", "--port", str(self.port), *args],
                 env=environment,
                 stdout=subprocess.DEVNULL,
                 stderr=sink,
