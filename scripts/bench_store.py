@@ -9,13 +9,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import msgspec
 import psycopg
+from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 from psycopg import sql
 from rich.console import Console
@@ -26,7 +27,16 @@ from ulid import ULID
 from kyros.bootstrap import Kyros
 from kyros.commands.tasks import CreateTask, create_task
 from kyros.domain.task import Task
+from kyros.eventstore.application import KyrosApplication, store_env
 from kyros.settings import Settings
+
+
+class UngroupedApplication(KyrosApplication):
+    """Kyros's application as it was before group commit: the library's save, one transaction
+    per save; the same run measures what group commit changed."""
+
+    save = Application.save  # type: ignore[assignment]
+
 
 Op = Callable[[], None]
 Writer = Callable[[], AbstractContextManager[Op]]
@@ -48,6 +58,8 @@ RAW_SELECT = (
 SEED_BATCH = 1000
 PAGE = 2000
 RAW, RAW_LOCKED, KYROS = "raw INSERT+COMMIT", "raw LOCK TABLE+INSERT+COMMIT", "Kyros create_task"
+UNGROUPED = "Kyros, one transaction per save"
+POOL = 4  # group commit writes through one connection at a time
 WORKERS = (1, 16)
 
 
@@ -187,6 +199,20 @@ def measure_writes(
     kyros: Kyros, url: str, seconds: float, rounds: int, console: Console
 ) -> dict[tuple[str, int], list[float]]:
     """Interleaves every configuration per round: disk sync latency drifts over minutes."""
+    # Its own pool, as large as the callers: each save holds a connection for its transaction.
+    env = {**store_env(kyros.settings), "POSTGRES_POOL_SIZE": str(max(WORKERS))}
+    with closing(UngroupedApplication(env=env)) as ungrouped:
+        return _measure_writes(kyros, ungrouped, url, seconds, rounds, console)
+
+
+def _measure_writes(
+    kyros: Kyros,
+    ungrouped: KyrosApplication,
+    url: str,
+    seconds: float,
+    rounds: int,
+    console: Console,
+) -> dict[tuple[str, int], list[float]]:
     created = Task(**msgspec.structs.asdict(command())).collect_events()[0]
     sample = kyros.app.mapper.to_stored_event(created)
     with psycopg.connect(url, autocommit=True) as conn:
@@ -196,6 +222,7 @@ def measure_writes(
         RAW: raw_writer(url, sample.topic, sample.state, lock=False),
         RAW_LOCKED: raw_writer(url, sample.topic, sample.state, lock=True),
         KYROS: lambda: nullcontext(lambda: create_task(kyros.app, command())),
+        UNGROUPED: lambda: nullcontext(lambda: create_task(ungrouped, command())),
     }
     rates: dict[tuple[str, int], list[float]] = {}
     for round_no in range(1, rounds + 1):
@@ -233,7 +260,10 @@ def write_ratios(writes: dict[tuple[str, int], list[float]]) -> dict[str, float]
         figures[f"Kyros / raw LOCK TABLE+INSERT+COMMIT, {workers} thread(s)"] = (
             kyros_rate / med[(RAW_LOCKED, workers)]
         )
-    for label in (RAW, RAW_LOCKED, KYROS):
+        figures[f"{UNGROUPED} / raw INSERT+COMMIT, {workers} thread(s)"] = (
+            med[(UNGROUPED, workers)] / raw
+        )
+    for label in (RAW, RAW_LOCKED, KYROS, UNGROUPED):
         figures[f"{label}: 16 threads / 1 thread"] = med[(label, 16)] / med[(label, 1)]
     return figures
 
@@ -260,7 +290,7 @@ def bench_writes(
     16 threads, interleaved; returns `write_ratios`' figures (for `scripts/bench.py`)."""
     console = console or Console(quiet=True)
     with scratch_database(admin_url) as url, tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(database_url=url, data_dir=Path(tmp), postgres_pool_size=20)
+        settings = Settings(database_url=url, data_dir=Path(tmp), postgres_pool_size=POOL)
         with Kyros(settings) as kyros:
             return write_ratios(measure_writes(kyros, url, seconds, rounds, console))
 
@@ -333,7 +363,7 @@ def main() -> None:
     console = Console()
     with scratch_database(args.database_url) as url, tempfile.TemporaryDirectory() as tmp:
         console.print(f"scratch database {urlsplit(url).path[1:]}")
-        settings = Settings(database_url=url, data_dir=Path(tmp), postgres_pool_size=20)
+        settings = Settings(database_url=url, data_dir=Path(tmp), postgres_pool_size=POOL)
         with Kyros(settings) as kyros:
             run(kyros, url, args, console)
 
