@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import queue
 import statistics
 import tempfile
 import threading
@@ -119,10 +120,36 @@ def measure(workers: int, seconds: float, writer: Writer) -> tuple[int, float]:
     return sum(counts), elapsed
 
 
-def raw_writer(url: str, topic: str, state: bytes, *, lock: bool) -> Writer:
+class Connections:
+    """Raw baseline connections, opened once and lent to every run: the server is shared, and
+    reconnecting per run risks finding its connection slots taken."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._idle: queue.SimpleQueue[psycopg.Connection[Any]] = queue.SimpleQueue()
+        self._all: list[psycopg.Connection[Any]] = []
+
+    @contextmanager
+    def lend(self) -> Iterator[psycopg.Connection[Any]]:
+        try:
+            conn = self._idle.get_nowait()
+        except queue.Empty:
+            conn = psycopg.connect(self._url, autocommit=True)
+            self._all.append(conn)
+        try:
+            yield conn
+        finally:
+            self._idle.put(conn)
+
+    def close(self) -> None:
+        for conn in self._all:
+            conn.close()
+
+
+def raw_writer(connections: Connections, topic: str, state: bytes, *, lock: bool) -> Writer:
     @contextmanager
     def open_writer() -> Iterator[Op]:
-        with psycopg.connect(url, autocommit=True) as conn:
+        with connections.lend() as conn:
 
             def insert() -> None:
                 conn.execute(RAW_INSERT, (ULID().to_uuid(), 1, topic, state))
@@ -201,26 +228,26 @@ def measure_writes(
     """Interleaves every configuration per round: disk sync latency drifts over minutes."""
     # Its own pool, as large as the callers: each save holds a connection for its transaction.
     env = {**store_env(kyros.settings), "POSTGRES_POOL_SIZE": str(max(WORKERS))}
-    with closing(UngroupedApplication(env=env)) as ungrouped:
-        return _measure_writes(kyros, ungrouped, url, seconds, rounds, console)
+    with closing(UngroupedApplication(env=env)) as ungrouped, closing(Connections(url)) as conns:
+        return _measure_writes(kyros, ungrouped, conns, seconds, rounds, console)
 
 
 def _measure_writes(
     kyros: Kyros,
     ungrouped: KyrosApplication,
-    url: str,
+    connections: Connections,
     seconds: float,
     rounds: int,
     console: Console,
 ) -> dict[tuple[str, int], list[float]]:
     created = Task(**msgspec.structs.asdict(command())).collect_events()[0]
     sample = kyros.app.mapper.to_stored_event(created)
-    with psycopg.connect(url, autocommit=True) as conn:
+    with connections.lend() as conn:
         for statement in RAW_DDL:
             conn.execute(statement)
     writers: dict[str, Writer] = {
-        RAW: raw_writer(url, sample.topic, sample.state, lock=False),
-        RAW_LOCKED: raw_writer(url, sample.topic, sample.state, lock=True),
+        RAW: raw_writer(connections, sample.topic, sample.state, lock=False),
+        RAW_LOCKED: raw_writer(connections, sample.topic, sample.state, lock=True),
         KYROS: lambda: nullcontext(lambda: create_task(kyros.app, command())),
         UNGROUPED: lambda: nullcontext(lambda: create_task(ungrouped, command())),
     }
