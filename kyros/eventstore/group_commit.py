@@ -113,14 +113,17 @@ class GroupCommit:
         with self._mutex:
             if not save.taken and not save.done:
                 self._queue.remove(save)
+                if not self._writing and self._queue:
+                    self._queue[0].signal()  # it may have been woken to lead in our place
                 raise StoreUnavailable(
                     f"the event store's writer did not take this save within"
                     f" {self._wait_seconds:g} s"
                 )
 
     def _lead(self) -> None:
-        batch = self._take()
+        batch: list[Save] = []
         try:
+            batch = self._take()
             self._write(batch)
         except BaseException as exc:
             for save in batch:

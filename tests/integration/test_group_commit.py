@@ -189,7 +189,7 @@ def log_locked(settings: Settings) -> Iterator[None]:
 
 @pytest.fixture
 def impatient(settings: Settings) -> Iterator[Kyros]:
-    with Kyros(msgspec.structs.replace(settings, database_timeout_seconds=1)) as instance:
+    with Kyros(msgspec.structs.replace(settings, database_timeout_seconds=2)) as instance:
         yield instance
 
 
