@@ -12,6 +12,7 @@ import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.cluster.leadership import LeaderSession, lock_key
+from kyros.projections.worker import LEASE as PROJECTIONS_LEASE
 from kyros.settings import Settings
 from kyros.supervision import WorkerState
 from tests.builders.commands import make_task
@@ -122,7 +123,7 @@ def test_a_server_leads_everything_on_one_connection_and_recovers_when_it_is_kil
     url = settings.database_url or ""
     with Kyros(settings) as kyros:
         states = [*kyros.projections.states, kyros.scheduler.state, kyros.webhooks.state]
-        names = [state.name for state in states]
+        names = [PROJECTIONS_LEASE, kyros.scheduler.state.name, kyros.webhooks.state.name]
 
         async def scenario() -> tuple[dict[int, int], dict[int, int], bool]:
             async with anyio.create_task_group() as tg:
