@@ -24,6 +24,10 @@ def sortable(moment: datetime | None) -> str | None:
 
 
 def from_sortable(text: str) -> datetime:
+    """`fromisoformat` reads the fixed-width form at a tenth of strptime's cost (read models
+    parse one per finished attempt); anything else goes through the strict format."""
+    if len(text) == 27 and text[10] == "T" and text[19] == "." and text[26] == "Z":
+        return datetime.fromisoformat(text[:26]).replace(tzinfo=UTC)
     return datetime.strptime(text, _SORTABLE).replace(tzinfo=UTC)
 
 

@@ -176,7 +176,7 @@ def load_projections(checkout: Path) -> dict[str, Projection]:
 def _kyros(args: argparse.Namespace, console: Console) -> Iterator[Kyros]:
     with tempfile.TemporaryDirectory() as tmp:
         if args.sqlite:
-            with Kyros(Settings(data_dir=Path(tmp))) as kyros:
+            with Kyros(Settings(data_dir=Path(tmp), database_timeout_seconds=120)) as kyros:
                 yield kyros
             return
         name = f"kyros_bench_{uuid.uuid4().hex[:10]}"
@@ -184,7 +184,12 @@ def _kyros(args: argparse.Namespace, console: Console) -> Iterator[Kyros]:
         with psycopg.connect(args.database_url, autocommit=True) as admin:
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         try:
-            settings = Settings(database_url=url, data_dir=Path(tmp), postgres_pool_size=4)
+            settings = Settings(
+                database_url=url,
+                data_dir=Path(tmp),
+                postgres_pool_size=4,
+                database_timeout_seconds=120,  # a loaded machine must not cut a long page
+            )
             with Kyros(settings) as kyros:
                 yield kyros
         finally:

@@ -174,10 +174,11 @@ def _row(
     requested_by: str | None = None,
 ) -> tuple[Any, ...]:
     moment = sortable(now())
+    text = str(ulid)
     return (
-        f"dlv_{ulid}",
+        f"dlv_{text}",
         webhook_id,
-        f"msg_{ulid}",
+        f"msg_{text}",
         event_type,
         position,
         dumps(body),
