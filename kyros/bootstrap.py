@@ -189,7 +189,7 @@ class Kyros:
         and carries it) and waits, bounded, until the read models in `names` (None: all)
         include it."""
         note_committed(position, created)
-        if not position or names == ():
+        if not position or (names is not None and not names):  # nothing to wait for
             return
         if not await self.projections.wait_for(
             position, self.settings.read_your_writes_seconds, names
