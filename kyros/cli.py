@@ -69,8 +69,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     if workers > 1 and not settings.is_postgres:
         raise StartupFailure(SQLITE_SINGLE, CONFIGURATION_ERROR)
     configure_logging(settings.log_format)
-    kyros = open_kyros(settings, create=True, announce=False)
-    with kyros:
+    with open_kyros(settings, create=True, announce=False) as kyros:
         _ensure_admin(kyros)
         where = f"http://{settings.host}:{settings.port}/v1"
         processes = f", {workers} worker processes" if workers > 1 else ""

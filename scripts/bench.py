@@ -102,7 +102,9 @@ def main() -> None:
         urls.append(args.database_url)
     if not args.no_sqlite:
         urls.append(None)
-    header(console, plan, args.database_url if urls and urls[0] else None)
+    facts = machine.facts(args.database_url if urls and urls[0] else None)
+    facts["load generator"] = machine.wrk_version() or load.generator()
+    header(console, plan, facts)
     tables: list[tuple[str, list[Row]]] = []
     for url in urls:
         with temporary_store(url) as store:
@@ -112,7 +114,7 @@ def main() -> None:
             title = f"{store.kind}: {plan.events:,} events seeded, medians of {plan.rounds} rounds"
             tables.append((f"{title} ({time.monotonic() - started:.0f} s)", rows))
     console.rule("Results")
-    header(console, plan, args.database_url if urls and urls[0] else None)
+    header(console, plan, facts)
     for title, rows in tables:
         print_table(console, title, rows)
 
@@ -125,9 +127,7 @@ def reachable(url: str) -> bool:
         return False
 
 
-def header(console: Console, plan: Plan, database_url: str | None) -> None:
-    facts = machine.facts(database_url)
-    facts["load generator"] = f"{machine.wrk_version() or load.generator()}"
+def header(console: Console, plan: Plan, facts: dict[str, str]) -> None:
     console.print("  ".join(f"[bold]{k}[/] {v}" for k, v in facts.items()))
     console.print(
         f"plan: seed {plan.events:,} events; writes {plan.write_seconds:g} s, HTTP"
