@@ -21,7 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -42,6 +43,22 @@ class Run:
     p50_ms: float
     p99_ms: float
     errors: int
+    cpu_us_per_request: float = 0.0  # the server's CPU time (all its threads) per answer
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far (every thread)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(pid: int, run: Callable[[], Run], seconds: float) -> Run:
+    """`run`, with the CPU the server at `pid` spent per request during it."""
+    before = cpu_seconds(pid)
+    result = run()
+    spent = cpu_seconds(pid) - before
+    answered = result.requests_per_second * max(1, round(seconds))
+    return replace(result, cpu_us_per_request=spent / max(answered, 1) * 1e6)
 
 
 def _free_port() -> int:
@@ -162,8 +179,10 @@ def measure_request_path(
             wrk(bare_url + path, {}, connections, 1)
             runs: dict[str, list[Run]] = {"kyros": [], "bare": []}
             for _ in range(rounds):
-                runs["kyros"].append(wrk(url + path, key, connections, seconds))
-                runs["bare"].append(wrk(bare_url + path, {}, connections, seconds))
+                on_kyros = lambda: wrk(url + path, key, connections, seconds)  # noqa: E731
+                on_bare = lambda: wrk(bare_url + path, {}, connections, seconds)  # noqa: E731
+                runs["kyros"].append(timed(kyros.pid, on_kyros, seconds))
+                runs["bare"].append(timed(bare.pid, on_bare, seconds))
             rss_get = rss_mb(kyros.pid)
             post = wrk(url + "/v1/tasks", key, 16, seconds, _POST_LUA)
             wrk(url + path, key, connections, seconds)
@@ -187,17 +206,27 @@ def report(store: str, result: dict[str, object]) -> None:
     print(f"== {store}: GET /v1/tasks/{{id}}, body {result['body_bytes']} bytes")
     for i, (k, b) in enumerate(zip(runs["kyros"], runs["bare"], strict=True)):
         print(
-            f"  round {i + 1}: kyros {k.requests_per_second:8,.0f} req/s p50 {k.p50_ms:6.2f} ms"
-            f" p99 {k.p99_ms:6.2f} ms err {k.errors} | bare {b.requests_per_second:8,.0f} req/s"
-            f" p50 {b.p50_ms:6.2f} ms p99 {b.p99_ms:6.2f} ms | ratio"
-            f" {k.requests_per_second / b.requests_per_second:.2f}"
+            f"  round {i + 1}: kyros {k.requests_per_second:7,.0f} req/s p50 {k.p50_ms:6.2f} ms"
+            f" p99 {k.p99_ms:6.2f} ms {k.cpu_us_per_request:5.0f} us CPU/req err {k.errors}"
+            f" | bare {b.requests_per_second:7,.0f} req/s p50 {b.p50_ms:6.2f} ms"
+            f" p99 {b.p99_ms:6.2f} ms {b.cpu_us_per_request:5.0f} us CPU/req"
+            f" | ratio {k.requests_per_second / b.requests_per_second:.2f}"
         )
     ratios = [
         k.requests_per_second / b.requests_per_second
         for k, b in zip(runs["kyros"], runs["bare"], strict=True)
     ]
     kyros_p99 = statistics.median(r.p99_ms for r in runs["kyros"])
-    print(f"  median ratio {statistics.median(ratios):.2f}, kyros median p99 {kyros_p99:.2f} ms")
+    cpu = [
+        b.cpu_us_per_request / k.cpu_us_per_request
+        for k, b in zip(runs["kyros"], runs["bare"], strict=True)
+        if k.cpu_us_per_request
+    ]
+    print(
+        f"  median ratio {statistics.median(ratios):.2f} (req/s), "
+        f"{statistics.median(cpu) if cpu else 0:.2f} (bare CPU/req over kyros CPU/req);"
+        f" kyros median p99 {kyros_p99:.2f} ms"
+    )
     post: Run = result["post"]  # type: ignore[assignment]
     print(
         f"  POST /v1/tasks 16 conns: {post.requests_per_second:,.0f} req/s p99 {post.p99_ms:.1f} ms"

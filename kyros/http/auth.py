@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -26,7 +26,9 @@ from kyros.identity.credential_cache import CredentialCache, IdentityWatch
 from kyros.identity.tokens import InvalidToken
 from kyros.timefmt import now
 
-Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+# Guards are coroutines: Litestar runs a plain function guard on a worker thread, a hop per
+# guard per request for a check of what is already in memory.
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 PUBLIC = {"public": True}  # `opt=PUBLIC` on a handler or controller: no credential needed
 
 _MISSING = "Authentication required: send Authorization: Bearer <access token or API key>"
@@ -189,7 +191,7 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
 Connection = ASGIConnection[Any, Any, Any, Any]
 
 
-def authenticated(connection: Connection, handler: BaseRouteHandler) -> None:
+async def authenticated(connection: Connection, handler: BaseRouteHandler) -> None:
     """The default on every /v1 route: a caller is required unless the handler is `public`
     (or the request is an OPTIONS discovery, which never carries credentials)."""
     if not handler.opt.get("public") and connection.scope.get("method") != "OPTIONS":
@@ -200,7 +202,9 @@ def requires(permission: str) -> Guard:
     """401 without a caller, 403 when the caller's roles do not grant `permission`."""
     wanted = Permission(permission)  # a typo fails at import time, not as a silent 403
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    async def guard(
+        connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+    ) -> None:
         if wanted not in principal_of(connection).permissions:
             raise Forbidden(f"Requires the {wanted} permission")
 
@@ -212,7 +216,9 @@ def requires_any(*permissions: str) -> Guard:
     what each may do, e.g. PUT /tasks for `update_task` or an agent's `report_work`)."""
     wanted = frozenset(Permission(p) for p in permissions)
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    async def guard(
+        connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+    ) -> None:
         if not wanted & principal_of(connection).permissions:
             raise Forbidden(f"Requires one of the {', '.join(sorted(wanted))} permissions")
 
