@@ -7,7 +7,7 @@ from typing import Any
 from kyros.ids import public_id
 from kyros.projections import analytics_retention
 from kyros.projections.engine import Page
-from kyros.projections.rowset import RowSet, insert_rows
+from kyros.projections.rowset import RowSet
 from kyros.readstore.database import Cursor
 from kyros.timefmt import from_sortable, sortable
 
@@ -152,8 +152,12 @@ class _Fold:
             ("attempts", _ATTEMPT_COLUMNS, self.attempts),
         ):
             if rows:
-                head = f"INSERT INTO rm_analytics_{table} ({columns})"
-                insert_rows(tx, head, len(rows[0]), rows, "ON CONFLICT DO NOTHING")
+                marks = ", ".join("?" * len(rows[0]))
+                tx.executemany(
+                    f"INSERT INTO rm_analytics_{table} ({columns}) VALUES ({marks})"
+                    " ON CONFLICT DO NOTHING",
+                    rows,
+                )
 
 
 def _created(fold: _Fold, e: Any) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from kyros.ids import public_id
 from kyros.projections.engine import Page
-from kyros.projections.rowset import RowSet, insert_rows
+from kyros.projections.rowset import RowSet
 from kyros.readstore.database import Cursor
 from kyros.timefmt import from_sortable, sortable
 
@@ -131,14 +131,19 @@ class _Fold:
 
     def flush(self, tx: Cursor) -> None:
         self.states.flush(tx)
-        skip = "ON CONFLICT (task_id, version) DO NOTHING"
-        head = "INSERT INTO rm_untracked_attempts (task_id, version)"
-        insert_rows(tx, head, 2, self.untracked, skip)
-        head = (
-            "INSERT INTO rm_attempts (task_id, version, role, model, outcome, finished_at,"
-            " response_seconds, duration_seconds, cost, quality)"
-        )
-        insert_rows(tx, head, 10, self.attempts, skip)
+        if self.untracked:
+            tx.executemany(
+                "INSERT INTO rm_untracked_attempts (task_id, version) VALUES (?, ?)"
+                " ON CONFLICT (task_id, version) DO NOTHING",
+                self.untracked,
+            )
+        if self.attempts:
+            tx.executemany(
+                "INSERT INTO rm_attempts (task_id, version, role, model, outcome, finished_at,"
+                " response_seconds, duration_seconds, cost, quality)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (task_id, version) DO NOTHING",
+                self.attempts,
+            )
         if self._tracking_set is not None:
             tx.execute("DELETE FROM rm_performance_tracking WHERE id = 1")
             tx.execute(

@@ -18,7 +18,6 @@ Key = Any  # a column's value, or a tuple of values for a composite key
 Row = dict[str, Any]
 
 CHUNK = 500  # keys per statement: well under SQLite's bound-parameter limit
-PARAMETERS = 4000  # per multi-row INSERT: under SQLite's and PostgreSQL's limits
 _UNKNOWN: Any = object()  # a key put or deleted without being loaded: its row is not known
 
 
@@ -35,9 +34,9 @@ class RowSet:
         names = ", ".join(self.columns)
         keys = ", ".join(self.key)
         updates = ", ".join(f"{c} = excluded.{c}" for c in self.columns if c not in self.key)
+        marks = ", ".join("?" * len(self.columns))
         self._select = f"SELECT {names} FROM {self.table} WHERE "
-        self._insert = f"INSERT INTO {table} ({names})"
-        self._conflict = f"ON CONFLICT ({keys}) " + (
+        self._upsert = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT ({keys}) " + (
             f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
         )
         self._delete = f"DELETE FROM {table} WHERE " + " AND ".join(f"{k} = ?" for k in self.key)
@@ -101,20 +100,7 @@ class RowSet:
                 written.append(tuple(row[c] for c in self.columns))
         if deleted:
             tx.executemany(self._delete, deleted)
-        insert_rows(tx, self._insert, len(self.columns), written, self._conflict)
+        if written:
+            tx.executemany(self._upsert, written)
         self._rows.clear()
         self._stored.clear()
-
-
-def insert_rows(
-    tx: Cursor, head: str, width: int, rows: Sequence[Sequence[Any]], tail: str = ""
-) -> None:
-    """`head VALUES (…), (…), … tail`, one statement per chunk of rows. psycopg pipelines an
-    `executemany`, but still spends a statement's worth of Python on every row; rows must not
-    repeat a key that `tail` updates (PostgreSQL refuses to update one row twice)."""
-    per = max(1, PARAMETERS // width)
-    marks = "(" + ", ".join("?" * width) + ")"
-    for start in range(0, len(rows), per):
-        chunk = rows[start : start + per]
-        values = ", ".join([marks] * len(chunk))
-        tx.execute(f"{head} VALUES {values} {tail}", [v for row in chunk for v in row])

@@ -9,7 +9,7 @@ from kyros.domain.vocabulary import PRIORITY_RANK
 from kyros.ids import public_id
 from kyros.projections.engine import Page
 from kyros.projections.jsondoc import dumps, loads
-from kyros.projections.rowset import CHUNK, insert_rows
+from kyros.projections.rowset import CHUNK
 from kyros.readstore.database import Cursor
 from kyros.timefmt import from_sortable, iso, sortable
 
@@ -109,17 +109,17 @@ _COLUMNS = (
     "id, title, status, type, priority, priority_rank, assignee_role, created_by, created_at,"
     " updated_at, deadline, doc"
 )
-_CONFLICT = "ON CONFLICT (id) DO UPDATE SET " + ", ".join(
-    f"{c} = excluded.{c}" for c in _COLUMNS.replace(" ", "").split(",")[1:]
+_UPSERT = (
+    f"INSERT INTO rm_tasks ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS.replace(" ", "").split(",")[1:])
 )
 
 
 def _save(tx: Cursor, docs: dict[str, dict[str, Any]], stored: set[str], tagged: set[str]) -> None:
     """One upsert for the tasks; tags are rewritten only for tasks whose tags may differ."""
-    insert_rows(
-        tx,
-        f"INSERT INTO rm_tasks ({_COLUMNS})",
-        12,
+    tx.executemany(
+        _UPSERT,
         [
             (
                 task_id,
@@ -137,13 +137,13 @@ def _save(tx: Cursor, docs: dict[str, dict[str, Any]], stored: set[str], tagged:
             )
             for task_id, doc in docs.items()
         ],
-        _CONFLICT,
     )
     retagged = [task_id for task_id in tagged if task_id in stored]
     if retagged:
         tx.executemany("DELETE FROM rm_task_tags WHERE task_id = ?", [(t,) for t in retagged])
     tags = [(task_id, tag) for task_id in tagged for tag in sorted(set(docs[task_id]["tags"]))]
-    insert_rows(tx, "INSERT INTO rm_task_tags (task_id, tag)", 2, tags)
+    if tags:
+        tx.executemany("INSERT INTO rm_task_tags (task_id, tag) VALUES (?, ?)", tags)
 
 
 def _created(doc: dict[str, Any], e: Any, task_id: str) -> None:
