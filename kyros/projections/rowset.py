@@ -3,8 +3,8 @@
 Rebuilds are round-trip bound: a statement per event caps a read model at a few thousand
 events a second. Projections fold a page's events into the rows they touch instead, so a
 page costs a constant number of statements whatever its length: `load` the touched keys,
-`get`/`put`/`delete` per event, `flush` what changed (deletes, then one multi-row upsert).
-The upsert writes every column, so the stored row is exactly the in-memory one.
+`get`/`put`/`delete` per event, `flush` what changed (one `executemany` of deletes, one of
+upserts). The upsert writes every column, so the stored row is exactly the in-memory one.
 """
 
 from __future__ import annotations
