@@ -1,14 +1,16 @@
 """Cached credentials never outlive a change: two real `kyros serve` processes on one store.
 
 One process is kept busy with a credential (so its decision is cached and re-validated while
-the change lands); the change is made through the other. Every request sent after the change
-was answered must see it, however the requests in flight interleave with it.
+the change lands); the change is made through the other. No request sent after the change was
+answered gets in, however the requests in flight interleave with it (on a loaded machine some
+may be answered 503: a bounded wait ran out, which lets nobody in either).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -93,11 +95,10 @@ def test_a_revocation_answered_by_one_process_holds_at_once_in_the_other(
             sent, asked, answered = _during_hammering(
                 b.url, bearer(key["key"]), "/v1/tasks", revoke
             )
-            before = [s for at, s in sent if at < asked]
-            after = [s for at, s in sent if at > answered]
-            assert set(before) == {200}, n
-            assert after, n  # requests were sent after the answer
-            assert set(after) == {401}, (n, after.count(200))
+            after = Counter(s for at, s in sent if at > answered)
+            assert after[200] == 0, (n, after)  # nothing sent after the answer gets in
+            assert after[401] > 0, (n, after)  # and requests were sent after it
+            assert Counter(s for at, s in sent if at < asked)[200] >= 20, n
 
 
 def test_a_role_revoked_through_one_process_holds_at_once_in_the_other(
@@ -119,8 +120,7 @@ def test_a_role_revoked_through_one_process_holds_at_once_in_the_other(
                 assert revoked.status_code == 200, revoked.text
 
             sent, asked, answered = _during_hammering(b.url, bearer(token), "/v1/users", demote)
-            before = [s for at, s in sent if at < asked]
-            after = [s for at, s in sent if at > answered]
-            assert set(before) == {200}, n
-            assert after, n
-            assert set(after) == {403}, (n, after.count(200))
+            after = Counter(s for at, s in sent if at > answered)
+            assert after[200] == 0, (n, after)
+            assert after[403] > 0, (n, after)
+            assert Counter(s for at, s in sent if at < asked)[200] >= 20, n
