@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,13 +30,20 @@ HAMMERS = 3
 Sent = tuple[float, int]  # when the request was sent (monotonic), and its status
 
 
-def _servers(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> tuple[Server, Server]:
+@contextmanager
+def _servers(
+    store: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[Server, Server]]:
+    """Two servers on one store (one SQLite file, or one PostgreSQL database)."""
+    env: dict[str, str] = {}
+    dirs = (tmp_path / "shared", tmp_path / "shared")
     if store == "postgres":
         url = request.getfixturevalue("postgres_database")
         _empty_schema(url)
         env = {"KYROS_DATABASE_URL": url}
-        return Server(tmp_path / "a", **env), Server(tmp_path / "b", **env)
-    return Server(tmp_path / "shared"), Server(tmp_path / "shared")  # one SQLite file
+        dirs = (tmp_path / "a", tmp_path / "b")
+    with Server(dirs[0], **env) as a, Server(dirs[1], **env) as b:  # a stops if b fails
+        yield a, b
 
 
 def _hammer(
@@ -79,8 +87,10 @@ def _during_hammering(
 def test_a_revocation_answered_by_one_process_holds_at_once_in_the_other(
     store: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    a, b = _servers(store, tmp_path, request)
-    with a, b, http_client(base_url=a.url, timeout=30) as on_a:
+    with (
+        _servers(store, tmp_path, request) as (a, b),
+        http_client(base_url=a.url, timeout=30) as on_a,
+    ):
         login = {"username": "admin", "password": FAST_ENV["KYROS_ADMIN_PASSWORD"]}
         admin = bearer(on_a.post("/v1/auth/login", data=login).json()["data"]["access_token"])
         for n in range(ROUNDS):
@@ -104,8 +114,10 @@ def test_a_revocation_answered_by_one_process_holds_at_once_in_the_other(
 def test_a_role_revoked_through_one_process_holds_at_once_in_the_other(
     store: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    a, b = _servers(store, tmp_path, request)
-    with a, b, http_client(base_url=a.url, timeout=30) as on_a:
+    with (
+        _servers(store, tmp_path, request) as (a, b),
+        http_client(base_url=a.url, timeout=30) as on_a,
+    ):
         login = {"username": "admin", "password": FAST_ENV["KYROS_ADMIN_PASSWORD"]}
         admin = bearer(on_a.post("/v1/auth/login", data=login).json()["data"]["access_token"])
         for n in range(ROUNDS):
