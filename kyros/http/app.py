@@ -61,12 +61,14 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
                 yield
                 tg.cancel_scope.cancel()
         finally:
+            await authenticator.aclose()
             await anyio.to_thread.run_sync(access_log.close)  # every queued line is written
 
     redact_tokens_in_server_logs()  # `?token=` on a WebSocket URL must not reach a log
     monitor = AppMonitor(kyros)
     rate_limits = RateLimits(kyros.settings)
     access_log = AccessLog()
+    authenticator = Authenticator(kyros)
     v1 = Router(
         path="/v1",
         route_handlers=[
@@ -98,7 +100,7 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
             # request id, caller, rate limit and access log, in one layer
-            request_path_middleware(Authenticator(kyros), rate_limits, access_log, monitor.http),
+            request_path_middleware(authenticator, rate_limits, access_log, monitor.http),
             nul_guard_middleware,
             options_middleware,
             maintenance_middleware(kyros),  # before idempotency: no replay gets past maintenance

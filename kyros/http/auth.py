@@ -60,6 +60,9 @@ class Authenticator:
         )
         self._cache: CredentialCache[tuple[Principal, str | None]] = CredentialCache()
 
+    async def aclose(self) -> None:
+        await self._watch.aclose()
+
     async def authenticate(self, scope: Scope) -> None:
         """Sets `state["principal"]` (None when anonymous) and, for a bad credential,
         `state["auth_error"]`; it never refuses a request itself: the guards do."""

@@ -24,8 +24,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Generic, NamedTuple, TypeVar
 
 import anyio
@@ -70,6 +71,7 @@ class IdentityWatch:
         self._url = database_url if db.dialect == "postgres" else None
         self._timeout = timeout_seconds
         self._connection: psycopg.AsyncConnection[Any] | None = None
+        self._local: sqlite3.Connection | None = None
         self.generation = 0
         self._seen = self._head()  # what happened before this watch voids nothing of it
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -105,9 +107,9 @@ class IdentityWatch:
             self._looking = None
 
     async def _look(self) -> None:
+        row: Mapping[str, Any] | sqlite3.Row | None
         if self._url is None:
-            with self._db.transaction(write=False) as tx:
-                row = tx.execute(self._sql, (*self._params, self._seen)).fetchone()
+            row = self._look_locally()
         else:
             row = await self._look_remotely()
         if row is None or row["head"] is None:
@@ -115,6 +117,20 @@ class IdentityWatch:
         if row["changed"] is not None:
             self.generation += 1
         self._seen = int(row["head"])
+
+    def _look_locally(self) -> sqlite3.Row | None:
+        """On a connection of the watch's own: waiting for one of the pool's would stall the
+        event loop whenever worker threads hold them all."""
+        if self._local is None:
+            self._local = sqlite3.connect(
+                getattr(self._db, "path", ""), isolation_level=None, check_same_thread=False
+            )
+            self._local.row_factory = sqlite3.Row
+            self._local.execute(f"PRAGMA busy_timeout={max(1, round(self._timeout * 1000))}")
+        row: sqlite3.Row | None = self._local.execute(
+            self._sql, (*self._params, self._seen)
+        ).fetchone()
+        return row
 
     async def _look_remotely(self) -> dict[str, Any] | None:
         try:
@@ -133,6 +149,16 @@ class IdentityWatch:
                 with contextlib.suppress(Exception):
                     await connection.close()
             raise StoreUnavailable(f"the identity watch could not read the log: {failed}") from None
+
+    async def aclose(self) -> None:
+        """Closes the watch's own connection (a later look opens it again)."""
+        local, self._local = self._local, None
+        if local is not None:
+            local.close()
+        remote, self._connection = self._connection, None
+        if remote is not None:
+            with contextlib.suppress(Exception):
+                await remote.close()
 
     def _head(self) -> int:
         with self._db.transaction(write=False) as tx:

@@ -1,15 +1,18 @@
 """Cached credentials never outlive a change: two real `kyros serve` processes on one store.
 
 One process is kept busy with a credential (so its decision is cached and re-validated while
-the change lands); the change is made through the other. Every request sent after the change
-was answered must see it, however the requests in flight interleave with it.
+the change lands); the change is made through the other. No request sent after the change was
+answered gets in, however the requests in flight interleave with it (on a loaded machine some
+may be answered 503: a bounded wait ran out, which lets nobody in either).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,13 +30,20 @@ HAMMERS = 3
 Sent = tuple[float, int]  # when the request was sent (monotonic), and its status
 
 
-def _servers(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> tuple[Server, Server]:
+@contextmanager
+def _servers(
+    store: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[Server, Server]]:
+    """Two servers on one store (one SQLite file, or one PostgreSQL database)."""
+    env: dict[str, str] = {}
+    dirs = (tmp_path / "shared", tmp_path / "shared")
     if store == "postgres":
         url = request.getfixturevalue("postgres_database")
         _empty_schema(url)
         env = {"KYROS_DATABASE_URL": url}
-        return Server(tmp_path / "a", **env), Server(tmp_path / "b", **env)
-    return Server(tmp_path / "shared"), Server(tmp_path / "shared")  # one SQLite file
+        dirs = (tmp_path / "a", tmp_path / "b")
+    with Server(dirs[0], **env) as a, Server(dirs[1], **env) as b:  # a stops if b fails
+        yield a, b
 
 
 def _hammer(
@@ -77,8 +87,10 @@ def _during_hammering(
 def test_a_revocation_answered_by_one_process_holds_at_once_in_the_other(
     store: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    a, b = _servers(store, tmp_path, request)
-    with a, b, http_client(base_url=a.url, timeout=30) as on_a:
+    with (
+        _servers(store, tmp_path, request) as (a, b),
+        http_client(base_url=a.url, timeout=30) as on_a,
+    ):
         login = {"username": "admin", "password": FAST_ENV["KYROS_ADMIN_PASSWORD"]}
         admin = bearer(on_a.post("/v1/auth/login", data=login).json()["data"]["access_token"])
         for n in range(ROUNDS):
@@ -93,18 +105,19 @@ def test_a_revocation_answered_by_one_process_holds_at_once_in_the_other(
             sent, asked, answered = _during_hammering(
                 b.url, bearer(key["key"]), "/v1/tasks", revoke
             )
-            before = [s for at, s in sent if at < asked]
-            after = [s for at, s in sent if at > answered]
-            assert set(before) == {200}, n
-            assert after, n  # requests were sent after the answer
-            assert set(after) == {401}, (n, after.count(200))
+            after = Counter(s for at, s in sent if at > answered)
+            assert after[200] == 0, (n, after)  # nothing sent after the answer gets in
+            assert after[401] > 0, (n, after)  # and requests were sent after it
+            assert Counter(s for at, s in sent if at < asked)[200] >= 20, n
 
 
 def test_a_role_revoked_through_one_process_holds_at_once_in_the_other(
     store: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    a, b = _servers(store, tmp_path, request)
-    with a, b, http_client(base_url=a.url, timeout=30) as on_a:
+    with (
+        _servers(store, tmp_path, request) as (a, b),
+        http_client(base_url=a.url, timeout=30) as on_a,
+    ):
         login = {"username": "admin", "password": FAST_ENV["KYROS_ADMIN_PASSWORD"]}
         admin = bearer(on_a.post("/v1/auth/login", data=login).json()["data"]["access_token"])
         for n in range(ROUNDS):
@@ -119,8 +132,7 @@ def test_a_role_revoked_through_one_process_holds_at_once_in_the_other(
                 assert revoked.status_code == 200, revoked.text
 
             sent, asked, answered = _during_hammering(b.url, bearer(token), "/v1/users", demote)
-            before = [s for at, s in sent if at < asked]
-            after = [s for at, s in sent if at > answered]
-            assert set(before) == {200}, n
-            assert after, n
-            assert set(after) == {403}, (n, after.count(200))
+            after = Counter(s for at, s in sent if at > answered)
+            assert after[200] == 0, (n, after)
+            assert after[403] > 0, (n, after)
+            assert Counter(s for at, s in sent if at < asked)[200] >= 20, n
