@@ -18,16 +18,23 @@ class BoundedPool(ConnectionPool[Any]):
     """Checks a pooled connection before lending it, and cuts one kept busy past `use_seconds`.
 
     The check (an empty query) replaces a connection that died while idle — a server restart
-    — before a request meets it. Failures past a bound surface as `StoreUnavailable`, which the
-    event store library does not retry.
+    — before a request meets it. One found dead sends every idle one through the check at once:
+    the pool sleeps a growing backoff (1 s, 2 s, …) between failed checks, so a borrower
+    meeting the dead one by one would run out of time. Failures past a bound surface as
+    `StoreUnavailable`, which the event store library does not retry.
     """
 
     def __init__(self, conninfo: str = "", *, use_seconds: float, **kwargs: Any) -> None:
         self.use_seconds = use_seconds
 
         def check(conn: psycopg.Connection[Any]) -> None:
-            with WATCHDOG.guard(conn, use_seconds):
-                ConnectionPool.check_connection(conn)
+            with WATCHDOG.guard(conn, use_seconds) as guard:
+                try:
+                    ConnectionPool.check_connection(conn)
+                except psycopg.OperationalError:
+                    if not guard.fired:  # the server closed it: it closed its siblings too
+                        self.check()
+                    raise
 
         super().__init__(conninfo, check=check, **kwargs)
 

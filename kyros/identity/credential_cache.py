@@ -135,30 +135,42 @@ class IdentityWatch:
     async def _look_remotely(self) -> dict[str, Any] | None:
         try:
             with anyio.fail_after(self._timeout):
-                if self._connection is None or self._connection.closed:
-                    self._connection = await psycopg.AsyncConnection.connect(
-                        self._url or "", autocommit=True, row_factory=dict_row
-                    )
-                cursor = await self._connection.execute(
-                    self._sql.replace("?", "%s"), (*self._params, self._seen)
-                )
-                return await cursor.fetchone()
+                kept = self._connection is not None and not self._connection.closed
+                try:
+                    return await self._query()
+                except psycopg.OperationalError:
+                    if not kept:
+                        raise
+                    # The kept connection died while idle (the server restarted or dropped
+                    # it): the read is harmless to repeat, so once more on a fresh one.
+                    await self._drop()
+                    return await self._query()
         except (TimeoutError, psycopg.Error) as failed:
-            connection, self._connection = self._connection, None
-            if connection is not None:
-                with contextlib.suppress(Exception):
-                    await connection.close()
+            await self._drop()
             raise StoreUnavailable(f"the identity watch could not read the log: {failed}") from None
+
+    async def _query(self) -> dict[str, Any] | None:
+        if self._connection is None or self._connection.closed:
+            self._connection = await psycopg.AsyncConnection.connect(
+                self._url or "", autocommit=True, row_factory=dict_row
+            )
+        cursor = await self._connection.execute(
+            self._sql.replace("?", "%s"), (*self._params, self._seen)
+        )
+        return await cursor.fetchone()
+
+    async def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.close()
 
     async def aclose(self) -> None:
         """Closes the watch's own connection (a later look opens it again)."""
         local, self._local = self._local, None
         if local is not None:
             local.close()
-        remote, self._connection = self._connection, None
-        if remote is not None:
-            with contextlib.suppress(Exception):
-                await remote.close()
+        await self._drop()
 
     def _head(self) -> int:
         with self._db.transaction(write=False) as tx:
