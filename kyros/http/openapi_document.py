@@ -169,7 +169,7 @@ def _complete_operation(
             constrain(operation_id, parameter)
         elif parameter.get("in") == "path":
             constrain_path(operation_id, parameter)
-    if path.startswith("/v1/"):
+    if path.startswith("/v1/") and method == "get":  # a token is for reading a write back
         operation.setdefault("parameters", []).append(MIN_POSITION_PARAMETER)
     if method != "get":
         for status, response in responses.items():
