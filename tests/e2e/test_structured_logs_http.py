@@ -58,6 +58,28 @@ def records(stream: io.StringIO) -> list[dict[str, Any]]:
     return [json.loads(line) for line in stream.getvalue().splitlines()]
 
 
+def written(stream: io.StringIO, text: str) -> str:
+    """What the stream holds once `text` is in it (the access log's thread writes after the
+    answer has gone out, in the order the requests ended)."""
+    deadline = time.monotonic() + 10
+    while text not in (value := stream.getvalue()):
+        assert time.monotonic() < deadline, f"{text!r} was never logged"
+        time.sleep(0.02)
+    return value
+
+
+def logged(stream: io.StringIO, request_id: str) -> list[dict[str, Any]]:
+    """The records once the access line of `request_id` is among them: the access log is
+    written by a thread of its own, after the answer has gone out."""
+    deadline = time.monotonic() + 10
+    while True:
+        lines = records(stream)
+        if any(r["request_id"] == request_id and r["logger"] == "kyros.access" for r in lines):
+            return lines
+        assert time.monotonic() < deadline, f"no access line for {request_id}"
+        time.sleep(0.02)
+
+
 def test_every_line_logged_while_handling_a_request_carries_its_request_id(
     kyros: Kyros, base_url: str, client: httpx.Client, json_lines: io.StringIO
 ) -> None:
@@ -79,7 +101,7 @@ def test_every_line_logged_while_handling_a_request_carries_its_request_id(
     assert created.headers["X-Request-ID"] == "r-42"
     client.get("/v1/tasks", headers={"X-Request-ID": "r-43"})
 
-    lines = records(json_lines)
+    lines = logged(json_lines, "r-43")
     assert all({"timestamp", "level", "logger", "message", "request_id"} <= set(r) for r in lines)
     mine = [r for r in lines if r["request_id"] == "r-42"]
     assert {r["logger"] for r in mine} == {"kyros.bootstrap", "kyros.access"}
@@ -118,7 +140,7 @@ def test_no_key_token_or_password_reaches_the_log(
         assert client.get("/v1/tasks", params={"token": "query-secret-123"}).status_code == 422
         assert anonymous.get("/metrics", headers={"X-API-Key": "kyros_bogus_secret"}).status_code
         assert client.get("/metrics").status_code == 200
-        logged = captured.getvalue()
+        logged = written(captured, "GET /metrics 200")  # the last line: every other one is in
     assert logged.count("/v1/tasks 200") == 1  # the requests were logged,
     assert logged.count("/v1/tasks 422") == 1
     secrets = (

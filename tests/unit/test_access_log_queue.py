@@ -28,7 +28,8 @@ class _Gate(logging.Handler):
 def gate() -> Iterator[_Gate]:
     handler = _Gate()
     log.addHandler(handler)
-    level, log.level = log.level, logging.INFO
+    level = log.level
+    log.setLevel(logging.INFO)  # not `log.level =`: that leaves isEnabledFor's cache stale
     try:
         yield handler
     finally:
