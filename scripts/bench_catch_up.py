@@ -31,11 +31,10 @@ from urllib.parse import urlsplit
 
 import msgspec
 import psycopg
+from benchkit.writes import command
 from psycopg import sql
-from ulid import ULID
 
 from kyros.bootstrap import Kyros
-from kyros.commands.tasks import CreateTask
 from kyros.domain.task import Task
 from kyros.settings import Settings
 
@@ -49,29 +48,11 @@ def seed(kyros: Kyros, events: int) -> float:
     for first in range(0, (events + 1) // 2, SEED_BATCH):
         batch = []
         for _ in range(min(SEED_BATCH, (events + 1) // 2 - first)):
-            task = Task(**msgspec.structs.asdict(_command()))
+            task = Task(**msgspec.structs.asdict(command()))
             task.update({"priority": "high", "tags": ["bench", "seeded"]}, actor="user_bench")
             batch.append(task)
         kyros.app.save(*batch)
     return time.perf_counter() - started
-
-
-def _command() -> CreateTask:
-    return CreateTask(
-        task_id=ULID().to_uuid(),
-        actor="user_bench",
-        title="Benchmark task",
-        description="Implement the thing and prove it with tests.",
-        task_type="implementation",
-        priority="medium",
-        assignee_role="implementer",
-        files_to_modify=["kyros/eventstore/application.py"],
-        acceptance_criteria=["tests pass"],
-        dependencies=[],
-        tags=["bench"],
-        deadline=None,
-        metadata={"estimated_hours": 2},
-    )
 
 
 def raw_read_decode(kyros: Kyros, page: int = PAGE) -> tuple[int, float]:

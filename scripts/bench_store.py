@@ -6,17 +6,17 @@ import argparse
 import queue
 import statistics
 import tempfile
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
+from collections.abc import Iterator
+from contextlib import closing, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import msgspec
 import psycopg
+from benchkit.writes import Op, Writer, command, measure
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 from psycopg import sql
@@ -26,7 +26,7 @@ from rich.table import Table
 from ulid import ULID
 
 from kyros.bootstrap import Kyros
-from kyros.commands.tasks import CreateTask, create_task
+from kyros.commands.tasks import create_task
 from kyros.domain.task import Task
 from kyros.eventstore.application import KyrosApplication, store_env
 from kyros.settings import Settings
@@ -38,9 +38,6 @@ class UngroupedApplication(KyrosApplication):
 
     save = Application.save  # type: ignore[assignment]
 
-
-Op = Callable[[], None]
-Writer = Callable[[], AbstractContextManager[Op]]
 
 RAW_DDL = (
     "CREATE TABLE raw_events (originator_id uuid NOT NULL, originator_version bigint NOT NULL,"
@@ -62,62 +59,6 @@ RAW, RAW_LOCKED, KYROS = "raw INSERT+COMMIT", "raw LOCK TABLE+INSERT+COMMIT", "K
 UNGROUPED = "Kyros, one transaction per save"
 POOL = 4  # group commit writes through one connection at a time
 WORKERS = (1, 16)
-
-
-def command() -> CreateTask:
-    return CreateTask(
-        task_id=ULID().to_uuid(),
-        actor="user_bench",
-        title="Benchmark task",
-        description="Implement the thing and prove it with tests.",
-        task_type="implementation",
-        priority="medium",
-        assignee_role="implementer",
-        files_to_modify=["kyros/eventstore/application.py"],
-        acceptance_criteria=["tests pass"],
-        dependencies=[],
-        tags=["bench"],
-        deadline=None,
-        metadata={"estimated_hours": 2},
-    )
-
-
-def measure(workers: int, seconds: float, writer: Writer) -> tuple[int, float]:
-    """Runs `workers` threads, each with its own writer, until the deadline; (ops, seconds)."""
-    counts = [0] * workers
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(workers + 1)
-    stop = threading.Event()
-
-    def loop(index: int) -> None:
-        try:
-            with writer() as op:
-                barrier.wait()
-                while not stop.is_set():
-                    op()
-                    counts[index] += 1
-        except BaseException as exc:
-            errors.append(exc)
-            barrier.abort()
-
-    threads = [threading.Thread(target=loop, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    started = time.perf_counter()
-    try:
-        barrier.wait()
-        started = time.perf_counter()
-        time.sleep(seconds)
-    except threading.BrokenBarrierError:
-        pass
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join()
-    elapsed = time.perf_counter() - started
-    if errors:
-        raise errors[0]
-    return sum(counts), elapsed
 
 
 class Connections:
