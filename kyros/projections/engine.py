@@ -1,5 +1,5 @@
 """Applies the log to read models in pages: one read and one decode of a page serve every read
-model, and their pages and tracking positions commit together."""
+model; each read model's rows and tracking position commit together."""
 
 from __future__ import annotations
 
@@ -86,8 +86,10 @@ class ProjectionEngine:
 
     One step reads a page of the log from the lowest position among the read models it is
     given, decodes only the events some of them consume, and applies each read model's part
-    in one transaction, each inside a savepoint: a read model that fails is rolled back alone
-    and the others commit. The failed one is then retried one event at a time: the events
+    in one transaction (the read models a waiting write needs first, in one of their own),
+    their positions moved by one UPDATE. Should a read model fail, the page is applied again
+    with a savepoint per read model: the failing one is rolled back alone and the others
+    commit. The failed one is then retried one event at a time: the events
     before the failing one are applied, the failing one is recorded (`projection_failures`)
     and its result carries `ProjectionStuck`. The read model halts there rather than skip it,
     so what it shows stays true as of its position (a skipped revocation would leave a key
@@ -101,6 +103,7 @@ class ProjectionEngine:
         self.db = db
         self.projections = {p.name: p for p in projections}
         self._failing: set[str] = set()  # names this engine knows a failure is recorded for
+        self._known: dict[str, int] = {}  # positions as this engine last committed them
 
     def setup(self) -> None:
         with self.db.transaction() as tx:
@@ -147,27 +150,136 @@ class ProjectionEngine:
             raise stepped.error
         return stepped.read, stepped.position
 
-    def step_all(self, names: Collection[str], limit: int) -> dict[str, Stepped]:
+    def step_all(
+        self,
+        names: Collection[str],
+        limit: int,
+        first: Collection[str] = (),
+        on_first: Callable[[dict[str, Stepped]], None] | None = None,
+    ) -> dict[str, Stepped]:
         """Runs every read model of `names` on by one page of at most `limit` log events,
-        read from the lowest of their positions. Never raises for one read model's fault."""
-        with self.db.transaction(write=False) as tx:
-            starts = self._positions_in(tx, names)
-        low = min(starts.values())
-        wanted: set[str] | None = set()
-        for name in names:
-            kinds = consumes(self.projections[name])
-            wanted = None if kinds is None or wanted is None else wanted | kinds
-        page = read_page(self.app, low, limit, wanted)
+        read from the lowest of their positions. Never raises for one read model's fault.
+
+        The read models of `first` (those a waiting write reads back) commit in a
+        transaction of their own before the others, and `on_first` is given their results
+        then: a write's answer waits for its read model, not for all fifteen."""
+        cached = all(n in self._known for n in names)
+        starts, page = self._page(names, limit)
+        if page.end is None and cached:  # idle: look again at what other runners recorded
+            self._forget(names)
+            starts, page = self._page(names, limit)
         results = {n: Stepped(0, 0, p) for n, p in starts.items()}
         if page.end is None:
             return results
         behind = sorted(n for n, p in starts.items() if p < page.end)
-        shares = {n: page.share(starts[n], consumes(self.projections[n])) for n in behind}
+        ahead = [n for n in behind if n in first]
+        groups = [ahead, [n for n in behind if n not in first]] if ahead else [behind]
+        for group in groups:
+            if group:
+                results.update(self._step_group(group, starts, page))
+            if group is ahead and on_first is not None:
+                on_first({n: results[n] for n in ahead})
+        return results
+
+    def _page(self, names: Collection[str], limit: int) -> tuple[dict[str, int], LogPage]:
+        starts = self._starts(names)
+        wanted: set[str] | None = set()
+        for name in names:
+            kinds = consumes(self.projections[name])
+            wanted = None if kinds is None or wanted is None else wanted | kinds
+        return starts, read_page(self.app, min(starts.values()), limit, wanted)
+
+    def _starts(self, names: Collection[str]) -> dict[str, int]:
+        """Positions as this engine last committed them; read only for names it has not
+        committed yet (and again when a step finds nothing new). A stale one costs nothing
+        wrong: the conditional UPDATE of the commit matches no row, and it is read again."""
+        known = dict(self._known)  # another thread may change it meanwhile
+        missing = [n for n in names if n not in known]
+        if missing:
+            with self.db.transaction(write=False) as tx:
+                read = self._positions_in(tx, missing)
+            self._known.update(read)
+            known.update(read)
+        return {n: known[n] for n in names}
+
+    def _step_group(
+        self, names: list[str], starts: dict[str, int], page: LogPage
+    ) -> dict[str, Stepped]:
+        """One transaction for the group: its tracking rows move in one UPDATE per start
+        position, each read model applies its share, no savepoints. Should one fail, the
+        whole group is rolled back and done again with a savepoint per read model."""
+        assert page.end is not None
+        shares = {n: page.share(starts[n], consumes(self.projections[n])) for n in names}
+        culprit: tuple[str, Exception] | None = None
+        try:
+            with self.db.transaction() as tx:
+                cursor = storable_cursor(tx, self.db.dialect)
+                moved = self._move_in(tx, names, starts, page.end)
+                for name in names:
+                    if name in moved and shares[name]:
+                        try:
+                            check_decoded(shares[name])
+                            self.projections[name].apply(cursor, shares[name])
+                        except Exception as error:
+                            culprit = (name, error)
+                            raise
+                cleared = [n for n in moved if n in self._failing]
+                for name in cleared:  # it got past the event it was stuck at
+                    clear_failure(tx, name)
+        except Exception:  # the page is rolled back: the others apart, the culprit alone
+            self._forget(names)
+            if culprit is None:
+                return self._step_apart(names, starts, page, shares)
+            name, error = culprit
+            others = [n for n in names if n != name]
+            results = self._step_apart(others, starts, page, shares) if others else {}
+            results[name] = self._one_by_one(name, starts[name], page, shares[name], error)
+            return results
+        self._failing.difference_update(cleared)
+        results: dict[str, Stepped] = {}
+        for name in names:
+            if name in moved:
+                self._known[name] = page.end
+                read = page.count_after(starts[name])
+                results[name] = Stepped(read, len(shares[name]), page.end)
+            else:  # another runner moved it on
+                self._known.pop(name, None)
+                results[name] = Stepped(0, 0, self.position(name))
+        return results
+
+    def _move_in(self, tx: Cursor, names: list[str], starts: dict[str, int], end: int) -> set[str]:
+        """Moves each of `names` still at its start to `end`; returns those it moved."""
+        by_start: dict[int, list[str]] = {}
+        for name in names:
+            by_start.setdefault(starts[name], []).append(name)
+        moved: set[str] = set()
+        stamp = sortable(now())
+        for start, group in by_start.items():
+            marks = ", ".join("?" * len(group))
+            rows = tx.execute(
+                "UPDATE projection_positions SET position = ?, updated_at = ? "
+                f"WHERE position = ? AND name IN ({marks}) RETURNING name",
+                (end, stamp, start, *group),
+            ).fetchall()
+            moved.update(r["name"] for r in rows)
+        return moved
+
+    def _forget(self, names: Collection[str]) -> None:
+        for name in names:
+            self._known.pop(name, None)
+
+    def _step_apart(
+        self, names: list[str], starts: dict[str, int], page: LogPage, shares: dict[str, Page]
+    ) -> dict[str, Stepped]:
+        """The group again, each read model inside a savepoint: one that fails is rolled
+        back alone and the others commit; the failed one is retried event by event."""
+        assert page.end is not None
+        results: dict[str, Stepped] = {}
         failed: dict[str, Exception] = {}
         cleared: list[str] = []
         with self.db.transaction() as tx:
             cursor = storable_cursor(tx, self.db.dialect)
-            for name in behind:
+            for name in names:
                 tx.execute("SAVEPOINT projection")
                 try:
                     moved = self._commit_in(tx, cursor, name, starts[name], page.end, shares[name])
@@ -276,6 +388,7 @@ class ProjectionEngine:
 
     def reset(self, name: str) -> None:
         """Empties a read model and rewinds it to the start of the log, atomically."""
+        self._known.pop(name, None)
         with self.db.transaction() as tx:
             self.projections[name].clear(tx)
             clear_failure(tx, name)

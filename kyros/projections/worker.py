@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 
 import anyio
@@ -92,6 +93,7 @@ class ProjectionWorkers:
         self._by_name = {w.name: w for w in self.workers}
         self._reader = WorkerState(name="projection-reader")
         self._limit = page_size  # adapts: see `next_limit`
+        self._awaited: Counter[str] = Counter()  # read models writes are waiting for now
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
@@ -166,8 +168,11 @@ class ProjectionWorkers:
                 continue
             names = [w.name for w in due]
             started, limit = time.monotonic(), self._limit
+            first = {n for n, waiting in self._awaited.items() if waiting}
             try:
-                results = await anyio.to_thread.run_sync(self.engine.step_all, names, limit)
+                results = await anyio.to_thread.run_sync(
+                    self.engine.step_all, names, limit, first, self._first_committed
+                )
             except Exception:  # a page too slow for the database's bound is cut: go smaller
                 self._limit = max(1, self._limit // 2)
                 raise
@@ -178,6 +183,21 @@ class ProjectionWorkers:
                 self.progressed.fire()
             if max(s.read for s in results.values()) < limit:
                 await Pulse.wait(ticket, self.poll_seconds)
+
+    def _first_committed(self, results: dict[str, Stepped]) -> None:
+        """From the reader's thread: the read models writes wait for have committed their
+        part of the page, before the others: their waiters go now."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+
+        def release() -> None:
+            for name, stepped in results.items():
+                if stepped.error is None:
+                    self._by_name[name].position = stepped.position
+            self.progressed.fire()
+
+        loop.call_soon_threadsafe(release)
 
     async def _took(self, worker: ProjectionWorker, stepped: Stepped) -> None:
         worker.position = stepped.position
@@ -256,6 +276,17 @@ class ProjectionWorkers:
         `position`, a read model stuck at an event not counting: it would hold every write
         for the whole timeout."""
         workers = self.workers if names is None else [self._by_name[n] for n in names]
+        if names is not None and any(w.position < position for w in workers):
+            self._awaited.update(names)  # the reader commits these first while we wait
+            try:
+                return await self._wait(workers, position, timeout)
+            finally:
+                self._awaited.subtract(names)
+        return await self._wait(workers, position, timeout)
+
+    async def _wait(
+        self, workers: Sequence[ProjectionWorker], position: int, timeout: float
+    ) -> bool:
         with anyio.move_on_after(timeout):
             while True:
                 ticket = self.progressed.ticket()
