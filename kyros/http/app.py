@@ -27,7 +27,7 @@ from kyros.http.errors import EXCEPTION_HANDLERS
 from kyros.http.escalations import EscalationController
 from kyros.http.health import HealthController
 from kyros.http.idempotency import idempotency_middleware
-from kyros.http.maintenance import maintenance_middleware
+from kyros.http.maintenance import MaintenanceFlag, maintenance_middleware
 from kyros.http.model_selection import ModelController
 from kyros.http.monitoring_analytics import MonitoringAnalyticsController
 from kyros.http.monitoring_health import MonitoringHealthController
@@ -62,6 +62,7 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
                 tg.cancel_scope.cancel()
         finally:
             await authenticator.aclose()
+            await maintenance.aclose()
             await anyio.to_thread.run_sync(access_log.close)  # every queued line is written
 
     redact_tokens_in_server_logs()  # `?token=` on a WebSocket URL must not reach a log
@@ -69,6 +70,7 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
     rate_limits = RateLimits(kyros.settings)
     access_log = AccessLog()
     authenticator = Authenticator(kyros)
+    maintenance = MaintenanceFlag(kyros)
     v1 = Router(
         path="/v1",
         route_handlers=[
@@ -103,7 +105,9 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
             request_path_middleware(authenticator, rate_limits, access_log, monitor.http),
             nul_guard_middleware,
             options_middleware,
-            maintenance_middleware(kyros),  # before idempotency: no replay gets past maintenance
+            maintenance_middleware(
+                maintenance
+            ),  # before idempotency: no replay gets past maintenance
             idempotency_middleware(kyros),
         ],
         before_request=strict_json_body,  # 0 is not a boolean nor a date-time in a body

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import anyio
+from eventsourcing.utils import get_topic
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from kyros.bootstrap import Kyros
+from kyros.domain.configuration import Configuration
 from kyros.http.envelope import error_body
+from kyros.identity.credential_cache import IdentityWatch
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 RETRY_AFTER_SECONDS = 60
@@ -34,13 +37,43 @@ EXEMPT = frozenset(
 )
 
 
-def maintenance_middleware(kyros: Kyros) -> Callable[[ASGIApp], ASGIApp]:
-    """Reads, health, WebSockets and the writes in `EXEMPT` pass; the flag is read from the
-    log on every other write, so every process honours a change as soon as it commits."""
+class MaintenanceFlag:
+    """The switch as the log has it, read again only when the log has gained a configuration
+    event since it was read: each write looks at the log, in a look that began after it
+    arrived and is shared by the writes that arrived with it (kyros.identity.credential_cache:
+    every process sees a change as soon as it commits), instead of a thread hop and a read of
+    the configuration's newest version per write."""
+
+    def __init__(self, kyros: Kyros) -> None:
+        self._kyros = kyros
+        settings = kyros.settings
+        topics = [get_topic(Configuration.Initialised), get_topic(Configuration.Changed)]
+        self._watch = IdentityWatch(
+            kyros.db, settings.database_url, settings.database_timeout_seconds, topics
+        )
+        self._known: tuple[int, bool] | None = None  # (the watch's generation, the flag)
+
+    async def on(self) -> bool:
+        generation = await self._watch.current()
+        known = self._known
+        if known is not None and known[0] == generation:
+            return known[1]
+        flag = await anyio.to_thread.run_sync(_in_maintenance, self._kyros)  # read after the look
+        self._known = (generation, flag)
+        return flag
+
+    async def aclose(self) -> None:
+        await self._watch.aclose()
+
+
+def maintenance_middleware(flag: MaintenanceFlag) -> Callable[[ASGIApp], ASGIApp]:
+    """Reads, health, WebSockets and the writes in `EXEMPT` pass; every other write is
+    refused while the flag is on, as the log has it when the write arrives (`MaintenanceFlag`),
+    so every process honours a change as soon as it commits."""
 
     def wrap(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-            if _guarded(scope) and await anyio.to_thread.run_sync(_in_maintenance, kyros):
+            if _guarded(scope) and await flag.on():
                 await _refuse(scope, send)
                 return
             await app(scope, receive, send)

@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 ALERT_AFTER_ATTEMPTS = 3  # a failure that survives its retries is no passing blip
 RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 30.0
+# While writes wait for some read models, the reader steps those alone and the others (in
+# bigger pages, which cost about what small ones do) at most this often.
+REST_EVERY_SECONDS = 0.1
 LEASE = "projections"  # one lease for the set: the reader that decodes the log once holds it
 
 OnStuck = Callable[[ProjectionFailure], object]
@@ -94,6 +97,7 @@ class ProjectionWorkers:
         self._reader = WorkerState(name="projection-reader")
         self._limit = page_size  # adapts: see `next_limit`
         self._awaited: Counter[str] = Counter()  # read models writes are waiting for now
+        self._rest_at = 0.0  # when the read models nobody waits for are stepped next
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
@@ -167,8 +171,16 @@ class ProjectionWorkers:
                 await Pulse.wait(ticket, min(min(waits), self.poll_seconds))
                 continue
             names = [w.name for w in due]
-            started, limit = time.monotonic(), self._limit
             first = {n for n, waiting in self._awaited.items() if waiting}
+            if first and clock < self._rest_at:  # writes wait: the others come in a while
+                names = [n for n in names if n in first]
+                if not names:
+                    await Pulse.wait(ticket, self._rest_at - clock)
+                    continue
+            whole = len(names) == len(due)
+            if whole:
+                self._rest_at = clock + REST_EVERY_SECONDS
+            started, limit = time.monotonic(), self._limit
             try:
                 results = await anyio.to_thread.run_sync(
                     self.engine.step_all, names, limit, first, self._first_committed
@@ -182,7 +194,8 @@ class ProjectionWorkers:
             if any(s.read for s in results.values()):
                 self.progressed.fire()
             if max(s.read for s in results.values()) < limit:
-                await Pulse.wait(ticket, self.poll_seconds)
+                rest = max(self._rest_at - anyio.current_time(), 0.0)
+                await Pulse.wait(ticket, self.poll_seconds if whole else rest)
 
     def _first_committed(self, results: dict[str, Stepped]) -> None:
         """From the reader's thread: the read models writes wait for have committed their
@@ -276,13 +289,14 @@ class ProjectionWorkers:
         `position`, a read model stuck at an event not counting: it would hold every write
         for the whole timeout."""
         workers = self.workers if names is None else [self._by_name[n] for n in names]
-        if names is not None and any(w.position < position for w in workers):
-            self._awaited.update(names)  # the reader commits these first while we wait
-            try:
-                return await self._wait(workers, position, timeout)
-            finally:
-                self._awaited.subtract(names)
-        return await self._wait(workers, position, timeout)
+        if not any(w.position < position for w in workers):
+            return True
+        awaited = [w.name for w in workers]
+        self._awaited.update(awaited)  # the reader runs these first while we wait
+        try:
+            return await self._wait(workers, position, timeout)
+        finally:
+            self._awaited.subtract(awaited)
 
     async def _wait(
         self, workers: Sequence[ProjectionWorker], position: int, timeout: float
