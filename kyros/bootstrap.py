@@ -24,7 +24,7 @@ from kyros.domain.configuration import DEFAULTS
 from kyros.domain.identity_errors import UsernameTaken
 from kyros.domain.user import USER_ROLES
 from kyros.eventstore.application import KyrosApplication, store_env
-from kyros.eventstore.committed import note_committed
+from kyros.eventstore.committed import note_committed, note_unread
 from kyros.eventstore.current_configuration import CurrentConfiguration
 from kyros.fanout.hub import Hub
 from kyros.identity.oauth2 import OAuth2Login
@@ -196,6 +196,7 @@ class Kyros:
         ):
             behind = ", ".join(names) if names is not None else "all"
             log.warning("read models still behind position %d (%s)", position, behind)
+            note_unread()  # a "not found" reading it back now means "not there yet": 202
 
     def close(self) -> None:
         self.leaders.close()

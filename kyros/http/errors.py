@@ -12,10 +12,11 @@ from litestar.exceptions import HTTPException, ValidationException
 from kyros.domain.budget import ENFORCEMENTS, PERIODS, SCOPES
 from kyros.domain.errors import DomainError
 from kyros.domain.vocabulary import PRIORITIES, ROLES, TASK_TYPES
+from kyros.eventstore.committed import unread_write
 from kyros.http.consistency import CONSISTENCY_HANDLERS
 from kyros.http.envelope import fail
 from kyros.http.schemas.tasks import SETTABLE_STATUSES
-from kyros.http.unavailable import UNAVAILABLE_HANDLERS
+from kyros.http.unavailable import UNAVAILABLE_HANDLERS, saved_response
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ _ENUMS = {
 
 
 def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[bytes]:
+    if exc.status == 404 and unread_write():  # committed, not readable yet: never an error
+        return saved_response(request)
     details = {"field": exc.field, "issue": exc.issue} if exc.field else {"issue": exc.issue}
     headers = _CHALLENGE if exc.status == 401 else None
     message = _MESSAGES.get(exc.code, exc.issue)

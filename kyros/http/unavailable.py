@@ -41,11 +41,19 @@ def _store_failure(request: Request[Any, Any, Any], exc: Exception) -> Response[
         # The write is in the log; only reading its result back failed. An error here would
         # make a retrying client write it twice.
         log.warning("committed at position %d, but could not read it back: %s", position, exc)
-        data = {"committed": True, "position": position, **request.path_params, **committed_ids()}
-        message = "Saved; its new state could not be read back yet, read it again shortly"
-        return ok(request, data, status=202, message=message, headers={POSITION: str(position)})
+        return saved_response(request)
     log.warning("store unavailable: %s", exc)
     return unavailable_response(request)
+
+
+def saved_response(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """202 Accepted: the write is in the log, its new state is not readable yet. It names
+    what the write created and carries its position, so the client can read it back (with
+    `X-Kyros-Min-Position`) instead of writing it again."""
+    position = committed_position()
+    data = {"committed": True, "position": position, **request.path_params, **committed_ids()}
+    message = "Saved; its new state could not be read back yet, read it again shortly"
+    return ok(request, data, status=202, message=message, headers={POSITION: str(position)})
 
 
 UNAVAILABLE_HANDLERS: dict[type[Exception], Any] = {
