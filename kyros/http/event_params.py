@@ -12,8 +12,15 @@ from kyros.http.query_params import choices, comma_list
 _INSTANT = "Must be an RFC 3339 date-time (2024-01-15T10:30:00Z)"
 
 
+def bounded(field: str, raw: str | None, most: int) -> str | None:
+    if raw is not None and len(raw) > most:
+        raise DomainError(f"Must be at most {most} characters", field=field)
+    return raw
+
+
 def event_types(raw: str | None) -> tuple[EventType, ...] | None:
     """Exact type names or `family.*`, 1 to 20 of them; None (every type) when absent."""
+    raw = bounded("type", raw, 2_000)
     if raw is None:
         return None
     patterns = comma_list(raw)
@@ -35,6 +42,7 @@ def entity_kinds(raw: str | None) -> tuple[str, ...] | None:
 
 def instant(field: str, raw: str | None) -> datetime | None:
     """A date-time with an offset (or none, read as UTC), to the microsecond."""
+    raw = bounded(field, raw, 64)
     if raw is None:
         return None
     text = raw.strip().upper()

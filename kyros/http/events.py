@@ -17,13 +17,16 @@ from kyros.http.auth import requires
 from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
-from kyros.http.event_params import entity_kinds, event_types, time_range
+from kyros.http.event_params import bounded, entity_kinds, event_types, time_range
 from kyros.queries.entity_history import exactly, originators
 from kyros.queries.events import EventQuery, iter_events, read_page
 
 NDJSON = "application/x-ndjson"
 MAX_POSITION = 2**63 - 1
 _line = msgspec.json.Encoder(decimal_format="number")
+# Aliased parameters are bounded here (Litestar would name the Python argument, not the
+# query parameter, in its refusal); the document still states the bounds.
+_MAX_TYPES, _MAX_ACTOR, _MAX_INSTANT = {"maxLength": 2_000}, {"maxLength": 200}, {"maxLength": 64}
 
 
 class EventController(Controller):
@@ -38,12 +41,13 @@ class EventController(Controller):
         kyros: Kyros,
         after: int = Parameter(default=0, ge=0, le=MAX_POSITION),
         limit: int = Parameter(default=100, ge=1, le=1_000),
-        event_type: str | None = QueryParameter(name="type", default=None, max_length=2_000),
+        event_type: str | None = QueryParameter(name="type", default=None, schema_extra=_MAX_TYPES),
         entity_kind: str | None = Parameter(default=None, max_length=400),
         entity_id: str | None = Parameter(default=None, max_length=200),
-        actor: str | None = Parameter(default=None, max_length=200),
-        start: str | None = QueryParameter(name="from", default=None, max_length=64),
-        end: str | None = QueryParameter(name="to", default=None, max_length=64),
+        # not `actor`: that name is the caller, injected (kyros.http.dependencies)
+        who: str | None = QueryParameter(name="actor", default=None, schema_extra=_MAX_ACTOR),
+        start: str | None = QueryParameter(name="from", default=None, schema_extra=_MAX_INSTANT),
+        end: str | None = QueryParameter(name="to", default=None, schema_extra=_MAX_INSTANT),
     ) -> Response[Any]:
         """The log in order, past `after`. With `Accept: application/x-ndjson` every matching
         event up to the log's head as the request began streams as one JSON line each
@@ -54,7 +58,7 @@ class EventController(Controller):
             limit=limit,
             types=event_types(event_type),
             kinds=kinds,
-            actor=actor,
+            actor=bounded("actor", who, 200),
         )
         start_at, end_at = time_range(start, end)
         query = _entity(query, kinds, entity_id)
