@@ -22,7 +22,13 @@ class PublicEvent(Struct):
     version: Annotated[int, Meta(description="The entity's version after this event.")]
     actor: str | None
     recorded_at: str
-    data: dict[str, Any]
+    data: Annotated[
+        dict[str, Any],
+        Meta(
+            description="Free-form per type: the fields of the type's schema at "
+            "GET /v1/events/types, secrets redacted."
+        ),
+    ]
 
 
 class EventPage(Struct):
@@ -37,7 +43,9 @@ class EventTypeInfo(Struct):
     type: str
     entity_kind: str
     schema_version: int
-    schema: dict[str, Any]
+    schema: Annotated[
+        dict[str, Any], Meta(description="Free-form: a JSON Schema of the type's `data`.")
+    ]
     redacted: list[str]
 
 
