@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import msgspec
@@ -62,7 +63,7 @@ class EventController(Controller):
         )
         start_at, end_at = time_range(start, end)
         query = _entity(query, kinds, entity_id)
-        query = EventQuery(**{**query.__dict__, "start": start_at, "end": end_at})
+        query = replace(query, start=start_at, end=end_at)
         if NDJSON in request.headers.get("accept", ""):
             return Stream(_lines(kyros, query), media_type=NDJSON)
         events, next_after = await in_thread(read_page, kyros.db, query)
@@ -89,11 +90,9 @@ def _entity(query: EventQuery, kinds: tuple[str, ...] | None, entity_id: str | N
         return query
     if kinds is None or len(kinds) != 1:
         raise DomainError("Must be given with exactly one entity_kind", field="entity_id")
-    fields = query.__dict__ | {
-        "originators": originators(kinds[0], entity_id),
-        "keep": exactly(kinds[0], entity_id),
-    }
-    return EventQuery(**fields)
+    return replace(
+        query, originators=originators(kinds[0], entity_id), keep=exactly(kinds[0], entity_id)
+    )
 
 
 def _lines(kyros: Kyros, query: EventQuery) -> Iterator[bytes]:

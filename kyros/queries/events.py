@@ -9,8 +9,8 @@ log: a page may then hold fewer events than asked, and `next_after` says where t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -118,28 +118,5 @@ def iter_events(db: Database, query: EventQuery) -> Iterator[View]:
     stop = log_head(db)
     after: int | None = query.after
     while after is not None:
-        page, after = read_page(db, _with_after(query, after), stop)
+        page, after = read_page(db, replace(query, after=after), stop)
         yield from page
-
-
-def _with_after(query: EventQuery, after: int) -> EventQuery:
-    return EventQuery(
-        after=after,
-        limit=query.limit,
-        types=query.types,
-        kinds=query.kinds,
-        originators=query.originators,
-        keep=query.keep,
-        actor=query.actor,
-        start=query.start,
-        end=query.end,
-    )
-
-
-def first_event(
-    db: Database, originators: Collection[UUID], keep: Callable[[View], bool] | None
-) -> bool:
-    """Whether any event of `originators` (passing `keep`) is in the log: an entity exists."""
-    query = EventQuery(limit=1, originators=frozenset(originators), keep=keep)
-    page, _ = read_page(db, query)
-    return bool(page)
