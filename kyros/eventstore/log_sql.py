@@ -8,7 +8,8 @@ from typing import Any
 # As the eventsourcing recorders lay the log out: its table, and the column holding an event's
 # log position (a test pins both on both stores).
 EVENTS_TABLE = {"postgres": "kyros_events", "sqlite": "stored_events"}
-_POSITION_COLUMN = {"postgres": "notification_id", "sqlite": "rowid"}
+POSITION_COLUMN = {"postgres": "notification_id", "sqlite": "rowid"}
+_POSITION_COLUMN = POSITION_COLUMN
 
 
 def logged_past(

@@ -25,7 +25,9 @@ from kyros.http.dependencies import DEPENDENCIES
 from kyros.http.docs import assets_router, openapi_config
 from kyros.http.errors import EXCEPTION_HANDLERS
 from kyros.http.escalations import EscalationController
+from kyros.http.events import EventController
 from kyros.http.health import HealthController
+from kyros.http.history import HistoryController
 from kyros.http.idempotency import idempotency_middleware
 from kyros.http.maintenance import MaintenanceFlag, maintenance_middleware
 from kyros.http.model_selection import ModelController
@@ -92,6 +94,8 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
             EscalationController,
             BudgetController,
             AlertController,
+            EventController,
+            HistoryController,
             v1_socket,
         ],
         dependencies=DEPENDENCIES,

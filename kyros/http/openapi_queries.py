@@ -7,6 +7,7 @@ from typing import Any
 
 from kyros.domain.alert import ALERT_TYPES, SEVERITIES
 from kyros.domain.alert import STATUSES as ALERT_STATUSES
+from kyros.domain.event_catalogue import ENTITY_KINDS, TYPE_PATTERNS
 from kyros.domain.vocabulary import PRIORITIES, ROLES, TASK_STATUSES, TASK_TYPES
 from kyros.queries.costs import GROUPS
 from kyros.queries.metrics import METRICS
@@ -32,12 +33,15 @@ LISTS: dict[tuple[str, str], tuple[str, ...]] = {  # comma-separated, 1 to 20 of
     ("ListEscalations", "status"): ESCALATION_STATUSES,
     ("GetPerformanceMetrics", "metrics"): tuple(METRICS),
     ("GetCostAnalysis", "group_by"): tuple(GROUPS),
+    ("ListEvents", "type"): TYPE_PATTERNS,
+    ("ListEvents", "entity_kind"): ENTITY_KINDS,
 }
 ONE_OF: dict[tuple[str, str], tuple[str, ...]] = {
     ("GetPerformanceMetrics", "period"): tuple(METRIC_PERIODS),
     ("GetPerformanceMetrics", "granularity"): tuple(GRANULARITIES),
     ("GetCostAnalysis", "period"): tuple(COST_PERIODS),
 }
+INSTANTS = frozenset({("ListEvents", "from"), ("ListEvents", "to")})  # RFC 3339
 
 
 def list_pattern(choices: tuple[str, ...]) -> str:
@@ -56,3 +60,5 @@ def constrain(operation_id: str, parameter: dict[str, Any]) -> None:
     elif key in ONE_OF:
         schema.pop("maxLength", None)
         schema["enum"] = list(ONE_OF[key])
+    elif key in INSTANTS:
+        schema["format"] = "date-time"

@@ -28,6 +28,7 @@ PATH_ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("GetAgentStatus", "role"): ROLES,
     ("SubmitTaskToAgent", "role"): ROLES,
     ("GetAgentRoleConfiguration", "role"): ROLES,
+    ("GetAgentRoleHistory", "role"): ROLES,
 }
 
 

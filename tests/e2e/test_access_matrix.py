@@ -148,6 +148,15 @@ ROUTES = (
     ),
     Route("GET", "/v1/monitoring/health", "read_monitoring"),
     Route("GET", "/metrics", "read_monitoring"),
+    Route("GET", "/v1/events", "read_audit"),
+    Route("GET", "/v1/events/types", "read_audit"),
+    Route("GET", "/v1/tasks/{task_id:str}/history", "read_audit"),
+    Route("GET", "/v1/escalations/{escalation_id:str}/history", "read_audit"),
+    Route("GET", "/v1/budgets/{budget_id:str}/history", "read_audit"),
+    Route("GET", "/v1/webhooks/{webhook_id:str}/history", "read_audit"),
+    Route("GET", "/v1/users/{user_id:str}/history", "read_audit"),
+    Route("GET", "/v1/configuration/agents/{role:str}/history", "read_audit"),
+    Route("GET", "/v1/configuration/history", "read_audit"),
 )
 # Stand-ins where the guard refuses before the handler could look the id up.
 NO_AGENT, NO_SUBMISSION = "agent_01ARZ3NDEKTSV4RRFFQ69G5FAV", "sub_01ARZ3NDEKTSV4RRFFQ69G5FAV"
@@ -340,6 +349,9 @@ def test_public_routes_answer_every_credential_alike(
         ("agent", "GET", "/v1/configuration", False),
         ("auditor", "GET", "/v1/configuration", True),
         ("auditor", "PUT", "/v1/configuration", False),
+        ("auditor", "GET", "/v1/events", True),
+        ("viewer", "GET", "/v1/events", False),
+        ("developer", "GET", "/v1/tasks/{task_id:str}/history", False),
         ("developer", "POST", "/v1/users", False),
         ("approver", "DELETE", "/v1/tasks/{task_id:str}", False),
         ("viewer", "GET", "/v1/monitoring/metrics", True),

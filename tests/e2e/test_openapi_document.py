@@ -182,6 +182,8 @@ FREE_FORM = {
     "ClaimedSubmission.context",  # the same context, handed to the claiming agent
     "Escalation.context",  # the requester's context for the approver
     "Alert.details",  # the figures behind an alert; keys depend on its type
+    "PublicEvent.data",  # one event's data: its shape is its type's schema in the catalogue
+    "EventTypeInfo.schema",  # a JSON Schema
 }
 
 

@@ -1,0 +1,62 @@
+"""Reading stored events straight from the log's table, and decoding them (with upcasting)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Mapper, StoredEvent
+
+from kyros.eventstore.log_sql import EVENTS_TABLE, POSITION_COLUMN
+from kyros.eventstore.transcoder import MsgpackTranscoder
+
+_MAPPER: Mapper[UUID] = Mapper(transcoder=MsgpackTranscoder())
+
+
+def stored_rows(
+    dialect: str,
+    *,
+    after: int,
+    upto: int,
+    topics: Collection[str] | None,
+    originators: Collection[UUID] | None,
+    limit: int,
+) -> tuple[str, tuple[Any, ...]]:
+    """A statement, and its parameters: stored events past `after`, up to `upto`, of `topics`
+    and `originators` when given, in log order. Bounded by positions (one index range) and
+    by `limit`, so no filter makes it scan the whole log."""
+    table, column = EVENTS_TABLE[dialect], POSITION_COLUMN[dialect]
+    where = [f"{column} > ?", f"{column} <= ?"]
+    params: list[Any] = [after, upto]
+    if topics is not None:
+        where.append(f"topic IN ({', '.join('?' * len(topics))})")
+        params += list(topics)
+    if originators is not None:
+        where.append(f"originator_id IN ({', '.join('?' * len(originators))})")
+        params += [_stored_id(dialect, o) for o in originators]
+    sql = (
+        f"SELECT {column} AS position, originator_id, originator_version, topic, state"
+        f" FROM {table} WHERE {' AND '.join(where)} ORDER BY {column} LIMIT ?"
+    )
+    return sql, (*params, limit)
+
+
+def _stored_id(dialect: str, originator: UUID) -> Any:
+    """As each recorder stores an id: SQLite as 32 hex digits, PostgreSQL as a uuid."""
+    return originator.hex if dialect == "sqlite" else originator
+
+
+def decode(row: Sequence[Any] | Any) -> Any:
+    """The domain event of one row of `stored_rows`, upcast to its class's current version."""
+    stored = StoredEvent(
+        originator_id=_as_uuid(row["originator_id"]),
+        originator_version=int(row["originator_version"]),
+        topic=row["topic"],
+        state=bytes(row["state"]),
+    )
+    return _MAPPER.to_domain_event(stored)
+
+
+def _as_uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
