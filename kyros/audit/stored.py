@@ -20,7 +20,7 @@ class _Stamp(msgspec.Struct):
     timestamp: datetime
 
 
-_STAMP = msgspec.msgpack.Decoder(_Stamp, ext_hook=MsgpackTranscoder()._decoder.ext_hook)  # noqa: SLF001
+_STAMP = msgspec.msgpack.Decoder(_Stamp, ext_hook=MsgpackTranscoder()._decoder.ext_hook)
 
 
 @dataclass(frozen=True, slots=True)

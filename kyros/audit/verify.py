@@ -18,8 +18,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from kyros.audit import checkpoints
-from kyros.audit.checkpoints import Checkpoint
 from kyros.audit.chainer import END, chain_head
+from kyros.audit.checkpoints import Checkpoint
 from kyros.audit.keys import key_id
 from kyros.audit.link import GENESIS
 from kyros.audit.stored import PAGE, StoredEvent, read_stored
