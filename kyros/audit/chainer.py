@@ -166,3 +166,8 @@ def chain_head(tx: Cursor) -> tuple[int, bytes]:
     if row is None:
         return 0, GENESIS
     return int(row["position"]), bytes.fromhex(row["link"])
+
+
+def audit_chain_head(db: Database) -> int:
+    with db.transaction(write=False) as tx:
+        return chain_head(tx)[0]

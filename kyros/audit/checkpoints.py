@@ -112,3 +112,13 @@ def _checkpoint(row: dict[str, Any]) -> Checkpoint:
         key_id=str(row["key_id"]),
         signature=str(row["signature"]),
     )
+
+
+def page(tx: Cursor, limit: int, offset: int) -> tuple[list[Checkpoint], int]:
+    """Newest first, and how many there are."""
+    total = tx.execute("SELECT COUNT(*) AS n FROM audit_checkpoints").fetchone()
+    rows = tx.execute(
+        f"SELECT {_COLUMNS} FROM audit_checkpoints ORDER BY sequence DESC LIMIT ? OFFSET ?",
+        (limit, offset),
+    ).fetchall()
+    return [_checkpoint(r) for r in rows], int(total["n"]) if total else 0

@@ -16,6 +16,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from kyros.domain.model_catalog import Connection, Limits
 from kyros.domain.routing import RoutingReasoning
+from kyros.http.openapi_audit_data import AUDIT_DATA
 from kyros.http.openapi_common_data import Context, Obj, Pagination
 from kyros.http.openapi_configuration_data import AgentRole, AgentRoleSummary, ConfigurationSections
 from kyros.http.openapi_identity_data import (
@@ -365,4 +366,5 @@ DATA: dict[str, Any] = {
     "GetAlerts": AlertPage,
     "AcknowledgeAlert": Alert,
     "ResolveAlert": Alert,
+    **AUDIT_DATA,
 }
