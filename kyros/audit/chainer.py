@@ -93,7 +93,7 @@ class AuditChain:
             rows.append(
                 (
                     event.position,
-                    event.entity.hex,
+                    event.entity_hex,
                     event.version,
                     event.topic,
                     event.recorded_at,

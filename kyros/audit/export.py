@@ -74,10 +74,10 @@ def export(
                 line = {
                     "kind": "event",
                     "position": event.position,
-                    "id": f"{event.entity.hex}:{event.version}",
+                    "id": f"{event.entity_hex}:{event.version}",
                     "type": event.topic.rpartition(":")[2],
                     "topic": event.topic,
-                    "entity": {"id": event.entity.hex},
+                    "entity": {"id": event.entity_hex},
                     "version": event.version,
                     "recorded_at": event.recorded_at,
                     "state": base64.b64encode(event.state).decode(),

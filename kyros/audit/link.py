@@ -18,34 +18,41 @@ the two equal); change neither without a new version tag.
 
 from __future__ import annotations
 
-import hashlib
-import struct
 from datetime import UTC, datetime
-from uuid import UUID
+from hashlib import sha256
+from struct import Struct
 
 TAG = b"kyros-audit-link-v1\x00"
 GENESIS = bytes(32)
-_FIXED = struct.Struct(">Q16sQ")
-_LENGTH = struct.Struct(">I")
+_FIXED = Struct(">Q16sQI")
+_LENGTH = Struct(">I")
 
 
 def link(
     previous: bytes,
     position: int,
-    entity: UUID,
+    entity: bytes,
     version: int,
     topic: str,
     recorded_at: str,
     state: bytes,
 ) -> bytes:
-    """The link at `position`, given the link before it."""
-    digest = hashlib.sha256(TAG)
-    digest.update(previous)
-    digest.update(_FIXED.pack(position, entity.bytes, version))
-    for part in (topic.encode(), recorded_at.encode(), state):
-        digest.update(_LENGTH.pack(len(part)))
-        digest.update(part)
-    return digest.digest()
+    """The link at `position`, given the link before it; `entity` is the id's 16 bytes."""
+    name, moment = topic.encode(), recorded_at.encode()
+    return sha256(
+        b"".join(
+            (
+                TAG,
+                previous,
+                _FIXED.pack(position, entity, version, len(name)),
+                name,
+                _LENGTH.pack(len(moment)),
+                moment,
+                _LENGTH.pack(len(state)),
+                state,
+            )
+        )
+    ).digest()
 
 
 def rfc3339(moment: datetime) -> str:

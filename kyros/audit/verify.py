@@ -74,11 +74,14 @@ class _Walk:
     def run(self) -> Report:
         previous, reached = GENESIS, 0
         for position, event, stored in _merged(self.tx, self.dialect, self.report.chain_head):
-            problem = _compare(position, event, stored, previous)
+            computed = event.link_after(previous) if event is not None else None
+            problem = None
+            if stored is None or computed is None or computed.hex() != stored["link"]:
+                problem = _compare(position, event, _full(self.tx, stored), computed)
             if problem is not None:
                 return self._found(problem)
-            if event is not None:
-                previous = event.link_after(previous)
+            if computed is not None:
+                previous = computed
                 self.report.checked += 1
                 reached = position
             if not self._checkpoints_upto(position, previous):
@@ -140,36 +143,48 @@ class _Walk:
         return self.report
 
 
+def _full(tx: Cursor, stored: Row | None) -> Row | None:
+    """The whole link row, for saying what differs (the walk reads only positions and links)."""
+    if stored is None:
+        return None
+    return tx.execute(
+        "SELECT position, entity, version, topic, recorded_at, state_sha256, link"
+        " FROM audit_links WHERE position = ?",
+        (stored["position"],),
+    ).fetchone()
+
+
 def _compare(
-    position: int, event: StoredEvent | None, stored: Row | None, previous: bytes
+    position: int, event: StoredEvent | None, stored: Row | None, computed: bytes | None
 ) -> Problem | None:
+    """`computed`: the event's link recomputed from the one before it."""
     if stored is None and event is not None:
         return Problem(
             position,
             "inserted",
-            f"the log holds an event ({event.topic}, entity {event.entity.hex} v{event.version})"
+            f"the log holds an event ({event.topic}, entity {event.entity_hex} v{event.version})"
             " at a position the chain skipped: it was inserted after chaining",
         )
     if stored is None:
         return None
-    if event is None:
+    if event is None or computed is None:
         return Problem(
             position,
             "deleted",
             f"the chain links an event here ({stored['topic']}, entity {stored['entity']}"
             f" v{stored['version']}) but the log has none: it was deleted",
         )
-    if event.link_after(previous).hex() == stored["link"]:
+    if computed.hex() == stored["link"]:
         return None
     return _diagnose(position, event, stored)
 
 
 def _diagnose(position: int, event: StoredEvent, stored: Row) -> Problem:
-    if (event.entity.hex, event.version) != (stored["entity"], int(stored["version"])):
+    if (event.entity_hex, event.version) != (stored["entity"], int(stored["version"])):
         return Problem(
             position,
             "moved",
-            f"the event here is entity {event.entity.hex} v{event.version}, where the chain has"
+            f"the event here is entity {event.entity_hex} v{event.version}, where the chain has"
             f" entity {stored['entity']} v{stored['version']}: rows were moved or replaced",
         )
     changed = []
@@ -215,8 +230,8 @@ def _links(tx: Cursor, upto: int) -> Iterator[Row]:
     after = 0
     while True:
         page = tx.execute(
-            "SELECT position, entity, version, topic, recorded_at, state_sha256, link"
-            " FROM audit_links WHERE position > ? AND position <= ? ORDER BY position LIMIT ?",
+            "SELECT position, link FROM audit_links WHERE position > ? AND position <= ?"
+            " ORDER BY position LIMIT ?",
             (after, upto, PAGE),
         ).fetchall()
         if not page:

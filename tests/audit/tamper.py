@@ -65,7 +65,7 @@ def rechain(kyros: Kyros) -> None:
                 "UPDATE audit_links SET entity = ?, version = ?, topic = ?, recorded_at = ?,"
                 " state_sha256 = ?, link = ? WHERE position = ?",
                 (
-                    event.entity.hex,
+                    event.entity_hex,
                     event.version,
                     event.topic,
                     event.recorded_at,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import pytest
 
 from kyros.audit.stored import read_stored
@@ -93,7 +95,7 @@ def test_a_row_inserted_in_the_middle_is_found_where_it_stands(kyros: Kyros) -> 
         "INSERT INTO {events} ({position}, originator_id, originator_version, topic, state)"
         " VALUES (8, ?, 99, ?, ?)",
         (
-            copied.entity.hex if kyros.db.dialect == "sqlite" else str(copied.entity),
+            copied.entity_hex if kyros.db.dialect == "sqlite" else str(UUID(bytes=copied.entity)),
             FORGED_TOPIC,
             copied.state,
         ),
