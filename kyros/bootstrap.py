@@ -233,6 +233,12 @@ def audit_chain(
         interval=timedelta(minutes=settings.audit_checkpoint_minutes),
     )
     key = load_signing_key(settings.audit_signing_key, settings.data_dir)
+    if settings.is_postgres and not settings.audit_signing_key:
+        log.info(
+            "audit checkpoints are signed with the key in %s; processes that share no data"
+            " directory need one KYROS_AUDIT_SIGNING_KEY",
+            settings.data_dir,
+        )
     return AuditChain(
         db,
         key,

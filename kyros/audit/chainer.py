@@ -64,6 +64,7 @@ class AuditChain:
         self.state = WorkerState(name="audit-chain")
         self.position = 0  # the chain's head as this process last saw it
         self._started = now()
+        self.refusal: str | None = None  # why it does not sign now (health shows it)
         create_tables(db)
 
     def step(self, at: datetime | None = None) -> int:
@@ -120,6 +121,10 @@ class AuditChain:
         began = from_sortable(last.created_at) if last else self._started
         if count < self.policy.events and at - began < self.policy.interval:
             return
+        if last is not None and last.key_id != self.key_id:
+            self._refuse(last)
+            return
+        self.refusal = None
         sequence = (last.sequence if last else 0) + 1
         made = checkpoints.sign(
             self.key, self.key_id, sequence, head, link.hex(), sortable(at) or ""
@@ -127,6 +132,17 @@ class AuditChain:
         checkpoints.insert(tx, made)
         enqueue(tx, HOOK_TYPE, head, at, self.announcement(made), f"checkpoint:{sequence}")
         log.info("audit: checkpoint %d signed at position %d", sequence, head)
+
+    def _refuse(self, last: Checkpoint) -> None:
+        """Two keys in one chain would make every checkpoint of one of them fail verification:
+        the links go on, the signing waits for the operator to give every process one key."""
+        refusal = (
+            f"checkpoint {last.sequence} was signed with key {last.key_id}, this process holds"
+            f" key {self.key_id}: set the same KYROS_AUDIT_SIGNING_KEY on every process"
+        )
+        if refusal != self.refusal:
+            log.error("audit: not signing: %s", refusal)
+        self.refusal = refusal
 
     def announcement(self, made: Checkpoint) -> dict[str, object]:
         """The webhook's data: the checkpoint and the key that signs it, to be kept outside."""

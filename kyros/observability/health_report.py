@@ -191,6 +191,9 @@ def _audit_lag(chain: dict[str, Any], kyros: Kyros, head: int | None, issues: li
         return
     lag = max(head - chained, 0)
     chain.update(chain_head=chained, lag=lag)
+    if kyros.audit.refusal is not None:
+        chain["status"] = "degraded"
+        issues.append(f"the audit chain signs no checkpoint: {kyros.audit.refusal}")
     if lag >= LAG_DEGRADED:
         chain["status"] = "degraded"
         issues.append(f"the audit chain lags the log by {lag} events")
