@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from kyros.audit.checkpoints import Checkpoint, from_json
 from kyros.audit.export import export
 from kyros.audit.verify import verify
 from kyros.cli_startup import load_settings, open_kyros
@@ -19,10 +20,17 @@ def audit() -> None:
 
 @audit.command("verify")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def audit_verify(as_json: bool) -> None:
+@click.option(
+    "--checkpoints",
+    "held",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON lines of checkpoints kept outside (webhook bodies, export or list items).",
+)
+def audit_verify(as_json: bool, held: Path | None) -> None:
     """Recompute the chain from the stored events; exit 1 at the first bad position."""
+    copies = _held(held) if held is not None else []
     with open_kyros(load_settings(), create=False) as kyros:
-        report = verify(kyros.db, kyros.audit.key.public_key())
+        report = verify(kyros.db, kyros.audit.key.public_key(), copies)
     if as_json:
         click.echo(json.dumps(report.as_json(), indent=2))
     else:
@@ -39,6 +47,23 @@ def audit_verify(as_json: bool) -> None:
         )
     if not as_json:
         click.echo("ok: the log matches its chain and every checkpoint")
+
+
+def _held(path: Path) -> list[Checkpoint]:
+    copies = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if item.get("kind") in ("header", "event"):
+                continue  # an export: only its checkpoint lines count
+            copies.append(from_json(item))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise click.BadParameter(
+                f"line {number} is not a checkpoint", param_hint="--checkpoints"
+            ) from None
+    return copies
 
 
 @audit.command("export")

@@ -122,3 +122,16 @@ def page(tx: Cursor, limit: int, offset: int) -> tuple[list[Checkpoint], int]:
         (limit, offset),
     ).fetchall()
     return [_checkpoint(r) for r in rows], int(total["n"]) if total else 0
+
+
+def from_json(item: dict[str, Any]) -> Checkpoint:
+    """A checkpoint as an export line, a list item or an `audit.checkpoint` webhook body has it."""
+    body = item.get("data", item) if item.get("type") == "audit.checkpoint" else item
+    return Checkpoint(
+        sequence=int(body["sequence"]),
+        position=int(body["position"]),
+        link=str(body["link"]),
+        created_at=str(body["created_at"]),
+        key_id=str(body["key_id"]),
+        signature=str(body["signature"]),
+    )

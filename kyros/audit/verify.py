@@ -11,7 +11,7 @@ the sequence; a checkpoint past the end of the log means the tail was deleted.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -55,9 +55,14 @@ class Report:
         return body
 
 
-def verify(db: Database, public_key: Ed25519PublicKey) -> Report:
+def verify(db: Database, public_key: Ed25519PublicKey, held: Sequence[Checkpoint] = ()) -> Report:
+    """`held`: copies of checkpoints kept outside the database (received `audit.checkpoint`
+    webhooks, earlier exports). A valid copy stands in for a checkpoint the database lost or
+    altered, which is how a tail deleted with its links and checkpoints still shows."""
     with db.transaction(write=False) as tx:
-        return _Walk(tx, db.dialect, public_key).run()
+        walk = _Walk(tx, db.dialect, public_key)
+        walk.hold(held)
+        return walk.run()
 
 
 class _Walk:
@@ -70,6 +75,21 @@ class _Walk:
         self.pending = checkpoints.every(tx)
         self.good_position = 0  # the last position a verified checkpoint vouches for
         self.expected_sequence = 1
+
+    def hold(self, held: Sequence[Checkpoint]) -> None:
+        stored, notes = {c.sequence: c for c in self.pending}, self.report.notes
+        for copy in held:
+            name = f"checkpoint {copy.sequence}"
+            if not copy.verifies(self.key):
+                notes.append(f"the held copy of {name} is not signed by this key: ignored")
+                continue
+            mine = stored.get(copy.sequence)
+            if mine is None:
+                notes.append(f"{name} is held outside but missing from the database")
+            elif mine != copy:
+                notes.append(f"{name} differs from its copy held outside: the copy counts")
+            stored[copy.sequence] = copy
+        self.pending = sorted(stored.values(), key=lambda c: c.sequence)
 
     def run(self) -> Report:
         previous, reached = GENESIS, 0

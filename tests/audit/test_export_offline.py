@@ -17,7 +17,7 @@ from kyros.audit.export import export
 from kyros.audit.keys import public_bytes
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
-from tests.audit.tamper import chained_log, flip_byte
+from tests.audit.tamper import chained_log, flip_byte, sql
 
 pytestmark = pytest.mark.both_stores  # the export reads each store's events table
 
@@ -152,3 +152,23 @@ def kyros_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[st
         timeout=120,
         check=False,
     )
+
+
+def test_the_cli_takes_checkpoints_kept_outside_to_show_a_deleted_tail(
+    kyros: Kyros, settings: Settings, tmp_path: Path
+) -> None:
+    first, _ = chained_log(kyros)
+    kept = exported(kyros, tmp_path / "kept.jsonl")  # its checkpoint lines are the copies
+    env = {"KYROS_DATA_DIR": str(settings.data_dir)}
+    if settings.database_url:
+        env["KYROS_DATABASE_URL"] = settings.database_url
+    for table, column in (("{events}", "{position}"), ("audit_links", "position")):
+        sql(kyros, f"DELETE FROM {table} WHERE {column} > ?", (first,))
+    sql(kyros, "DELETE FROM audit_checkpoints WHERE position > ?", (first,))
+
+    alone = kyros_cli(env, "audit", "verify")
+    with_copies = kyros_cli(env, "audit", "verify", "--checkpoints", str(kept))
+
+    assert alone.returncode == 0
+    assert with_copies.returncode == 1
+    assert f"position {first + 1} (truncated)" in with_copies.stderr

@@ -6,6 +6,7 @@ from uuid import UUID
 
 import pytest
 
+from kyros.audit import checkpoints
 from kyros.audit.stored import read_stored
 from kyros.audit.verify import Report, verify
 from kyros.bootstrap import Kyros
@@ -162,3 +163,29 @@ def test_a_checkpoint_deleted_from_the_middle_leaves_a_gap(kyros: Kyros) -> None
     problem = check(kyros).problem
 
     assert problem is not None and (problem.position, problem.kind) == (1, "deleted_checkpoint")
+
+
+def test_a_tail_deleted_with_its_links_and_checkpoints_looks_like_a_shorter_log(
+    kyros: Kyros,
+) -> None:
+    first, _ = chained_log(kyros)
+    for table, column in (("{events}", "{position}"), ("audit_links", "position")):
+        sql(kyros, f"DELETE FROM {table} WHERE {column} > ?", (first,))
+    sql(kyros, "DELETE FROM audit_checkpoints WHERE position > ?", (first,))
+
+    assert check(kyros).ok  # what the database alone cannot show (README: Tamper evidence)
+
+
+def test_a_copy_of_a_checkpoint_held_outside_shows_that_deleted_tail(kyros: Kyros) -> None:
+    first, _ = chained_log(kyros)
+    with kyros.db.transaction(write=False) as tx:
+        held = checkpoints.every(tx)  # as a webhook receiver keeps them
+    for table, column in (("{events}", "{position}"), ("audit_links", "position")):
+        sql(kyros, f"DELETE FROM {table} WHERE {column} > ?", (first,))
+    sql(kyros, "DELETE FROM audit_checkpoints WHERE position > ?", (first,))
+
+    report = verify(kyros.db, kyros.audit.key.public_key(), held)
+
+    assert report.problem is not None
+    assert (report.problem.position, report.problem.kind) == (first + 1, "truncated")
+    assert "checkpoint 2 is held outside but missing from the database" in report.notes
