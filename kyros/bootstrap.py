@@ -15,6 +15,8 @@ import anyio
 from anyio.abc import TaskGroup
 from ulid import ULID
 
+from kyros.audit.chainer import AuditChain, CheckpointPolicy
+from kyros.audit.keys import load_signing_key
 from kyros.cluster.leadership import LeaderSession
 from kyros.cluster.signals import Pulse, listen_for_appends
 from kyros.commands.alerts import RaiseProjectionAlert, ResolveProjectionAlert
@@ -109,6 +111,7 @@ class Kyros:
             self.projections.progressed,
             self.leaders,
         )
+        self.audit = audit_chain(settings, self.db, self.leaders, self.appended)
 
     def ensure_admin(self) -> str | None:
         """With no user in the store, creates the first admin (KYROS_ADMIN_USERNAME/PASSWORD,
@@ -153,6 +156,7 @@ class Kyros:
         tg.start_soon(supervise, self.scheduler.state, self.scheduler.run)
         self.hub.start(tg)
         self.webhooks.start(tg)
+        tg.start_soon(supervise, self.audit.state, self.audit.run)
         if self.settings.database_url:
             channel = self.app.recorder.channel_name  # type: ignore[attr-defined]
             url = self.settings.database_url
@@ -219,6 +223,31 @@ def check_oauth2_settings(settings: Settings) -> None:
     """A typo in the default role fails at start-up, not at someone's first login."""
     if settings.oauth2_default_role not in USER_ROLES:
         raise ValueError(f"KYROS_OAUTH2_DEFAULT_ROLE must be one of: {', '.join(USER_ROLES)}")
+
+
+def audit_chain(
+    settings: Settings, db: Database, leaders: LeaderSession, appended: Pulse
+) -> AuditChain:
+    """The chaining worker, with the one key every process signs checkpoints with."""
+    policy = CheckpointPolicy(
+        events=settings.audit_checkpoint_events,
+        interval=timedelta(minutes=settings.audit_checkpoint_minutes),
+    )
+    key = load_signing_key(settings.audit_signing_key, settings.data_dir)
+    if settings.is_postgres and not settings.audit_signing_key:
+        log.info(
+            "audit checkpoints are signed with the key in %s; processes that share no data"
+            " directory need one KYROS_AUDIT_SIGNING_KEY",
+            settings.data_dir,
+        )
+    return AuditChain(
+        db,
+        key,
+        policy,
+        leaders=leaders,
+        appended=appended,
+        poll_seconds=settings.projection_poll_seconds,
+    )
 
 
 def oauth2_login(settings: Settings, db: Database) -> OAuth2Login:

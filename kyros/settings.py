@@ -52,6 +52,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     oauth2_providers: dict[str, ProviderConfig] = {}  # from KYROS_OAUTH2_<NAME>_* variables
     log_format: str = "text"  # or "json": one JSON object per log line
     startup_timeout_seconds: float = 10.0  # how long to wait for a locked or unreachable store
+    audit_checkpoint_events: int = 1000  # a signed checkpoint once this many events are chained
+    audit_checkpoint_minutes: float = 5.0  # or once this long has passed since the last one
+    audit_signing_key: str | None = None  # base64 Ed25519 key; else generated in data_dir
 
     def __repr__(self) -> str:
         """Secrets never reach a log through a printed Settings."""
@@ -140,5 +143,8 @@ _ENV_FIELDS: dict[str, Callable[[str], object]] = {
     "oauth2_allow_insecure_loopback": lambda raw: raw.strip().lower() in ("1", "true", "yes", "on"),
     "log_format": lambda raw: raw.strip().lower(),
     "startup_timeout_seconds": float,
+    "audit_checkpoint_events": int,
+    "audit_checkpoint_minutes": float,
+    "audit_signing_key": str,
 }
-_SECRET_FIELDS = frozenset({"jwt_secret", "admin_password"})
+_SECRET_FIELDS = frozenset({"jwt_secret", "admin_password", "audit_signing_key"})

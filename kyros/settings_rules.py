@@ -19,7 +19,9 @@ class SettingError(ValueError):
 
 
 # Values never echoed in an error: secrets, and URLs that may carry a password.
-_SECRETS = frozenset({"jwt_secret", "admin_password", "database_url", "redis_url"})
+_SECRETS = frozenset(
+    {"jwt_secret", "admin_password", "database_url", "redis_url", "audit_signing_key"}
+)
 
 _POSITIVE_INTEGERS = (
     "max_body_bytes",
@@ -27,6 +29,7 @@ _POSITIVE_INTEGERS = (
     "postgres_pool_size",
     "webhook_rate_per_minute",
     "ws_queue_size",
+    "audit_checkpoint_events",
 )
 _NON_NEGATIVE_INTEGERS = ("ws_resume_events",)
 _POSITIVE_NUMBERS = (
@@ -40,6 +43,7 @@ _POSITIVE_NUMBERS = (
     "ws_auth_timeout_seconds",
     "database_timeout_seconds",  # 0 would fail every query at once
     "redis_timeout_seconds",
+    "audit_checkpoint_minutes",
 )
 _NON_NEGATIVE_NUMBERS = ("read_your_writes_seconds", "startup_timeout_seconds")
 _REDIS_SCHEMES = ("redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")

@@ -32,6 +32,7 @@ WEBHOOK_EVENT_TYPES = (
     "alert.raised",
     "alert.acknowledged",
     "alert.resolved",
+    "audit.checkpoint",  # no domain event: the audit chain queues it (kyros/audit/chainer.py)
 )
 TEST_EVENT_TYPE = "webhook.test"
 SETTABLE_STATUSES = ("active", "paused")

@@ -47,3 +47,13 @@ def changes_past(dialect: str, topics: Sequence[str]) -> tuple[str, tuple[Any, .
 def head(dialect: str) -> str:
     """A statement: the log's last position (NULL while it is empty)."""
     return f"SELECT MAX({_POSITION_COLUMN[dialect]}) AS head FROM {EVENTS_TABLE[dialect]}"
+
+
+def stored_rows(dialect: str) -> str:
+    """A statement over positions (after, up to, limit): the stored events as the recorder
+    wrote them, in log order — what the audit chain hashes."""
+    table, column = EVENTS_TABLE[dialect], _POSITION_COLUMN[dialect]
+    return (
+        f"SELECT {column} AS position, originator_id, originator_version, topic, state"
+        f" FROM {table} WHERE {column} > ? AND {column} <= ? ORDER BY {column} LIMIT ?"
+    )

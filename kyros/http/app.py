@@ -16,6 +16,7 @@ from kyros.http.agent_roles import AgentRoleConfigurationController, AgentRoleCo
 from kyros.http.agents import AgentController
 from kyros.http.alerts import AlertController
 from kyros.http.api_keys import ApiKeyController
+from kyros.http.audit import AuditController
 from kyros.http.auth import Authenticator, authenticated
 from kyros.http.auth_routes import AuthController
 from kyros.http.budgets import BudgetController
@@ -96,6 +97,7 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
             AlertController,
             EventController,
             HistoryController,
+            AuditController,
             v1_socket,
         ],
         dependencies=DEPENDENCIES,

@@ -16,6 +16,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from kyros.domain.model_catalog import Connection, Limits
 from kyros.domain.routing import RoutingReasoning
+from kyros.http.openapi_audit_data import AUDIT_DATA
 from kyros.http.openapi_common_data import Context, Obj, Pagination
 from kyros.http.openapi_configuration_data import AgentRole, AgentRoleSummary, ConfigurationSections
 from kyros.http.openapi_event_data import EVENT_DATA
@@ -367,4 +368,5 @@ DATA: dict[str, Any] = {
     "AcknowledgeAlert": Alert,
     "ResolveAlert": Alert,
     **EVENT_DATA,
+    **AUDIT_DATA,
 }

@@ -112,6 +112,8 @@ class ComponentHealth(Struct, kw_only=True):
     last_error: str | None
     last_error_at: str | None
     upgrade_library: str | UnsetType | None = UNSET
+    chain_head: int | UnsetType | None = UNSET  # the audit chain only: its last linked position
+    lag: int | UnsetType | None = UNSET  # the audit chain only: events not yet linked
 
 
 class AgentRunner(Struct, kw_only=True):
@@ -129,6 +131,7 @@ class Services(Struct, kw_only=True):
     scheduler: ComponentHealth
     webhook_dispatcher: ComponentHealth
     websocket_hub: ComponentHealth
+    audit_chain: ComponentHealth
     log_listener: ComponentHealth | UnsetType = UNSET  # PostgreSQL only
     agent_runner: AgentRunner
 

@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from kyros import __version__
+from kyros.audit.chainer import audit_chain_head
 from kyros.bootstrap import Kyros
 from kyros.fanout.transport import UPGRADE_LIBRARIES, upgrade_library
 from kyros.observability.database_probe import DatabaseProbe
@@ -47,6 +48,7 @@ def background_components(kyros: Kyros) -> dict[str, WorkerState]:
         "scheduler": kyros.scheduler.state,
         "webhook_dispatcher": kyros.webhooks.state,
         "websocket_hub": kyros.hub.state,
+        "audit_chain": kyros.audit.state,
     }
     if kyros.settings.is_postgres:
         components["log_listener"] = kyros.listener_state  # LISTEN/NOTIFY exists only there
@@ -82,6 +84,7 @@ def health_report(kyros: Kyros, probe: DatabaseProbe, clock: ApiClock) -> dict[s
         if state.status != "running":
             issues.append(f"{component} is {state.status}")
     _websocket_upgrades(services["websocket_hub"], issues)
+    _audit_lag(services["audit_chain"], kyros, head, issues)
     services["agent_runner"] = _agent_runner(agents)
     status = "unhealthy" if database["status"] != "healthy" else "degraded" if issues else "healthy"
     return {
@@ -173,6 +176,27 @@ def _component(state: WorkerState) -> dict[str, Any]:
         "last_error": state.last_error,
         "last_error_at": state.last_error_at,
     }
+
+
+def _audit_lag(chain: dict[str, Any], kyros: Kyros, head: int | None, issues: list[str]) -> None:
+    """The chaining worker's lag: events not yet linked (nor covered by verification)."""
+    if head is None:
+        chain.update(chain_head=None, lag=None)
+        return
+    try:
+        chained = audit_chain_head(kyros.db)
+    except Exception as error:  # reported, never fatal to the health report
+        log.warning("health: reading the audit chain failed: %s", error)
+        chain.update(chain_head=None, lag=None)
+        return
+    lag = max(head - chained, 0)
+    chain.update(chain_head=chained, lag=lag)
+    if kyros.audit.refusal is not None:
+        chain["status"] = "degraded"
+        issues.append(f"the audit chain signs no checkpoint: {kyros.audit.refusal}")
+    if lag >= LAG_DEGRADED:
+        chain["status"] = "degraded"
+        issues.append(f"the audit chain lags the log by {lag} events")
 
 
 def _websocket_upgrades(hub: dict[str, Any], issues: list[str]) -> None:

@@ -57,6 +57,7 @@ def test_a_server_whose_components_all_run_reports_healthy_with_real_figures(
         "scheduler",
         "webhook_dispatcher",
         "websocket_hub",
+        "audit_chain",
         "agent_runner",
     }
     assert set(services) == expected | ({"log_listener"} if store == "postgres" else set())
@@ -66,7 +67,7 @@ def test_a_server_whose_components_all_run_reports_healthy_with_real_figures(
     workers = services["projection_workers"]
     assert (workers["status"], workers["not_running"]) == ("healthy", [])
     assert workers["running"] == workers["total"] == len(kyros.engine.projections)
-    for name in ("scheduler", "webhook_dispatcher", "websocket_hub"):
+    for name in ("scheduler", "webhook_dispatcher", "websocket_hub", "audit_chain"):
         assert (services[name]["status"], services[name]["state"]) == ("healthy", "running")
         assert services[name]["uptime_seconds"] >= 0
     assert services["agent_runner"] == {
