@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from kyros.bootstrap import Kyros
+from kyros.timetravel import replay
 from tests.builders.http import client_as
 from tests.e2e.helpers import assert_error
 
@@ -116,3 +117,16 @@ def test_reading_the_past_needs_read_audit_on_top_of_the_reads_own_permission(
         assert_error(viewer.get(f"/v1/tasks/{task_id}", params=params), 403, "FORBIDDEN")
     with client_as(kyros, base_url, "auditor") as (auditor, _):
         assert _data(auditor.get(f"/v1/tasks/{task_id}", params=params)) == seen[0][2]
+
+
+def test_a_read_of_the_past_replaying_more_events_than_the_bound_is_refused(
+    client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    task_id, _, seen = _changed_task(client)  # five events
+    monkeypatch.setattr(replay, "MAX_REPLAY_EVENTS", 4)
+    last = seen[-1][1]
+    response = client.get(f"/v1/tasks/{task_id}", params={"as_of_position": last})
+    assert_error(response, 422, "VALIDATION_ERROR", "as_of_position")
+    assert "kyros audit snapshot" in response.json()["error"]["details"]["issue"]
+    earlier = client.get(f"/v1/tasks/{task_id}", params={"as_of_position": seen[3][1]})
+    assert _data(earlier) == seen[3][2]  # four events: within the bound
