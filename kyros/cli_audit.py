@@ -1,4 +1,4 @@
-"""`kyros audit …`: verify the log's hash chain and export a range an auditor verifies offline."""
+"""`kyros audit …`: verify the hash chain, export a range to verify offline, snapshot the past."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from kyros.audit.checkpoints import Checkpoint, from_json
 from kyros.audit.export import export
 from kyros.audit.verify import verify
 from kyros.cli_startup import load_settings, open_kyros
+from kyros.cli_audit_snapshot import snapshot
 
 
 @click.group()
 def audit() -> None:
-    """Tamper evidence: verify the chain, export for offline checks."""
+    """Audit the log: verify its chain, export it for offline checks, snapshot the past."""
 
 
 @audit.command("verify")
@@ -83,3 +84,6 @@ def audit_export(first: int, last: int | None, out: Path) -> None:
         f"exported {done.events} events ({done.first}..{done.last}) and"
         f" {done.checkpoints} checkpoints to {out}"
     )
+
+
+audit.add_command(snapshot)

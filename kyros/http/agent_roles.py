@@ -15,6 +15,7 @@ from kyros.commands.escalations import Opened
 from kyros.commands.queue import SubmitTask
 from kyros.domain.agent_roles import AgentRoleConfig, default_role_config
 from kyros.domain.identity_errors import Forbidden
+from kyros.http.as_of import AS_OF, AS_OF_POSITION, point_of, read_at
 from kyros.http.auth import Principal, requires
 from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
@@ -27,6 +28,8 @@ from kyros.ids import new_id
 from kyros.queries.agent_roles import get_role_config
 from kyros.queries.agents import live_agents, role_status
 from kyros.timefmt import iso, now
+from kyros.timetravel.point import Point
+from kyros.timetravel.reads import role_config_at
 
 _ANSWER = {"queued": "accepted", "awaiting_approval": "awaiting_approval", "waiting": "waiting"}
 
@@ -97,10 +100,16 @@ class AgentRoleController(Controller):
         guards=[requires("read_agents")],
     )
     async def get_configuration(
-        self, request: Request[Any, Any, Any], role: str, kyros: Kyros
+        self,
+        request: Request[Any, Any, Any],
+        role: str,
+        kyros: Kyros,
+        principal: Principal,
+        as_of: str | None = AS_OF,
+        as_of_position: int | None = AS_OF_POSITION,
     ) -> Response[bytes]:
-        config = await in_thread(get_role_config, kyros.db, role)
-        return ok(request, agent_view(config))
+        point = await point_of(kyros, principal, as_of, as_of_position)
+        return ok(request, agent_view(await _role_config(kyros, role, point)))
 
     @put(
         "/{role:str}/configuration",
@@ -128,9 +137,16 @@ class AgentRoleConfigurationController(Controller):
         guards=[requires("read_configuration")],
     )
     async def get_role(
-        self, request: Request[Any, Any, Any], role: str, kyros: Kyros
+        self,
+        request: Request[Any, Any, Any],
+        role: str,
+        kyros: Kyros,
+        principal: Principal,
+        as_of: str | None = AS_OF,
+        as_of_position: int | None = AS_OF_POSITION,
     ) -> Response[bytes]:
-        config = await in_thread(get_role_config, kyros.db, role)
+        point = await point_of(kyros, principal, as_of, as_of_position)
+        config = await _role_config(kyros, role, point)
         view = {
             "role": config.role,
             "enabled": config.enabled,
@@ -140,6 +156,13 @@ class AgentRoleConfigurationController(Controller):
             "preferences": msgspec.to_builtins(config.preferences),
         }
         return ok(request, view)
+
+
+async def _role_config(kyros: Kyros, role: str, point: Point | None) -> AgentRoleConfig:
+    """Before any change a role has its defaults, now as then: the past has no 404 here."""
+    if point is None:
+        return await in_thread(get_role_config, kyros.db, role)
+    return await read_at(role_config_at, kyros, point, role)  # type: ignore[no-any-return]
 
 
 def agent_view(config: AgentRoleConfig) -> dict[str, Any]:

@@ -12,7 +12,8 @@ from kyros.bootstrap import Kyros
 from kyros.commands.budgets import ChangeBudget, DefineBudget, RemoveBudget
 from kyros.domain.budget_errors import BudgetNotFound
 from kyros.domain.errors import DomainError
-from kyros.http.auth import requires, requires_any
+from kyros.http.as_of import AS_OF, AS_OF_POSITION, point_of, read_at
+from kyros.http.auth import Principal, requires, requires_any
 from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
@@ -21,6 +22,7 @@ from kyros.http.schemas.budgets import BudgetCreate, BudgetUpdate
 from kyros.ids import new_id
 from kyros.queries.budgets import get_budget, list_budgets
 from kyros.timefmt import now
+from kyros.timetravel.reads import budget_at
 
 Req = Request[Any, Any, Any]
 _READERS = requires_any("manage_budgets", "read_costs")
@@ -50,8 +52,24 @@ class BudgetController(Controller):
         return ok(request, {"budgets": await in_thread(list_budgets, kyros.db, now())})
 
     @get("/{budget_id:str}", operation_id="GetBudget", guards=[_READERS])
-    async def get_budget(self, request: Req, budget_id: str, kyros: Kyros) -> Response[bytes]:
-        return ok(request, await _read(kyros, budget_id))
+    async def get_budget(
+        self,
+        request: Req,
+        budget_id: str,
+        kyros: Kyros,
+        principal: Principal,
+        as_of: str | None = AS_OF,
+        as_of_position: int | None = AS_OF_POSITION,
+    ) -> Response[bytes]:
+        """As of a point, `current_period` is the period holding that instant (for a
+        position, its last event's stamp), with that ledger's figures then."""
+        point = await point_of(kyros, principal, as_of, as_of_position)
+        if point is None:
+            return ok(request, await _read(kyros, budget_id))
+        view = await read_at(budget_at, kyros, point, budget_id)
+        if view is None:
+            raise BudgetNotFound(budget_id)
+        return ok(request, view)
 
     @put("/{budget_id:str}", operation_id="UpdateBudget", guards=[requires("manage_budgets")])
     async def update_budget(

@@ -8,12 +8,14 @@ from litestar import Controller, Request, Response, get, put
 
 from kyros.bootstrap import Kyros
 from kyros.commands.configuration import ChangeConfiguration
-from kyros.http.auth import requires
+from kyros.http.as_of import AS_OF, AS_OF_POSITION, point_of, read_at
+from kyros.http.auth import Principal, requires
 from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
 from kyros.http.json_patch import json_patch
 from kyros.queries.configuration import get_configuration
+from kyros.timetravel.reads import configuration_at
 
 
 class ConfigurationController(Controller):
@@ -23,9 +25,17 @@ class ConfigurationController(Controller):
 
     @get("/", operation_id="GetConfiguration", guards=[requires("read_configuration")])
     async def get_configuration(
-        self, request: Request[Any, Any, Any], kyros: Kyros
+        self,
+        request: Request[Any, Any, Any],
+        kyros: Kyros,
+        principal: Principal,
+        as_of: str | None = AS_OF,
+        as_of_position: int | None = AS_OF_POSITION,
     ) -> Response[bytes]:
-        return ok(request, await in_thread(get_configuration, kyros.db))
+        point = await point_of(kyros, principal, as_of, as_of_position)
+        if point is None:
+            return ok(request, await in_thread(get_configuration, kyros.db))
+        return ok(request, await read_at(configuration_at, kyros, point))
 
     @put("/", operation_id="UpdateConfiguration", guards=[requires("manage_configuration")])
     async def update_configuration(

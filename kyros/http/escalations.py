@@ -13,7 +13,8 @@ from kyros.bootstrap import Kyros
 from kyros.commands.escalations import DecideEscalation, SubmitEscalation
 from kyros.domain.errors import DomainError
 from kyros.domain.escalation_errors import EscalationNotFound
-from kyros.http.auth import requires
+from kyros.http.as_of import AS_OF, AS_OF_POSITION, point_of, read_at
+from kyros.http.auth import Principal, requires
 from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
@@ -24,6 +25,7 @@ from kyros.http.schemas.escalations import MAX_ESTIMATE, EscalationDecision, Esc
 from kyros.ids import parse_id, public_id
 from kyros.queries.escalations import EscalationFilter, get_escalation, list_escalations
 from kyros.timefmt import iso, now, sortable
+from kyros.timetravel.reads import escalation_at
 
 Req = Request[Any, Any, Any]
 STATUSES = ("pending_approval", "approved", "rejected", "expired", "withdrawn", "completed")
@@ -90,8 +92,22 @@ class EscalationController(Controller):
         operation_id="GetEscalationStatus",
         guards=[requires("read_escalations")],
     )
-    async def status(self, request: Req, escalation_id: str, kyros: Kyros) -> Response[bytes]:
-        return ok(request, await _read(kyros, escalation_id))
+    async def status(
+        self,
+        request: Req,
+        escalation_id: str,
+        kyros: Kyros,
+        principal: Principal,
+        as_of: str | None = AS_OF,
+        as_of_position: int | None = AS_OF_POSITION,
+    ) -> Response[bytes]:
+        point = await point_of(kyros, principal, as_of, as_of_position)
+        if point is None:
+            return ok(request, await _read(kyros, escalation_id))
+        view = await read_at(escalation_at, kyros, point, escalation_id)
+        if view is None:
+            raise EscalationNotFound(escalation_id)
+        return ok(request, view)
 
     @get("/escalations", operation_id="ListEscalations", guards=[requires("read_escalations")])
     async def list_escalations(

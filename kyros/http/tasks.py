@@ -15,6 +15,7 @@ from kyros.commands.tasks import CancelTask, CreateTask, Progress, UpdateTask
 from kyros.domain.errors import DomainError, TaskNotFound
 from kyros.domain.task import EDITABLE_FIELDS
 from kyros.domain.vocabulary import PRIORITIES, ROLES, TASK_STATUSES, TASK_TYPES
+from kyros.http.as_of import AS_OF, AS_OF_POSITION, point_of, read_at
 from kyros.http.auth import Principal, requires, requires_any
 from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
@@ -25,6 +26,7 @@ from kyros.http.schemas.bounds import check_json
 from kyros.http.schemas.tasks import TaskCancel, TaskCreate, TaskUpdate
 from kyros.ids import public_id
 from kyros.queries.tasks import TaskFilter, get_task, list_tasks
+from kyros.timetravel.reads import task_at
 
 _WIRE_NAMES = {"task_type": "type"}  # the API's name where it differs from the domain's
 
@@ -55,9 +57,21 @@ class TaskController(Controller):
 
     @get("/{task_id:str}", operation_id="GetTask", guards=[requires("read_tasks")])
     async def get_task(
-        self, request: Request[Any, Any, Any], task_id: str, kyros: Kyros
+        self,
+        request: Request[Any, Any, Any],
+        task_id: str,
+        kyros: Kyros,
+        principal: Principal,
+        as_of: str | None = AS_OF,
+        as_of_position: int | None = AS_OF_POSITION,
     ) -> Response[bytes]:
-        return ok(request, await _read(kyros, task_id))
+        point = await point_of(kyros, principal, as_of, as_of_position)
+        if point is None:
+            return ok(request, await _read(kyros, task_id))
+        task = await read_at(task_at, kyros, point, task_id)
+        if task is None:
+            raise TaskNotFound(task_id)
+        return ok(request, task)
 
     @get("/", operation_id="ListTasks", guards=[requires("read_tasks")])
     async def list_tasks(

@@ -12,13 +12,15 @@ from ulid import ULID
 from kyros.bootstrap import Kyros
 from kyros.commands import users as commands
 from kyros.domain.identity_errors import UserNotFound
-from kyros.http.auth import requires
+from kyros.http.as_of import AS_OF, AS_OF_POSITION, point_of, read_at
+from kyros.http.auth import Principal, requires
 from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
 from kyros.http.schemas.identity import PasswordChange, RoleChange, UserCreate
 from kyros.ids import public_id
 from kyros.queries.identity import get_user, list_users
+from kyros.timetravel.reads import user_at
 
 
 class UserController(Controller):
@@ -52,9 +54,21 @@ class UserController(Controller):
 
     @get("/{user_id:str}", operation_id="GetUser")
     async def get_user(
-        self, request: Request[Any, Any, Any], user_id: str, kyros: Kyros
+        self,
+        request: Request[Any, Any, Any],
+        user_id: str,
+        kyros: Kyros,
+        principal: Principal,
+        as_of: str | None = AS_OF,
+        as_of_position: int | None = AS_OF_POSITION,
     ) -> Response[bytes]:
-        return ok(request, await _read(kyros, user_id))
+        point = await point_of(kyros, principal, as_of, as_of_position)
+        if point is None:
+            return ok(request, await _read(kyros, user_id))
+        user = await read_at(user_at, kyros, point, user_id)
+        if user is None:
+            raise UserNotFound(user_id)
+        return ok(request, user)
 
     @post("/{user_id:str}/roles", operation_id="GrantRole", status_code=200)
     async def grant_role(

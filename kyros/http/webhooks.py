@@ -15,7 +15,8 @@ from kyros.bootstrap import Kyros
 from kyros.commands import webhooks as commands
 from kyros.domain.errors import DomainError
 from kyros.domain.webhook import DeliveryNotFound, WebhookNotFound, check_events
-from kyros.http.auth import requires
+from kyros.http.as_of import AS_OF, AS_OF_POSITION, point_of, read_at
+from kyros.http.auth import Principal, requires
 from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
 from kyros.http.envelope import ok
@@ -24,6 +25,7 @@ from kyros.http.schemas.webhooks import SecretRotation, WebhookCreate, WebhookUp
 from kyros.ids import public_id
 from kyros.queries.webhooks import get_delivery, get_webhook, list_deliveries, list_webhooks
 from kyros.timefmt import now
+from kyros.timetravel.reads import webhook_at
 from kyros.webhooks.egress import check_destination
 from kyros.webhooks.signing import generate_secret, secret_key
 
@@ -64,8 +66,24 @@ class WebhookController(Controller):
         return ok(request, {"webhooks": await in_thread(list_webhooks, kyros.db)})
 
     @get("/{webhook_id:str}", operation_id="GetWebhook")
-    async def get_webhook(self, request: Req, webhook_id: str, kyros: Kyros) -> Response[bytes]:
-        return ok(request, await _read(kyros, webhook_id))
+    async def get_webhook(
+        self,
+        request: Req,
+        webhook_id: str,
+        kyros: Kyros,
+        principal: Principal,
+        as_of: str | None = AS_OF,
+        as_of_position: int | None = AS_OF_POSITION,
+    ) -> Response[bytes]:
+        """As of a point, `last_triggered` is null: delivery attempts are the dispatcher's
+        record, not the log's."""
+        point = await point_of(kyros, principal, as_of, as_of_position)
+        if point is None:
+            return ok(request, await _read(kyros, webhook_id))
+        view = await read_at(webhook_at, kyros, point, webhook_id)
+        if view is None:
+            raise WebhookNotFound(webhook_id)
+        return ok(request, view)
 
     @put("/{webhook_id:str}", operation_id="UpdateWebhook")
     async def update_webhook(
