@@ -10,6 +10,7 @@ from kyros.domain.alert import STATUSES as ALERT_STATUSES
 from kyros.domain.vocabulary import PRIORITIES, ROLES, TASK_STATUSES, TASK_TYPES
 from kyros.queries.costs import GROUPS
 from kyros.queries.metrics import METRICS
+from kyros.queries.periods import CALENDAR
 from kyros.queries.windows import COST_PERIODS, GRANULARITIES, METRIC_PERIODS
 
 ESCALATION_STATUSES = (
@@ -34,9 +35,9 @@ LISTS: dict[tuple[str, str], tuple[str, ...]] = {  # comma-separated, 1 to 20 of
     ("GetCostAnalysis", "group_by"): tuple(GROUPS),
 }
 ONE_OF: dict[tuple[str, str], tuple[str, ...]] = {
-    ("GetPerformanceMetrics", "period"): tuple(METRIC_PERIODS),
+    ("GetPerformanceMetrics", "period"): (*METRIC_PERIODS, *CALENDAR),
     ("GetPerformanceMetrics", "granularity"): tuple(GRANULARITIES),
-    ("GetCostAnalysis", "period"): tuple(COST_PERIODS),
+    ("GetCostAnalysis", "period"): (*COST_PERIODS, *CALENDAR),
 }
 
 
