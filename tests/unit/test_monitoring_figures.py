@@ -85,7 +85,13 @@ def test_absurd_granularities_are_refused(period: str, granularity: str, issue: 
 def test_a_cost_window_ends_now_and_reaches_back_one_period() -> None:
     def window(period: str) -> tuple[datetime, datetime]:
         found = resolve(
-            period=period, at=None, start=None, end=None, now=NOW, rolling=COST_PERIODS, default="7d"
+            period=period,
+            at=None,
+            start=None,
+            end=None,
+            now=NOW,
+            rolling=COST_PERIODS,
+            default="7d",
         )
         return found.start, found.end
 
