@@ -33,6 +33,7 @@ from kyros.http.openapi_identity_data import (
 from kyros.http.openapi_money_data import (
     Budget,
     BudgetList,
+    BudgetPeriodPage,
     Escalation,
     EscalationPage,
     OpenedEscalation,
@@ -362,6 +363,7 @@ DATA: dict[str, Any] = {
     "UpdateBudget": Budget,
     "DeleteBudget": Budget,
     "ListBudgets": BudgetList,
+    "ListBudgetPeriods": BudgetPeriodPage,
     "GetAlerts": AlertPage,
     "AcknowledgeAlert": Alert,
     "ResolveAlert": Alert,
