@@ -148,6 +148,13 @@ class Task(Struct):
     version: int
 
 
+class SummaryMetadata(Struct):
+    """`cost`: the exact USD a completion recorded; null before (or when a client's own
+    `cost` key is not a number)."""
+
+    cost: float | None
+
+
 class TaskSummary(Struct):
     id: str
     title: str
@@ -161,6 +168,7 @@ class TaskSummary(Struct):
     created_at: str
     updated_at: str
     deadline: str | None
+    metadata: SummaryMetadata
 
 
 class TaskPage(Struct):
