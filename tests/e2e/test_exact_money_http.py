@@ -128,3 +128,14 @@ def test_bad_period_combinations_are_refused_naming_the_parameter(
     client: httpx.Client, path: str, params: dict[str, str], field: str
 ) -> None:
     assert_error(client.get(path, params=params), 422, "VALIDATION_ERROR", field)
+
+
+def test_a_period_wholly_before_the_retention_answers_empty_figures(client: httpx.Client) -> None:
+    params = {"period": "year", "at": "2020", "metrics": "total_cost,cost_per_task"}
+    metrics = figures(client.get("/v1/monitoring/metrics", params=params))
+    assert metrics["retention"]["truncated"] is True
+    assert set(metrics["metrics"]["total_cost"]["data"]) == {0}
+    assert metrics["metrics"]["cost_per_task"]["average"] is None
+    costs = figures(client.get("/v1/monitoring/costs", params={"period": "year", "at": "2020"}))
+    assert (costs["from"], costs["to"]) == ("2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z")
+    assert (costs["total_cost"], costs["retention"]["truncated"]) == (0, True)
