@@ -17,6 +17,9 @@ from kyros.queries.budget_periods import list_budget_periods
 from kyros.queries.periods import parse_instant
 from kyros.timefmt import now
 
+_FROM = "Periods starting at or after: RFC 3339 with Z or an offset, or a date (midnight UTC)."
+_TO = "Periods starting before (exclusive), in the same form."
+
 
 class BudgetPeriodsController(Controller):
     path = "/budgets"
@@ -33,8 +36,12 @@ class BudgetPeriodsController(Controller):
         request: Request[Any, Any, Any],
         budget_id: str,
         kyros: Kyros,
-        start: str | None = Parameter(default=None, query="from", min_length=1, max_length=40),
-        end: str | None = Parameter(default=None, query="to", min_length=1, max_length=40),
+        start: str | None = Parameter(
+            default=None, query="from", min_length=1, max_length=40, description=_FROM
+        ),
+        end: str | None = Parameter(
+            default=None, query="to", min_length=1, max_length=40, description=_TO
+        ),
         limit: int = Parameter(default=50, ge=1, le=200),
         offset: int = Parameter(default=0, ge=0, le=10_000_000),
     ) -> Response[bytes]:

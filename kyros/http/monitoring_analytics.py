@@ -33,7 +33,18 @@ from kyros.timefmt import iso, now
 
 # `from`/`to`: RFC 3339 date-times (Z or an offset) or dates; `at` names a calendar period.
 _INSTANT = {"min_length": 1, "max_length": 40}
-_AT = {"min_length": 1, "max_length": 10}
+_AT = {
+    "min_length": 1,
+    "max_length": 10,
+    "description": "The calendar period: 2026-11-30 (day), 2026-W48 (week), 2026-11 (month),"
+    " 2026-Q4 (quarter), 2026 (year); default the one holding now.",
+}
+_FROM = {
+    **_INSTANT,
+    "description": "Start (inclusive) of a range instead of period: RFC 3339 with Z or an"
+    " offset, or a date (its midnight UTC).",
+}
+_TO = {**_INSTANT, "description": "End (exclusive) of the range; default now; at most 366 days."}
 
 
 class MonitoringAnalyticsController(Controller):
@@ -48,8 +59,8 @@ class MonitoringAnalyticsController(Controller):
         kyros: Kyros,
         period: str | None = Parameter(default=None, max_length=10),
         at: str | None = Parameter(default=None, **_AT),
-        start: str | None = Parameter(default=None, query="from", **_INSTANT),
-        end: str | None = Parameter(default=None, query="to", **_INSTANT),
+        start: str | None = Parameter(default=None, query="from", **_FROM),
+        end: str | None = Parameter(default=None, query="to", **_TO),
         granularity: str | None = Parameter(default=None, max_length=10),
         metrics: str | None = Parameter(default=None, max_length=1_000),
     ) -> Response[bytes]:
@@ -86,8 +97,8 @@ class MonitoringAnalyticsController(Controller):
         kyros: Kyros,
         period: str | None = Parameter(default=None, max_length=10),
         at: str | None = Parameter(default=None, **_AT),
-        start: str | None = Parameter(default=None, query="from", **_INSTANT),
-        end: str | None = Parameter(default=None, query="to", **_INSTANT),
+        start: str | None = Parameter(default=None, query="from", **_FROM),
+        end: str | None = Parameter(default=None, query="to", **_TO),
         group_by: str | None = Parameter(default=None, max_length=200),
     ) -> Response[bytes]:
         """A rolling `period` (default 7d) is (now - period, now]; a calendar `period` with
