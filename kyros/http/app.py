@@ -19,6 +19,7 @@ from kyros.http.api_keys import ApiKeyController
 from kyros.http.audit import AuditController
 from kyros.http.auth import Authenticator, authenticated
 from kyros.http.auth_routes import AuthController
+from kyros.http.budget_periods import BudgetPeriodsController
 from kyros.http.budgets import BudgetController
 from kyros.http.configuration import ConfigurationController
 from kyros.http.consistency import stamp_position, wait_for_min_position
@@ -94,6 +95,7 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
             SubmissionController,
             EscalationController,
             BudgetController,
+            BudgetPeriodsController,
             AlertController,
             EventController,
             HistoryController,

@@ -35,6 +35,7 @@ from kyros.http.openapi_identity_data import (
 from kyros.http.openapi_money_data import (
     Budget,
     BudgetList,
+    BudgetPeriodPage,
     Escalation,
     EscalationPage,
     OpenedEscalation,
@@ -149,6 +150,13 @@ class Task(Struct):
     version: int
 
 
+class SummaryMetadata(Struct):
+    """`cost`: the exact USD a completion recorded; null before (or when a client's own
+    `cost` key is not a number)."""
+
+    cost: float | None
+
+
 class TaskSummary(Struct):
     id: str
     title: str
@@ -162,6 +170,7 @@ class TaskSummary(Struct):
     created_at: str
     updated_at: str
     deadline: str | None
+    metadata: SummaryMetadata
 
 
 class TaskPage(Struct):
@@ -364,6 +373,7 @@ DATA: dict[str, Any] = {
     "UpdateBudget": Budget,
     "DeleteBudget": Budget,
     "ListBudgets": BudgetList,
+    "ListBudgetPeriods": BudgetPeriodPage,
     "GetAlerts": AlertPage,
     "AcknowledgeAlert": Alert,
     "ResolveAlert": Alert,

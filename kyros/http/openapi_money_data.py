@@ -41,6 +41,28 @@ class BudgetList(Struct):
     budgets: list[Budget]
 
 
+class PastBudgetPeriod(Struct):
+    """`end` is exclusive; `limit` is the one in force at the period's end (now for the
+    current period; null only for a budget whose limit was never recorded)."""
+
+    start: str
+    end: str
+    period: str
+    limit: float | None
+    spent: float
+    reserved: float
+    committed: float
+    remaining: float | None
+    utilization: float | None
+    open_reservations: int
+    current: bool
+
+
+class BudgetPeriodPage(Struct):
+    periods: list[PastBudgetPeriod]
+    pagination: Pagination
+
+
 class OpenedEscalation(Struct):
     """`rule` says which configured rule approved it at once, or why it waits for a person."""
 

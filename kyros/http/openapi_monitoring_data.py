@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from msgspec import UNSET, Meta, Struct, UnsetType
+from msgspec import UNSET, Meta, Struct, UnsetType, field
 
 from kyros.http.openapi_common_data import Obj, Pagination
 
@@ -61,7 +61,13 @@ class CostBreakdown(Struct, kw_only=True):
 
 
 class CostAnalysis(Struct):
+    """Amounts in USD to the micro-dollar. `period` is the rolling window's name, the calendar
+    period's, or `range`; `at` names the calendar period; `from`/`to` bound the window."""
+
     period: str
+    at: str | None
+    start: str = field(name="from")
+    end: str = field(name="to")
     total_cost: float
     task_counts: TaskCounts
     cost_breakdown: CostBreakdown
@@ -74,8 +80,13 @@ class MetricSeries(Struct):
     average: float | None
 
 
-class PerformanceMetrics(Struct):
+class PerformanceMetrics(Struct, kw_only=True):
+    """`from`/`to` bound the buckets: the first's start, the last's (exclusive) end."""
+
     period: str
+    at: str | None
+    start: str = field(name="from")
+    end: str = field(name="to")
     granularity: str
     buckets: list[str]
     metrics: dict[str, MetricSeries]

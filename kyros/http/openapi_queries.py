@@ -11,6 +11,7 @@ from kyros.domain.event_catalogue import ENTITY_KINDS, TYPE_PATTERNS
 from kyros.domain.vocabulary import PRIORITIES, ROLES, TASK_STATUSES, TASK_TYPES
 from kyros.queries.costs import GROUPS
 from kyros.queries.metrics import METRICS
+from kyros.queries.periods import CALENDAR
 from kyros.queries.windows import COST_PERIODS, GRANULARITIES, METRIC_PERIODS
 
 ESCALATION_STATUSES = (
@@ -37,9 +38,9 @@ LISTS: dict[tuple[str, str], tuple[str, ...]] = {  # comma-separated, 1 to 20 of
     ("ListEvents", "entity_kind"): ENTITY_KINDS,
 }
 ONE_OF: dict[tuple[str, str], tuple[str, ...]] = {
-    ("GetPerformanceMetrics", "period"): tuple(METRIC_PERIODS),
+    ("GetPerformanceMetrics", "period"): (*METRIC_PERIODS, *CALENDAR),
     ("GetPerformanceMetrics", "granularity"): tuple(GRANULARITIES),
-    ("GetCostAnalysis", "period"): tuple(COST_PERIODS),
+    ("GetCostAnalysis", "period"): (*COST_PERIODS, *CALENDAR),
 }
 INSTANTS = frozenset({("ListEvents", "from"), ("ListEvents", "to")})  # RFC 3339
 

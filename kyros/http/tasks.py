@@ -73,7 +73,12 @@ class TaskController(Controller):
             raise TaskNotFound(task_id)
         return ok(request, task)
 
-    @get("/", operation_id="ListTasks", guards=[requires("read_tasks")])
+    @get(
+        "/",
+        operation_id="ListTasks",
+        guards=[requires("read_tasks")],
+        opt=reads("tasks", "task_costs"),
+    )
     async def list_tasks(
         self,
         request: Request[Any, Any, Any],
@@ -86,7 +91,7 @@ class TaskController(Controller):
         tags: str | None = Parameter(default=None, max_length=1_000),
         limit: int = Parameter(default=50, ge=1, le=200),
         offset: int = Parameter(default=0, ge=0, le=10_000_000),
-        sort_by: Literal["created_at", "updated_at", "priority", "deadline"] = "created_at",
+        sort_by: Literal["created_at", "updated_at", "priority", "deadline", "cost"] = "created_at",
         sort_order: Literal["asc", "desc"] = "desc",
     ) -> Response[bytes]:
         query = TaskFilter(

@@ -95,7 +95,7 @@ class KyrosCollector(Collector):
             calls.add_metric(key, row["calls"])
             for kind, count in row["tokens"].items():
                 tokens.add_metric([*key, kind], count)
-            cost.add_metric(key, row["cost"])
+            cost.add_metric(key, float(row["cost"]))  # exact: at most 15 significant digits
         yield from (calls, tokens, cost)
 
     def _webhooks(self) -> Iterator[Metric]:

@@ -7,12 +7,14 @@ from kyros.projections.agents import AgentsProjection
 from kyros.projections.alerts import AlertsProjection
 from kyros.projections.analytics import AnalyticsProjection
 from kyros.projections.api_keys import ApiKeysProjection
+from kyros.projections.budget_limits import BudgetLimitsProjection
 from kyros.projections.budgets import BudgetsProjection
 from kyros.projections.configuration import ConfigurationProjection
 from kyros.projections.engine import Projection
 from kyros.projections.escalations import EscalationsProjection
 from kyros.projections.model_performance import ModelPerformanceProjection
 from kyros.projections.queue import QueueProjection
+from kyros.projections.task_costs import TaskCostsProjection
 from kyros.projections.tasks import TasksProjection
 from kyros.projections.token_families import TokenFamiliesProjection
 from kyros.projections.users import UsersProjection
@@ -37,4 +39,6 @@ def all_projections() -> list[Projection]:
         EscalationsProjection(),
         BudgetsProjection(),
         AlertsProjection(),
+        BudgetLimitsProjection(),
+        TaskCostsProjection(),
     ]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from kyros.domain.model_catalog import Catalog, ModelSpec, Usage, price
-from kyros.queries.figures import CENTS, TENTHS, ratio, rounded
+from kyros.queries.figures import TENTHS, money, ratio
+from kyros.queries.periods import Window
 from kyros.readstore.database import Database, Row
 from kyros.timefmt import sortable
 
@@ -20,20 +20,24 @@ ZERO = Decimal(0)
 
 def cost_analysis(
     db: Database,
-    window: tuple[datetime, datetime],
+    window: Window,
     groups: tuple[str, ...],
     catalog: Catalog,
     premium_model: str,
 ) -> dict[str, Any]:
-    """Over the attempts finished in (start, end]: costs are the ones recorded at completion;
-    `savings` re-price every priced attempt at `premium_model` (the escalation model)."""
-    start, end = window
+    """Over the attempts finished in the window ((start, end] when rolling, else [start, end)):
+    costs are the ones recorded at completion; `savings` re-price every priced attempt at
+    `premium_model` (the escalation model)."""
+    bounds = (
+        "finished_at > ? AND finished_at <= ?"
+        if window.rolling
+        else ("finished_at >= ? AND finished_at < ?")
+    )
     with db.transaction(write=False) as tx:
         rows = tx.execute(
             "SELECT outcome, model, role, task_type, submitted_by, cost, input_tokens,"
-            " output_tokens, cached_tokens FROM rm_analytics_attempts"
-            " WHERE finished_at > ? AND finished_at <= ?",
-            (sortable(start), sortable(end)),
+            f" output_tokens, cached_tokens FROM rm_analytics_attempts WHERE {bounds}",
+            (sortable(window.start), sortable(window.end)),
         ).fetchall()
     priced = [r for r in rows if r["outcome"] == "completed" and r["cost"] is not None]
     total = sum((Decimal(r["cost"]) for r in priced), ZERO)
@@ -42,7 +46,7 @@ def cost_analysis(
     breakdown["savings"] = {"premium_model": premium_model, **_savings(priced, total, premium)}
     completed = sum(1 for r in rows if r["outcome"] == "completed")
     return {
-        "total_cost": _cents(total),
+        "total_cost": money(total),
         "task_counts": {
             "completed": completed,
             "failed": len(rows) - completed,
@@ -61,7 +65,7 @@ def _breakdown(priced: list[Row], column: str) -> dict[str, dict[str, Any]]:
         tasks[row[column]] += 1
     shares = largest_remainder(costs)
     return {
-        key: {"cost": _cents(costs[key]), "percentage": shares[key], "tasks": tasks[key]}
+        key: {"cost": money(costs[key]), "percentage": shares[key], "tasks": tasks[key]}
         for key in sorted(costs, key=lambda k: (-costs[k], k))
     }
 
@@ -89,10 +93,10 @@ def _savings(priced: list[Row], total: Decimal, premium: ModelSpec | None) -> di
     premium_only = sum((price(_usage(r), premium.pricing) for r in priced), ZERO)
     saved = Fraction(premium_only - total)
     return {
-        "vs_premium_only": _cents(premium_only - total),
+        "vs_premium_only": money(premium_only - total),
         "percentage": _percent(saved, Fraction(premium_only)),
         "roi": _percent(saved, Fraction(total)),
-        "premium_only_cost": _cents(premium_only),
+        "premium_only_cost": money(premium_only),
     }
 
 
@@ -104,7 +108,3 @@ def _percent(part: Fraction, whole: Fraction) -> Decimal:
     """0.0, not a division error, when there is nothing to compare with."""
     shown = ratio(100 * part, whole, TENTHS)
     return Decimal("0.0") if shown is None else shown
-
-
-def _cents(amount: Decimal) -> Decimal:
-    return rounded(Fraction(amount), CENTS)

@@ -6,8 +6,8 @@ import math
 from decimal import Decimal
 from fractions import Fraction
 
-CENTS = 2
 TENTHS = 1
+MONEY = 6  # USD: every cost is priced to the micro-dollar, so sums of costs are exact here
 
 
 def rounded(value: Fraction, places: int) -> Decimal:
@@ -25,3 +25,12 @@ def ratio(part: Fraction, whole: Fraction, places: int) -> Decimal | None:
 def exact(number: Decimal | float | int | str) -> Fraction:
     """A float (seconds) counts as the decimal it prints as, not as its binary value."""
     return Fraction(repr(number)) if isinstance(number, float) else Fraction(number)
+
+
+def money(value: Fraction | Decimal | int) -> Decimal:
+    """USD to the micro-dollar, never to the cent (most calls cost less than one): exact for
+    sums of recorded costs, means rounded half up; trailing zeros dropped (0.0305, 3, 0)."""
+    amount = rounded(Fraction(value), MONEY)
+    return (
+        amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.normalize()
+    )

@@ -9,7 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from kyros.queries.figures import CENTS, TENTHS, exact, rounded
+from kyros.queries.figures import MONEY, TENTHS, exact, money, rounded
 from kyros.queries.windows import Buckets
 from kyros.readstore.database import Cursor, Database, Row
 from kyros.timefmt import from_sortable, iso, sortable
@@ -56,14 +56,14 @@ METRICS: dict[str, Metric] = {
         "percent", lambda t: _per(100 * t.completed, t.completed + t.failed), TENTHS
     ),
     "average_response_time": Metric("seconds", lambda t: _per(t.seconds, t.timed), SECONDS),
-    "cost_per_task": Metric("USD", lambda t: _per(t.cost, t.priced), CENTS),
+    "cost_per_task": Metric("USD", lambda t: _per(t.cost, t.priced), MONEY),
     "escalation_rate": Metric(
         "percent", lambda t: _per(100 * t.escalations, t.submissions), TENTHS
     ),
     "tasks_created": Metric("count", lambda t: t.created, summed=True),
     "tasks_completed": Metric("count", lambda t: t.completed, summed=True),
     "tasks_failed": Metric("count", lambda t: t.failed, summed=True),
-    "total_cost": Metric("USD", lambda t: t.cost, CENTS, summed=True),
+    "total_cost": Metric("USD", lambda t: t.cost, MONEY, summed=True),
     "input_tokens": Metric("tokens", lambda t: t.input_tokens, summed=True),
     "output_tokens": Metric("tokens", lambda t: t.output_tokens, summed=True),
 }
@@ -109,6 +109,8 @@ def _shown(value: Fraction | int | None, places: int | None) -> Decimal | int | 
         return None
     if places is None:
         return int(value)  # a count
+    if places == MONEY:
+        return money(Fraction(value))
     return rounded(Fraction(value), places)
 
 

@@ -6,21 +6,26 @@ figures, and keeps them across restarts.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from kyros.readstore.database import Database
 
+# A cost is Decimal text priced to the micro-dollar: summed as whole micro-dollars it is exact
+# on both stores (SQLite would add CAST(... AS NUMERIC) as binary floats).
+MICROS = "CAST(ROUND(CAST(COALESCE(cost, '0') AS NUMERIC) * 1000000) AS BIGINT)"
+
 
 def model_usage_totals(db: Database) -> list[dict[str, Any]]:
-    """Finished attempts by model and outcome: calls, tokens and cost (USD, as priced at
-    completion), from the analytics read model."""
+    """Finished attempts by model and outcome: calls, tokens and cost (exact USD, as priced
+    at completion), from the analytics read model."""
     with db.transaction(write=False) as tx:
         rows = tx.execute(
             "SELECT model, outcome, COUNT(*) AS calls,"
             " SUM(COALESCE(input_tokens, 0)) AS input_tokens,"
             " SUM(COALESCE(output_tokens, 0)) AS output_tokens,"
             " SUM(COALESCE(cached_tokens, 0)) AS cached_tokens,"
-            " SUM(CAST(COALESCE(cost, '0') AS NUMERIC)) AS cost"
+            f" SUM({MICROS}) AS micros"
             " FROM rm_analytics_attempts GROUP BY model, outcome ORDER BY model, outcome"
         ).fetchall()
     return [
@@ -33,7 +38,7 @@ def model_usage_totals(db: Database) -> list[dict[str, Any]]:
                 "output": int(r["output_tokens"] or 0),
                 "cached": int(r["cached_tokens"] or 0),
             },
-            "cost": float(r["cost"] or 0),
+            "cost": Decimal(int(r["micros"] or 0)).scaleb(-6),
         }
         for r in rows
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -29,7 +30,9 @@ _SORT_COLUMNS = {
     "updated_at": "updated_at",
     "priority": "priority_rank",
     "deadline": "deadline",
+    "cost": "c.micros",  # the recorded cost (rm_task_costs); tasks without one sort last
 }
+_COSTS_JOIN = "LEFT JOIN rm_task_costs c ON c.task_id = rm_tasks.id"
 
 
 class TaskFilter(msgspec.Struct, frozen=True, kw_only=True):
@@ -81,11 +84,23 @@ def list_tasks(db: Database, f: TaskFilter) -> tuple[list[dict[str, Any]], int]:
     direction = "ASC" if f.sort_order == "asc" else "DESC"
     nulls = f"CASE WHEN {column} IS NULL THEN 1 ELSE 0 END, "
     order = f"ORDER BY {nulls}{column} {direction}, id {direction}"
+    join = _COSTS_JOIN if f.sort_by == "cost" else ""
     with db.transaction(write=False) as tx:
         total_row = tx.execute(f"SELECT COUNT(*) AS n FROM rm_tasks {clause}", params).fetchone()
         rows = tx.execute(
-            f"SELECT doc FROM rm_tasks {clause} {order} LIMIT ? OFFSET ?",
+            f"SELECT doc FROM rm_tasks {join} {clause} {order} LIMIT ? OFFSET ?",
             [*params, f.limit, f.offset],
         ).fetchall()
-    items = [{k: doc.get(k) for k in SUMMARY_FIELDS} for doc in (loads(r["doc"]) for r in rows)]
+    items = [_summary(loads(r["doc"])) for r in rows]
     return items, int(total_row["n"]) if total_row else 0
+
+
+def _summary(doc: dict[str, Any]) -> dict[str, Any]:
+    """The list's fields, and `metadata.cost`: the exact cost a completion recorded (null
+    before, and for a client's own `cost` key that is not a number)."""
+    cost = (doc.get("metadata") or {}).get("cost")
+    number = isinstance(cost, Decimal | int) and not isinstance(cost, bool)
+    return {
+        **{k: doc.get(k) for k in SUMMARY_FIELDS},
+        "metadata": {"cost": cost if number else None},
+    }

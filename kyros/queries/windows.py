@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from kyros.domain.errors import DomainError
+from kyros.queries.periods import Window
 
 METRIC_PERIODS = {
     "1h": timedelta(hours=1),
@@ -32,15 +33,18 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # a midnight, so day buckets start at
 
 @dataclass(frozen=True)
 class Buckets:
-    """`count` consecutive buckets of `width` from `start`; the last one contains "now"."""
+    """`count` consecutive buckets of `width` from `start`; the last one contains "now", or,
+    for a calendar period or range, is cut at `until` (its exclusive end)."""
 
     start: datetime
     width: timedelta
     count: int
+    until: datetime | None = None
 
     @property
     def end(self) -> datetime:
-        return self.start + self.count * self.width
+        full = self.start + self.count * self.width
+        return full if self.until is None else min(full, self.until)
 
     def starts(self) -> list[datetime]:
         return [self.start + i * self.width for i in range(self.count)]
@@ -73,6 +77,18 @@ def metric_buckets(period: str, granularity: str, now: datetime) -> Buckets:
     return Buckets(start=current - (count - 1) * width, width=width, count=count)
 
 
-def cost_window(period: str, now: datetime) -> tuple[datetime, datetime]:
-    """The rolling window (now - period, now]."""
-    return now - _choose("period", period, COST_PERIODS), now
+def window_granularity(window: Window) -> str:
+    """The default for a calendar period or range: 1m up to an hour, 1h up to a week, else 1d."""
+    span = window.end - window.start
+    return "1m" if span <= timedelta(hours=1) else "1h" if span <= timedelta(days=7) else "1d"
+
+
+def window_buckets(window: Window, granularity: str) -> Buckets:
+    """Buckets from the window's start (a calendar period's starts at midnight UTC), the last
+    one cut at its end; more than MAX_POINTS is refused like a rolling period's."""
+    width = _choose("granularity", granularity, GRANULARITIES)
+    count = -(-(window.end - window.start) // width)
+    if count > MAX_POINTS:
+        issue = f"this period at {granularity} would be {count} points; at most {MAX_POINTS}"
+        raise DomainError(issue, field="granularity")
+    return Buckets(start=window.start, width=width, count=count, until=window.end)

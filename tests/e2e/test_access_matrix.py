@@ -90,6 +90,7 @@ ROUTES = (
     # Budgets are read with manage_budgets or read_costs; every manage_budgets role reads costs.
     Route("GET", "/v1/budgets", "read_costs"),
     Route("GET", "/v1/budgets/{budget_id:str}", "read_costs"),
+    Route("GET", "/v1/budgets/{budget_id:str}/periods", "read_costs"),
     Route("PUT", "/v1/budgets/{budget_id:str}", "manage_budgets", lambda: {"limit": 5}),
     Route("DELETE", "/v1/budgets/{budget_id:str}", "manage_budgets"),
     Route("GET", "/v1/monitoring/alerts", "read_monitoring"),

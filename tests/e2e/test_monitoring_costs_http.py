@@ -115,6 +115,8 @@ def test_an_empty_period_answers_zeros(client: httpx.Client) -> None:
     body = figures(client.get("/v1/monitoring/costs?period=1d"))
     retention = body.pop("retention")
     assert (retention["days"], retention["truncated"]) == (90, False)
+    assert body.pop("at") is None
+    assert {body.pop("from"), body.pop("to")} != {None}
     assert body == {
         "period": "1d",
         "total_cost": 0,

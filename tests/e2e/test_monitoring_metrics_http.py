@@ -65,8 +65,8 @@ def test_a_day_of_history_at_hourly_granularity_matches_the_hand_computed_series
     c = (200_000 * D("0.001") + 100_000 * D("0.0001") + 50_000 * D("0.002")) / 1000
     q = (20_000 * D("0.015") + 4_000 * D("0.075")) / 1000
     assert (a, b, c, q) == (D("1.02"), D("1.00"), D("0.31"), D("0.60"))
-    # Bucket T0: (1.02 + 1.00) / 2 = 1.01; window: 2.93 / 4 = 0.7325 → 0.73.
-    expect("cost_per_task", "USD", D("0.73"), None, **{h1: (a + b) / 2, h3: c, h4: q})
+    # Bucket T0: (1.02 + 1.00) / 2 = 1.01; window: 2.93 / 4 = 0.7325 (money to 6 places).
+    expect("cost_per_task", "USD", D("0.7325"), None, **{h1: (a + b) / 2, h3: c, h4: q})
     # Submissions: A, B at T0; C, D, P at T0+2h; Q at T0+3h. Escalations: P and Q.
     # 1 / 3 = 33.3 %; window: 2 / 6 = 33.3 %.
     expect("escalation_rate", "percent", D("33.3"), None, **{h1: 0, h3: D("33.3"), h4: 100})
@@ -74,7 +74,8 @@ def test_a_day_of_history_at_hourly_granularity_matches_the_hand_computed_series
     expect("tasks_created", "count", D("0.29"), 0, **{h1: 2, h3: 3, h4: 1, h5: 1})  # 7 / 24
     expect("tasks_completed", "count", D("0.17"), 0, **{h1: 2, h3: 1, h4: 1})  # 4 / 24
     expect("tasks_failed", "count", D("0.04"), 0, **{h3: 1})  # 1 / 24 = 0.0417
-    expect("total_cost", "USD", D("0.12"), 0, **{h1: a + b, h3: c, h4: q})  # 2.93 / 24
+    # 2.93 / 24 = 0.1220833… → 0.122083
+    expect("total_cost", "USD", D("0.122083"), 0, **{h1: a + b, h3: c, h4: q})
     # Input: 1,000,000 + 500,000 at T0, 300,000, 20,000: 1,820,000 / 24 = 75,833.33.
     tokens_in = {h1: 1_500_000, h3: 300_000, h4: 20_000}
     expect("input_tokens", "tokens", D("75833.33"), 0, **tokens_in)
@@ -102,7 +103,7 @@ def test_by_default_the_spec_s_four_metrics_come_in_day_buckets_starting_at_midn
     assert averages == {
         "task_completion_rate": D("83.3"),  # O, A, B, C, Q completed, D failed: 5 / 6
         "average_response_time": D("105.55"),  # (5 + 30.5 + 12.25 + 420 + 60) / 5 = 105.55
-        "cost_per_task": D("0.61"),  # (0.12 + 2.93) / 5
+        "cost_per_task": D("0.61"),  # (0.12 + 2.93) / 5, exactly
         "escalation_rate": D("28.6"),  # P and Q of 7 submissions: 2 / 7 = 28.57
     }
 

@@ -12,7 +12,8 @@ from kyros.domain.errors import DomainError
 from kyros.http.query_params import selection
 from kyros.queries.costs import largest_remainder
 from kyros.queries.figures import rounded
-from kyros.queries.windows import cost_window, metric_buckets
+from kyros.queries.periods import resolve
+from kyros.queries.windows import COST_PERIODS, metric_buckets
 
 NOW = datetime(2026, 3, 14, 15, 9, 26, 535_897, tzinfo=UTC)
 
@@ -82,9 +83,21 @@ def test_absurd_granularities_are_refused(period: str, granularity: str, issue: 
 
 
 def test_a_cost_window_ends_now_and_reaches_back_one_period() -> None:
-    assert cost_window("7d", NOW) == (NOW - timedelta(days=7), NOW)
+    def window(period: str) -> tuple[datetime, datetime]:
+        found = resolve(
+            period=period,
+            at=None,
+            start=None,
+            end=None,
+            now=NOW,
+            rolling=COST_PERIODS,
+            default="7d",
+        )
+        return found.start, found.end
+
+    assert window("7d") == (NOW - timedelta(days=7), NOW)
     with pytest.raises(DomainError) as refused:
-        cost_window("24h", NOW)
+        window("24h")
     assert refused.value.field == "period"
 
 
