@@ -21,6 +21,7 @@ from kyros.http.auth_routes import AuthController
 from kyros.http.budgets import BudgetController
 from kyros.http.configuration import ConfigurationController
 from kyros.http.consistency import stamp_position, wait_for_min_position
+from kyros.http.costs import CostController
 from kyros.http.dependencies import DEPENDENCIES
 from kyros.http.docs import assets_router, openapi_config
 from kyros.http.errors import EXCEPTION_HANDLERS
@@ -90,6 +91,7 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
             EscalationController,
             BudgetController,
             AlertController,
+            CostController,
             v1_socket,
         ],
         dependencies=DEPENDENCIES,

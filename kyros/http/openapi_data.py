@@ -18,6 +18,7 @@ from kyros.domain.model_catalog import Connection, Limits
 from kyros.domain.routing import RoutingReasoning
 from kyros.http.openapi_common_data import Context, Obj, Pagination
 from kyros.http.openapi_configuration_data import AgentRole, AgentRoleSummary, ConfigurationSections
+from kyros.http.openapi_costs_data import LedgerPage
 from kyros.http.openapi_identity_data import (
     ApiKey,
     ApiKeyList,
@@ -365,4 +366,5 @@ DATA: dict[str, Any] = {
     "GetAlerts": AlertPage,
     "AcknowledgeAlert": Alert,
     "ResolveAlert": Alert,
+    "GetCostLedger": LedgerPage,
 }

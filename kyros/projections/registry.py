@@ -9,6 +9,7 @@ from kyros.projections.analytics import AnalyticsProjection
 from kyros.projections.api_keys import ApiKeysProjection
 from kyros.projections.budgets import BudgetsProjection
 from kyros.projections.configuration import ConfigurationProjection
+from kyros.projections.cost_ledger import CostLedgerProjection
 from kyros.projections.engine import Projection
 from kyros.projections.escalations import EscalationsProjection
 from kyros.projections.model_performance import ModelPerformanceProjection
@@ -37,4 +38,5 @@ def all_projections() -> list[Projection]:
         EscalationsProjection(),
         BudgetsProjection(),
         AlertsProjection(),
+        CostLedgerProjection(),
     ]
