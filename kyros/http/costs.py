@@ -59,9 +59,7 @@ class CostController(Controller):
     async def export(
         self,
         kyros: Kyros,
-        export_format: Literal["csv", "ndjson", "parquet"] = QueryParameter(
-            name="format", default="csv"
-        ),
+        format: Literal["csv", "ndjson", "parquet"] = "csv",
         start: str | None = QueryParameter(name="from", default=None, max_length=40),
         end: str | None = QueryParameter(name="to", default=None, max_length=40),
         model: str | None = Parameter(default=None, max_length=1_000),
@@ -76,14 +74,14 @@ class CostController(Controller):
         streamed as the ledger is read; Parquet is written row group by row group to a
         spooled file, then streamed. Memory stays bounded by a chunk of rows either way."""
         query = ledger_filter(start, end, model, role, task_id, user, task_type, outcome)
-        disposition = f'attachment; filename="{filename(export_format)}"'
+        disposition = f'attachment; filename="{filename(format)}"'
         headers = {"Content-Disposition": disposition}
-        if export_format == "parquet":
+        if format == "parquet":
             spooled = await in_thread(_spool_parquet, kyros, query)
             body: AsyncIterator[bytes] = _drain(spooled)
         else:
-            body = _stream(text_chunks(kyros.db, query, export_format))
-        return Stream(body, media_type=MEDIA_TYPES[export_format], headers=headers)
+            body = _stream(text_chunks(kyros.db, query, format))
+        return Stream(body, media_type=MEDIA_TYPES[format], headers=headers)
 
 
 def ledger_filter(

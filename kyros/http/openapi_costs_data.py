@@ -57,8 +57,30 @@ class LedgerPage(Struct):
 
 
 _BINARY = {"type": "string", "format": "binary"}
+_COLUMNS = (
+    "position, time, task_id, submission_id, role, model, user, created_by, task_type, "
+    "escalation_id, input_tokens, output_tokens, cached_tokens, input_price_per_1k, "
+    "output_price_per_1k, cached_input_price_per_1k, currency, cost, outcome"
+)
 EXPORT_CONTENT: dict[str, Any] = {  # the 200 answer of ExportCostLedger, by media type
-    "text/csv": {"schema": {"type": "string"}},
-    "application/x-ndjson": {"schema": {"type": "string"}},
-    "application/vnd.apache.parquet": {"schema": _BINARY},
+    "text/csv": {
+        "schema": {
+            "type": "string",
+            "description": f"A header line, then one line per attempt: {_COLUMNS}. Money in "
+            "positional notation, exact; null is an empty field.",
+        }
+    },
+    "application/x-ndjson": {
+        "schema": {
+            "type": "string",
+            "description": "One JSON object per line, shaped as GetCostLedger's entries.",
+        }
+    },
+    "application/vnd.apache.parquet": {
+        "schema": {
+            **_BINARY,
+            "description": f"Columns {_COLUMNS}; cost is decimal128(38, 9), prices "
+            "decimal128(38, 18), time a UTC timestamp (microseconds).",
+        }
+    },
 }
