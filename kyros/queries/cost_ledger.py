@@ -54,11 +54,18 @@ def _price(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
 
+def _iso(at: str) -> str | None:
+    """`timefmt.iso` of a stored `sortable` time, by slicing (an export formats one per row)."""
+    if len(at) != 27:
+        return iso(from_sortable(at))
+    return at[:19] + "Z" if at.endswith(".000000Z") else at
+
+
 def ledger_view(row: Row) -> dict[str, Any]:
     """One attempt: money as exact Decimals, prices per 1,000 tokens as recorded."""
     return {
         "position": row["position"],
-        "time": iso(from_sortable(row["at"])),
+        "time": _iso(row["at"]),
         "task_id": row["task_id"],
         "submission_id": row["submission_id"],
         "role": row["role"],
