@@ -21,6 +21,7 @@ from tests.e2e.analytics_history import (
     iso_hour,
     seed_history,
 )
+from tests.e2e.test_openapi_answers_http import Conformance
 
 pytestmark = pytest.mark.both_stores  # a read model and its queries, on each store
 
@@ -207,3 +208,22 @@ def test_rebuilding_the_ledger_from_zero_reproduces_it_row_for_row(
     kyros.engine.reset("cost_ledger")
     kyros.engine.catch_up("cost_ledger", 3)  # small pages: many page boundaries
     assert ledger(client) == before
+
+
+def test_the_ledgers_answers_validate_against_the_served_document(
+    kyros: Kyros,
+    base_url: str,
+    client: httpx.Client,
+    admin: Credential,
+    anonymous: httpx.Client,
+    event_clock: EventClock,
+) -> None:
+    seed(kyros, base_url, client, admin, event_clock)
+    check = Conformance(anonymous.get("/v1/schema/openapi.json").json())
+    check(client.get("/v1/costs/ledger"))
+    check(client.get("/v1/costs/ledger", params={"outcome": "failed", "limit": 1}))
+    check(client.get("/v1/costs/ledger", params={"model": "none-such"}))
+    assert check.checked == {"GetCostLedger"}
+    operation = anonymous.get("/v1/schema/openapi.json").json()["paths"]["/v1/costs/export"]
+    documented = operation["get"]["responses"]["200"]["content"]
+    assert set(documented) == {"text/csv", "application/x-ndjson", "application/vnd.apache.parquet"}
