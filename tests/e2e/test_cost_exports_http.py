@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from kyros.bootstrap import Kyros
-from tests.builders.commands import Credential
+from tests.builders.commands import Credential, make_api_key
 from tests.e2e.analytics_history import EventClock, event_clock, iso_hour
 from tests.e2e.test_cli import kyros_env
 from tests.e2e.test_cost_ledger_http import ledger, seed
@@ -128,3 +128,36 @@ def test_the_cli_refuses_a_bad_range_naming_the_option(kyros: Kyros, tmp_path: P
     assert done.returncode == 2, done.stderr
     assert "--to" in done.stderr
     assert not out.exists()
+
+
+def test_the_cli_exports_from_a_server_with_a_read_costs_key(
+    kyros: Kyros,
+    base_url: str,
+    client: httpx.Client,
+    admin: Credential,
+    event_clock: EventClock,
+    tmp_path: Path,
+) -> None:
+    """What an analyst without access to the database runs: `--url` and an auditor's key."""
+    seed(kyros, base_url, client, admin, event_clock)
+    auditor, viewer = make_api_key(kyros, "auditor"), make_api_key(kyros, "viewer")
+    out = tmp_path / "glm.csv"
+    command = [sys.executable, "-m", "kyros", "costs", "export", "--format", "csv"]
+    command += ["--model", "glm-4.5", "--out", str(out), "--url", base_url]
+    env = {**kyros_env(tmp_path / "no-store"), "KYROS_API_KEY": auditor.key}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    rows = read_back("csv", out.read_bytes())
+    api = ledger(client, model="glm-4.5")
+    assert len(rows) == api["totals"]["attempts"] == 6
+    assert summed(rows) == api["totals"]["cost"]
+    refused = subprocess.run(
+        command,
+        env={**env, "KYROS_API_KEY": viewer.key},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert refused.returncode == 1
+    assert "403 FORBIDDEN" in refused.stderr
+    assert out.read_bytes()  # the earlier export is still there, untouched
