@@ -23,6 +23,8 @@ from kyros.queries.time_range import time_range
 
 SPOOL_BYTES = 8 * 1024 * 1024  # a Parquet file larger than this is spooled to disk
 READ_BYTES = 1024 * 1024
+_FROM = "Inclusive: an RFC 3339 date-time, or a date (its UTC midnight)."
+_TO = "Exclusive: an RFC 3339 date-time, or a date (its UTC midnight); after `from`."
 
 
 class CostController(Controller):
@@ -36,8 +38,10 @@ class CostController(Controller):
         self,
         request: Request[Any, Any, Any],
         kyros: Kyros,
-        start: str | None = QueryParameter(name="from", default=None, max_length=40),
-        end: str | None = QueryParameter(name="to", default=None, max_length=40),
+        start: str | None = QueryParameter(
+            name="from", default=None, max_length=40, description=_FROM
+        ),
+        end: str | None = QueryParameter(name="to", default=None, max_length=40, description=_TO),
         model: str | None = Parameter(default=None, max_length=1_000),
         role: str | None = Parameter(default=None, max_length=200),
         task_id: str | None = Parameter(default=None, max_length=1_000),
@@ -60,8 +64,10 @@ class CostController(Controller):
         self,
         kyros: Kyros,
         format: Literal["csv", "ndjson", "parquet"] = "csv",
-        start: str | None = QueryParameter(name="from", default=None, max_length=40),
-        end: str | None = QueryParameter(name="to", default=None, max_length=40),
+        start: str | None = QueryParameter(
+            name="from", default=None, max_length=40, description=_FROM
+        ),
+        end: str | None = QueryParameter(name="to", default=None, max_length=40, description=_TO),
         model: str | None = Parameter(default=None, max_length=1_000),
         role: str | None = Parameter(default=None, max_length=200),
         task_id: str | None = Parameter(default=None, max_length=1_000),

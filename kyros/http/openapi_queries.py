@@ -8,6 +8,7 @@ from typing import Any
 from kyros.domain.alert import ALERT_TYPES, SEVERITIES
 from kyros.domain.alert import STATUSES as ALERT_STATUSES
 from kyros.domain.vocabulary import PRIORITIES, ROLES, TASK_STATUSES, TASK_TYPES
+from kyros.queries.cost_ledger import OUTCOMES
 from kyros.queries.costs import GROUPS
 from kyros.queries.metrics import METRICS
 from kyros.queries.windows import COST_PERIODS, GRANULARITIES, METRIC_PERIODS
@@ -32,6 +33,11 @@ LISTS: dict[tuple[str, str], tuple[str, ...]] = {  # comma-separated, 1 to 20 of
     ("ListEscalations", "status"): ESCALATION_STATUSES,
     ("GetPerformanceMetrics", "metrics"): tuple(METRICS),
     ("GetCostAnalysis", "group_by"): tuple(GROUPS),
+    **{
+        (operation, name): choices
+        for operation in ("GetCostLedger", "ExportCostLedger")
+        for name, choices in (("role", ROLES), ("task_type", TASK_TYPES), ("outcome", OUTCOMES))
+    },
 }
 ONE_OF: dict[tuple[str, str], tuple[str, ...]] = {
     ("GetPerformanceMetrics", "period"): tuple(METRIC_PERIODS),
