@@ -16,6 +16,7 @@ from ulid import ULID
 
 from kyros.bootstrap import FIRST_ADMIN, Kyros
 from kyros.cli_audit import audit
+from kyros.cli_costs import costs
 from kyros.cli_startup import (
     CONFIGURATION_ERROR,
     FailsSafe,
@@ -362,6 +363,7 @@ def agents_run(role: str, concurrency: int, url: str, api_key_env: str, name: st
 
 
 main.add_command(audit)
+main.add_command(costs)
 
 if __name__ == "__main__":
     sys.exit(main())

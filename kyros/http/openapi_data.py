@@ -20,6 +20,7 @@ from kyros.http.openapi_audit_data import AUDIT_DATA
 from kyros.http.openapi_common_data import Context, Obj, Pagination
 from kyros.http.openapi_configuration_data import AgentRole, AgentRoleSummary, ConfigurationSections
 from kyros.http.openapi_event_data import EVENT_DATA
+from kyros.http.openapi_costs_data import LedgerPage
 from kyros.http.openapi_identity_data import (
     ApiKey,
     ApiKeyList,
@@ -379,4 +380,5 @@ DATA: dict[str, Any] = {
     "ResolveAlert": Alert,
     **EVENT_DATA,
     **AUDIT_DATA,
+    "GetCostLedger": LedgerPage,
 }

@@ -11,6 +11,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 
 from kyros.http.consistency import MIN_POSITION, POSITION
 from kyros.http.openapi_bodies import RAW_BODIES
+from kyros.http.openapi_costs_data import EXPORT_CONTENT
 from kyros.http.openapi_data import DATA
 from kyros.http.openapi_queries import constrain
 from kyros.http.openapi_rules import apply_request_rules, constrain_path
@@ -163,6 +164,8 @@ def _complete_operation(
         if status.startswith("2") and operation_id in DATA:
             name = f"{operation_id}Response"
             response["content"] = {"application/json": {"schema": {"$ref": REF.format(name=name)}}}
+        if status.startswith("2") and operation_id == "ExportCostLedger":
+            response["content"] = EXPORT_CONTENT
         response["headers"] = {**response.get("headers", {}), **_headers(limited, status)}
     for parameter in operation.get("parameters", []):
         if parameter.get("in") == "query":

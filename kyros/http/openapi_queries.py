@@ -9,6 +9,7 @@ from kyros.domain.alert import ALERT_TYPES, SEVERITIES
 from kyros.domain.alert import STATUSES as ALERT_STATUSES
 from kyros.domain.event_catalogue import ENTITY_KINDS, TYPE_PATTERNS
 from kyros.domain.vocabulary import PRIORITIES, ROLES, TASK_STATUSES, TASK_TYPES
+from kyros.queries.cost_ledger import OUTCOMES
 from kyros.queries.costs import GROUPS
 from kyros.queries.metrics import METRICS
 from kyros.queries.periods import CALENDAR
@@ -36,6 +37,11 @@ LISTS: dict[tuple[str, str], tuple[str, ...]] = {  # comma-separated, 1 to 20 of
     ("GetCostAnalysis", "group_by"): tuple(GROUPS),
     ("ListEvents", "type"): TYPE_PATTERNS,
     ("ListEvents", "entity_kind"): ENTITY_KINDS,
+    **{
+        (operation, name): choices
+        for operation in ("GetCostLedger", "ExportCostLedger")
+        for name, choices in (("role", ROLES), ("task_type", TASK_TYPES), ("outcome", OUTCOMES))
+    },
 }
 ONE_OF: dict[tuple[str, str], tuple[str, ...]] = {
     ("GetPerformanceMetrics", "period"): (*METRIC_PERIODS, *CALENDAR),

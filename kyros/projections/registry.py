@@ -10,6 +10,7 @@ from kyros.projections.api_keys import ApiKeysProjection
 from kyros.projections.budget_limits import BudgetLimitsProjection
 from kyros.projections.budgets import BudgetsProjection
 from kyros.projections.configuration import ConfigurationProjection
+from kyros.projections.cost_ledger import CostLedgerProjection
 from kyros.projections.engine import Projection
 from kyros.projections.escalations import EscalationsProjection
 from kyros.projections.model_performance import ModelPerformanceProjection
@@ -41,4 +42,5 @@ def all_projections() -> list[Projection]:
         AlertsProjection(),
         BudgetLimitsProjection(),
         TaskCostsProjection(),
+        CostLedgerProjection(),
     ]
