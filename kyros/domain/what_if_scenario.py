@@ -17,17 +17,17 @@ from kyros.domain.routing_policies import role_policy
 MAX_SCENARIOS = 10
 MAX_MODELS = 20  # price overrides or token ratios per scenario
 ModelName = Annotated[str, Meta(min_length=1, max_length=100)]
-Price = Annotated[Decimal, Meta(ge=0, le=1000)]
 Threshold = Annotated[float, Meta(ge=0, le=1)]
-Ratio = Annotated[Decimal, Meta(gt=0, le=100)]
+# Decimal takes no bounds in msgspec: check_scenarios holds these, naming the field
+PRICE_MAX, RATIO_MAX, COST_THRESHOLD_MAX = Decimal(1000), Decimal(100), Decimal(1_000_000)
 
 
 class PriceOverride(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """USD per 1,000 tokens; an omitted price keeps the catalogue's."""
 
-    input_per_1k: Price | None = None
-    output_per_1k: Price | None = None
-    cached_input_per_1k: Price | None = None
+    input_per_1k: Decimal | None = None
+    output_per_1k: Decimal | None = None
+    cached_input_per_1k: Decimal | None = None
 
 
 class RoutingOverride(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -43,7 +43,7 @@ class RoutingOverride(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
 class EscalationOverride(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     approval_required: bool | None = None
     auto_approve_threshold: Threshold | None = None
-    cost_threshold: Annotated[Decimal, Meta(ge=0, le=1_000_000)] | None = None
+    cost_threshold: Decimal | None = None
     max_daily_escalations: Annotated[int, Meta(ge=0, le=100_000)] | None = None
 
 
@@ -54,7 +54,7 @@ class Scenario(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     prices: Annotated[dict[ModelName, PriceOverride], Meta(max_length=MAX_MODELS)] = {}
     routing: RoutingOverride = RoutingOverride()
     escalation: EscalationOverride = EscalationOverride()
-    token_ratio: Annotated[dict[ModelName, Ratio], Meta(max_length=MAX_MODELS)] = {}
+    token_ratio: Annotated[dict[ModelName, Decimal], Meta(max_length=MAX_MODELS)] = {}
 
 
 class Live(msgspec.Struct, frozen=True):
@@ -89,6 +89,30 @@ def check_scenarios(scenarios: tuple[Scenario, ...], catalog: Catalog) -> None:
         for where, model in models:
             if model is not None and model not in names:
                 raise DomainError(f"Model {model!r} is not in the catalog", field=f"{at}.{where}")
+        _check_amounts(scenario, at)
+
+
+def _check_amounts(scenario: Scenario, at: str) -> None:
+    amounts = [
+        *(
+            (f"prices.{model}.{name}", getattr(override, name), False, PRICE_MAX)
+            for model, override in scenario.prices.items()
+            for name in PriceOverride.__struct_fields__
+        ),
+        *((f"token_ratio.{m}", r, True, RATIO_MAX) for m, r in scenario.token_ratio.items()),
+        (
+            "escalation.cost_threshold",
+            scenario.escalation.cost_threshold,
+            False,
+            COST_THRESHOLD_MAX,
+        ),
+    ]
+    for where, value, positive, top in amounts:
+        if value is None:
+            continue
+        low = "above 0" if positive else "at least 0"
+        if not value.is_finite() or value > top or value < 0 or (positive and value == 0):
+            raise DomainError(f"Must be a number {low} and at most {top}", field=f"{at}.{where}")
 
 
 def pricing(scenario: Scenario, catalog: Catalog, model: str) -> Pricing | None:

@@ -15,6 +15,7 @@ from kyros.http.access_log import AccessLog
 from kyros.http.agent_roles import AgentRoleConfigurationController, AgentRoleController
 from kyros.http.agents import AgentController
 from kyros.http.alerts import AlertController
+from kyros.http.analysis import AnalysisController
 from kyros.http.api_keys import ApiKeyController
 from kyros.http.auth import Authenticator, authenticated
 from kyros.http.auth_routes import AuthController
@@ -90,6 +91,7 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
             EscalationController,
             BudgetController,
             AlertController,
+            AnalysisController,
             v1_socket,
         ],
         dependencies=DEPENDENCIES,

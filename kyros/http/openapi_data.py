@@ -16,6 +16,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from kyros.domain.model_catalog import Connection, Limits
 from kyros.domain.routing import RoutingReasoning
+from kyros.http.openapi_analysis_data import WhatIf
 from kyros.http.openapi_common_data import Context, Obj, Pagination
 from kyros.http.openapi_configuration_data import AgentRole, AgentRoleSummary, ConfigurationSections
 from kyros.http.openapi_identity_data import (
@@ -340,6 +341,7 @@ DATA: dict[str, Any] = {
     "GetModel": Model,
     "SelectModel": ModelSelection,
     "GetCostAnalysis": CostAnalysis,
+    "RunWhatIf": WhatIf,
     "GetPerformanceMetrics": PerformanceMetrics,
     "GetSystemHealth": SystemHealth,
     "GetAgentConfiguration": AgentRole,
