@@ -124,9 +124,9 @@ class Run:
             != (baseline.selected_model, baseline.premium)
         )
         model = decision.selected_model if moved else attempt.model  # type: ignore[union-attr]
-        cost = self._cost(attempt, model, moved)
+        cost = self._cost(attempt, model, model != attempt.model)
         self.totals.add({**keys, "model": model}, cost)
-        if moved:
+        if model != attempt.model:
             self.changed.add(_change(attempt, model, cost))
         escalated = decision.premium if moved else attempt.escalated  # type: ignore[union-attr]
         self._escalation(attempt, escalated, decision)
