@@ -75,6 +75,7 @@ ROUTES = (
     Route("POST", "/v1/models/select", "select_model", lambda: {"task_description": "Fix a typo"}),
     Route("GET", "/v1/monitoring/metrics", "read_monitoring"),
     Route("GET", "/v1/monitoring/costs", "read_costs"),
+    Route("POST", "/v1/analysis/what-if", "read_costs", lambda: {"scenarios": [{"name": "s"}]}),
     Route(
         "POST", "/v1/escalation/submit", "request_escalation", lambda: {"reason": "matrix"}
     ),  # task_id: a fresh task per call
