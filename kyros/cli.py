@@ -15,6 +15,7 @@ from rich.table import Table
 from ulid import ULID
 
 from kyros.bootstrap import FIRST_ADMIN, Kyros
+from kyros.cli_analyze import analyze
 from kyros.cli_startup import (
     CONFIGURATION_ERROR,
     FailsSafe,
@@ -359,6 +360,8 @@ def agents_run(role: str, concurrency: int, url: str, api_key_env: str, name: st
     except RunnerError as error:
         raise click.ClickException(str(error)) from None
 
+
+main.add_command(analyze)
 
 if __name__ == "__main__":
     sys.exit(main())
