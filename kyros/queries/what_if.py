@@ -19,11 +19,14 @@ from kyros.readstore.database import Database
 from kyros.timefmt import from_sortable, iso, sortable
 
 READ_MODELS = ("analytics", "tasks", "configuration", "agent_roles")
+# The submission an attempt ran under is its task's latest before it: found by the primary key
+# (task_id, version); a MAX here let PostgreSQL walk the submitted_at index, 80 times slower
 _ATTEMPTS = """
 SELECT a.task_id, a.version, a.finished_at, a.role, a.task_type, a.model, a.input_tokens,
        a.output_tokens, a.cached_tokens, a.cost, t.doc,
-       (SELECT MAX(s.submitted_at) FROM rm_analytics_submissions s
-         WHERE s.task_id = a.task_id AND s.version < a.version) AS submitted_at
+       (SELECT s.submitted_at FROM rm_analytics_submissions s
+         WHERE s.task_id = a.task_id AND s.version < a.version
+         ORDER BY s.version DESC LIMIT 1) AS submitted_at
   FROM rm_analytics_attempts a LEFT JOIN rm_tasks t ON t.id = a.task_id
  WHERE a.finished_at >= ? AND a.finished_at < ?
  ORDER BY a.finished_at, a.task_id, a.version
