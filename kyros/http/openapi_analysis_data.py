@@ -5,34 +5,34 @@ from __future__ import annotations
 from msgspec import Struct
 
 
-class Share(Struct):
+class WhatIfShare(Struct):
     cost: float
     attempts: int
 
 
-class Period(Struct, rename={"start": "from", "end": "to"}):
+class WhatIfPeriod(Struct, rename={"start": "from", "end": "to"}):
     """`to` is exclusive."""
 
     start: str
     end: str
 
 
-class Totals(Struct, kw_only=True):
+class WhatIfTotals(Struct, kw_only=True):
     """Exact USD (up to 6 decimals) of the attempts that finished in the period."""
 
     total_cost: float
     attempts: int
-    by_model: dict[str, Share]
-    by_role: dict[str, Share]
-    by_task_type: dict[str, Share]
-    by_day: dict[str, Share]
+    by_model: dict[str, WhatIfShare]
+    by_role: dict[str, WhatIfShare]
+    by_task_type: dict[str, WhatIfShare]
+    by_day: dict[str, WhatIfShare]
 
 
-class ActualTotals(Totals, kw_only=True):
+class WhatIfActual(WhatIfTotals, kw_only=True):
     escalations: int
 
 
-class RouteChange(Struct):
+class WhatIfRouteChange(Struct):
     task_id: str
     attempt: int
     role: str
@@ -43,7 +43,7 @@ class RouteChange(Struct):
     scenario_cost: float
 
 
-class ScenarioEscalations(Struct):
+class WhatIfEscalations(Struct):
     """`raised`/`avoided` count tasks against the actual; the lists hold at most 100."""
 
     total: int
@@ -55,7 +55,7 @@ class ScenarioEscalations(Struct):
     avoided_tasks: list[str]
 
 
-class ScenarioTotals(Totals, kw_only=True):
+class WhatIfScenario(WhatIfTotals, kw_only=True):
     """`savings` is actual minus scenario (negative when dearer); `savings_percent` is null
     when the actual cost is 0; `changed_routes` lists at most 100 of `routes_changed`."""
 
@@ -63,11 +63,11 @@ class ScenarioTotals(Totals, kw_only=True):
     savings: float
     savings_percent: float | None
     routes_changed: int
-    changed_routes: list[RouteChange]
-    escalations: ScenarioEscalations
+    changed_routes: list[WhatIfRouteChange]
+    escalations: WhatIfEscalations
 
 
 class WhatIf(Struct):
-    period: Period
-    actual: ActualTotals
-    scenarios: list[ScenarioTotals]
+    period: WhatIfPeriod
+    actual: WhatIfActual
+    scenarios: list[WhatIfScenario]

@@ -26,6 +26,7 @@ from tests.e2e.test_monitoring_costs_http import (
     C,
     Q,
 )
+from tests.e2e.test_openapi_answers_http import Conformance
 
 pytestmark = pytest.mark.both_stores  # the replay reads read-model SQL run on both
 
@@ -45,7 +46,9 @@ def test_the_live_configuration_reproduces_the_actual_month_and_another_default_
     kyros: Kyros, base_url: str, client: httpx.Client, admin: Credential, event_clock: EventClock
 ) -> None:
     seed_history(kyros, base_url, client, admin, event_clock)
-    body = figures(what_if(kyros, client, scenarios=[{"name": "live"}, OPUS_DEFAULT]))
+    response = what_if(kyros, client, scenarios=[{"name": "live"}, OPUS_DEFAULT])
+    Conformance(client.get("/v1/schema/openapi.json").json())(response)  # as documented
+    body = figures(response)
     actual, (live, opus) = body["actual"], body["scenarios"]
     assert actual["total_cost"] == OLD + A + B + C + Q == D("3.05")
     assert actual["by_model"] == {
