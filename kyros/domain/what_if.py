@@ -101,6 +101,18 @@ def _scaled(usage: Usage, ratio: Decimal | None) -> Usage:
     )
 
 
+def _moving(attempt: Attempt, baseline: Decision, decision: Decision) -> Decision:
+    """The scenario's decision where it routes otherwise than the live policy, which the
+    attempt followed; None where the attempt keeps its recorded route."""
+    if baseline is None or decision is None or attempt.model != baseline.selected_model:
+        return None
+    same = (decision.selected_model, decision.premium) == (
+        baseline.selected_model,
+        baseline.premium,
+    )
+    return None if same else decision
+
+
 class Run:
     """One scenario's replay, attempt by attempt."""
 
@@ -116,29 +128,24 @@ class Run:
 
     def add(self, attempt: Attempt, keys: dict[str, str], baseline: Decision) -> None:
         decision = _route(self.policies.get(attempt.role), attempt) if self.reroutes else baseline
-        moved = (
-            baseline is not None
-            and decision is not None
-            and attempt.model == baseline.selected_model
-            and (decision.selected_model, decision.premium)
-            != (baseline.selected_model, baseline.premium)
-        )
-        model = decision.selected_model if moved else attempt.model  # type: ignore[union-attr]
-        cost = self._cost(attempt, model, model != attempt.model)
+        moving = _moving(attempt, baseline, decision)
+        model = moving.selected_model if moving else attempt.model
+        cost = self._cost(attempt, model)
         self.totals.add({**keys, "model": model}, cost)
         if model != attempt.model:
             self.changed.add(_change(attempt, model, cost))
-        escalated = decision.premium if moved else attempt.escalated  # type: ignore[union-attr]
-        self._escalation(attempt, escalated, decision)
+        self._escalation(attempt, moving.premium if moving else attempt.escalated, decision)
 
-    def _cost(self, attempt: Attempt, model: str, moved: bool) -> Decimal:
-        usage = _scaled(attempt.usage, self.scenario.token_ratio.get(model)) if moved else None
+    def _cost(self, attempt: Attempt, model: str) -> Decimal:
+        """Recorded, unless the scenario prices the model or the work moved onto it."""
+        moved = model != attempt.model
         prices = pricing(self.scenario, self.live.catalog, model)
-        if prices is None and not moved:
-            return attempt.cost
         if prices is None:
+            if not moved:
+                return attempt.cost
             prices = self.live.catalog.get(model).pricing
-        return price(usage or attempt.usage, prices)
+        ratio = self.scenario.token_ratio.get(model) if moved else None
+        return price(_scaled(attempt.usage, ratio), prices)
 
     def _escalation(self, attempt: Attempt, escalated: bool, decision: Decision) -> None:
         """Once per task: raised or avoided against the actual, and whether the scenario's
