@@ -15,6 +15,7 @@ from rich.table import Table
 from ulid import ULID
 
 from kyros.bootstrap import FIRST_ADMIN, Kyros
+from kyros.cli_analyze import analyze
 from kyros.cli_audit import audit
 from kyros.cli_costs import costs
 from kyros.cli_startup import (
@@ -364,6 +365,7 @@ def agents_run(role: str, concurrency: int, url: str, api_key_env: str, name: st
 
 main.add_command(audit)
 main.add_command(costs)
+main.add_command(analyze)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -10,8 +10,8 @@ import click
 from kyros.audit.checkpoints import Checkpoint, from_json
 from kyros.audit.export import export
 from kyros.audit.verify import verify
-from kyros.cli_startup import load_settings, open_kyros
 from kyros.cli_audit_snapshot import snapshot
+from kyros.cli_startup import load_settings, open_kyros
 
 
 @click.group()

@@ -15,6 +15,7 @@ from kyros.http.access_log import AccessLog
 from kyros.http.agent_roles import AgentRoleConfigurationController, AgentRoleController
 from kyros.http.agents import AgentController
 from kyros.http.alerts import AlertController
+from kyros.http.analysis import AnalysisController
 from kyros.http.api_keys import ApiKeyController
 from kyros.http.audit import AuditController
 from kyros.http.auth import Authenticator, authenticated
@@ -102,6 +103,7 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
             HistoryController,
             AuditController,
             CostController,
+            AnalysisController,
             v1_socket,
         ],
         dependencies=DEPENDENCIES,

@@ -16,11 +16,12 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from kyros.domain.model_catalog import Connection, Limits
 from kyros.domain.routing import RoutingReasoning
+from kyros.http.openapi_analysis_data import WhatIf
 from kyros.http.openapi_audit_data import AUDIT_DATA
 from kyros.http.openapi_common_data import Context, Obj, Pagination
 from kyros.http.openapi_configuration_data import AgentRole, AgentRoleSummary, ConfigurationSections
-from kyros.http.openapi_event_data import EVENT_DATA
 from kyros.http.openapi_costs_data import LedgerPage
+from kyros.http.openapi_event_data import EVENT_DATA
 from kyros.http.openapi_identity_data import (
     ApiKey,
     ApiKeyList,
@@ -352,6 +353,7 @@ DATA: dict[str, Any] = {
     "GetModel": Model,
     "SelectModel": ModelSelection,
     "GetCostAnalysis": CostAnalysis,
+    "RunWhatIf": WhatIf,
     "GetPerformanceMetrics": PerformanceMetrics,
     "GetSystemHealth": SystemHealth,
     "GetAgentConfiguration": AgentRole,

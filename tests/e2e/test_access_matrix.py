@@ -77,6 +77,7 @@ ROUTES = (
     Route("GET", "/v1/monitoring/costs", "read_costs"),
     Route("GET", "/v1/costs/ledger", "read_costs"),
     Route("GET", "/v1/costs/export", "read_costs"),
+    Route("POST", "/v1/analysis/what-if", "read_costs", lambda: {"scenarios": [{"name": "s"}]}),
     Route(
         "POST", "/v1/escalation/submit", "request_escalation", lambda: {"reason": "matrix"}
     ),  # task_id: a fresh task per call
