@@ -20,8 +20,8 @@ from kyros.http.auth import Authenticator, authenticated
 from kyros.http.auth_routes import AuthController
 from kyros.http.budgets import BudgetController
 from kyros.http.configuration import ConfigurationController
-from kyros.http.console import console_router
 from kyros.http.consistency import stamp_position, wait_for_min_position
+from kyros.http.console import console_router
 from kyros.http.dependencies import DEPENDENCIES
 from kyros.http.docs import assets_router, openapi_config
 from kyros.http.errors import EXCEPTION_HANDLERS
