@@ -100,13 +100,20 @@ def test_an_approver_watches_a_premium_task_arrive_approves_it_and_sees_it_move_
     page.get_by_role("link", name="Budgets and alerts").click()
     figures = page.locator(".figures").first
     figures.get_by_text("$0.00 spent").wait_for()
+    meter = page.get_by_role("meter", name="Daily premium")
+    before = meter.get_attribute("aria-valuenow")  # the approved work's reservation
     with agent_client(kyros, base_url) as agent:
         held = claim(agent, register_agent(agent))
         assert held is not None and held["model"] == "claude-4.1-opus"
         usage = {"model": held["model"], "input_tokens": 40_000, "output_tokens": 6_000}
         assert complete(agent, held["submission_id"], **usage, cached_tokens=0).status_code == 200
     figures.get_by_text("$1.05 spent").wait_for()  # 40k at 0.015 + 6k at 0.075 per 1,000 tokens
+    assert meter.get_attribute("aria-valuenow") == "2.1" != before  # the bar moved
     screenshot(page, "budgets")
+    page.get_by_role("link", name="Costs").click()
+    page.locator("#cost-total", has_text="$1.05").wait_for()
+    page.get_by_role("meter", name="claude-4.1-opus: $1.05").first.wait_for()
+    screenshot(page, "costs")
     assert page.evaluate("window.notReloaded") is True
 
 

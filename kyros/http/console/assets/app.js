@@ -8,6 +8,7 @@ import {tasksView} from './tasks.js';
 import {taskView} from './task.js';
 import {escalationsView} from './escalations.js';
 import {budgetsView} from './budgets.js';
+import {costsView} from './costs.js';
 
 const main = document.getElementById('main');
 const VIEWS = [
@@ -17,6 +18,7 @@ const VIEWS = [
   {path: 'budgets', label: 'Budgets and alerts',
     allowed: (can) => can('read_costs') || can('manage_budgets') || can('read_monitoring'),
     view: budgetsView},
+  {path: 'costs', label: 'Costs', allowed: (can) => can('read_costs'), view: costsView},
 ];
 let ctx = null;
 let current = null;

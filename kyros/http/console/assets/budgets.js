@@ -1,7 +1,7 @@
 // Budgets with utilisation bars for the current period, and alerts to acknowledge or resolve.
 
 import {api} from './api.js';
-import {debounce, empty, h, money, problem, when, words} from './dom.js';
+import {bar, debounce, empty, h, money, problem, when, words} from './dom.js';
 
 export function budgetsView(main, ctx) {
   const readBudgets = ctx.can('read_costs') || ctx.can('manage_budgets');
@@ -48,8 +48,8 @@ function budgetList(budgets) {
       h('h3', {id}, b.name),
       h('p', {class: 'hint'}, `${b.period}, ${words(b.scope)}${b.scope_value ? ` ${b.scope_value}` : ''}, `
         + `${b.enforcement}${b.enabled ? '' : ', disabled'}; alert at ${threshold}%`),
-      h('meter', {min: 0, max: 100, low: threshold, high: 100, optimum: 0, value: Math.min(used, 100),
-        'aria-labelledby': id, class: 'bar'}),
+      bar(Math.min(used, 100), 100, {mark: threshold, labelledby: id,
+        tone: used >= 100 ? 'over' : used >= threshold ? 'warn' : ''}),
       h('p', {class: 'figures'},
         `${period.utilization === null ? '—' : `${used}%`} used: ${money(period.spent)} spent + `
         + `${money(period.reserved)} reserved of ${money(b.limit)}; ${money(period.remaining)} left`),

@@ -60,3 +60,28 @@ export function debounce(fn, ms = 150) {
     timer = setTimeout(() => fn(...args), ms);
   };
 }
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** An SVG element: shapes drawn with attributes only (no style attribute, which the CSP forbids). */
+export function svg(tag, props, ...children) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(props || {})) {
+    if (value === null || value === undefined) continue;
+    if (key === 'class') el.setAttribute('class', value);
+    else el.setAttribute(key, String(value));
+  }
+  return append(el, children);
+}
+
+/** A horizontal bar: `value` of `max`, a marker at `mark`; announced as a meter. */
+export function bar(value, max, {mark = null, label, labelledby, tone = ''} = {}) {
+  const width = max > 0 ? Math.max(0, Math.min(100, (100 * value) / max)) : 0;
+  return svg('svg', {class: `bar ${tone}`, viewBox: '0 0 100 8', preserveAspectRatio: 'none',
+    role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': max, 'aria-valuenow': value,
+    'aria-label': label, 'aria-labelledby': labelledby},
+    svg('rect', {class: 'track', x: 0, y: 0, width: 100, height: 8}),
+    svg('rect', {class: 'fill', x: 0, y: 0, width, height: 8}),
+    mark === null ? null : svg('rect', {class: 'mark', x: Math.min(99.5, (100 * mark) / max),
+      y: 0, width: 0.5, height: 8}));
+}
