@@ -11,7 +11,7 @@ from litestar.static_files import create_static_files_router
 
 from kyros.http.auth import PUBLIC
 
-ASSETS = Path(__file__).parent / "console"
+ASSETS = Path(__file__).parent / "static" / "console"
 PAGE = ASSETS / "index.html"
 
 # No inline script or style anywhere, nothing from another origin, never framed. `connect-src

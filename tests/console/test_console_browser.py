@@ -95,6 +95,7 @@ def test_an_approver_watches_a_premium_task_arrive_approves_it_and_sees_it_move_
     page.get_by_role("button", name="Approve").click()
     page.locator("#task-status", has_text="queued").wait_for()
     page.get_by_text("Security-critical: <b>go</b>").wait_for()
+    page.get_by_text("on claude-4.1-opus, held on 1 budget").wait_for()  # the reservation
     screenshot(page, "task-approved")
 
     page.get_by_role("link", name="Budgets and alerts").click()
@@ -213,3 +214,30 @@ def test_the_console_is_served_with_a_strict_content_security_policy(
     assert script.status_code == 200
     assert script.headers["content-type"].startswith("text/javascript")
     assert script.headers["content-security-policy"] == policy
+
+
+def test_an_approver_acknowledges_then_resolves_a_budget_alert_and_it_leaves_the_list(
+    kyros: Kyros,
+    base_url: str,
+    client: httpx.Client,
+    developer: httpx.Client,
+    browser,  # type: ignore[no-untyped-def]
+    problems: Problems,
+) -> None:
+    create_budget(client, name="Tight", limit=1, alert_threshold=0.1)
+    _, escalation_id = premium_submission(developer)
+    decision = {"decision": "approved"}
+    approved = client.post(f"/v1/escalation/{escalation_id}/approve", json=decision)
+    assert approved.status_code == 200, approved.text  # reserves 0.32 of 1.00: past 10%
+    make_user(kyros, "alma", roles=["approver"])
+    page = new_page(browser, problems)
+    sign_in(page, base_url, "alma")
+    page.get_by_role("link", name="Budgets and alerts").click()
+    alert = page.locator("li[data-alert-id]").filter(has_text="budget threshold")
+    alert.get_by_text("(active)").wait_for()
+    screenshot(page, "alerts")
+    alert.get_by_role("button", name="Acknowledge").click()
+    alert.get_by_text("(acknowledged)").wait_for()
+    assert alert.get_by_role("button", name="Acknowledge").count() == 0
+    alert.get_by_role("button", name="Resolve").click()
+    page.get_by_text("No open alerts.").wait_for()

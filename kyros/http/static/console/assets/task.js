@@ -55,7 +55,7 @@ function details(task, escalation, ctx, reload) {
     row('Created', when(task.created_at)),
     row('Updated', when(task.updated_at)),
     row('Budget reservation', reservation
-      ? `${money(reservation.amount)} on ${reservation.model} (${(reservation.budgets ?? []).length} budgets)`
+      ? `${money(reservation.amount)} on ${reservation.model}, held on ${reservation.budgets} budget${reservation.budgets === 1 ? '' : 's'}`
       : 'none'));
   const parts = [facts];
   if (task.description) parts.push(h('h2', null, 'Description'), h('p', {class: 'prose'}, task.description));
@@ -76,7 +76,7 @@ function escalationPanel(escalation, ctx, reload) {
       row('Estimated cost', money(escalation.estimated_cost)),
       row('Actual cost', money(escalation.actual_cost)),
       row('Rule', escalation.rule ?? '—'),
-      row('Decided by', escalation.decided_by ?? '—'),
+      row('Decided by', escalation.decided_by === ctx.me.id ? 'you' : escalation.decided_by ?? '—'),
       row('Comments', escalation.approver_comments ?? '—')),
     decisionForm(escalation, ctx, reload));
 }
