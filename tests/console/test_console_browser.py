@@ -241,3 +241,47 @@ def test_an_approver_acknowledges_then_resolves_a_budget_alert_and_it_leaves_the
     assert alert.get_by_role("button", name="Acknowledge").count() == 0
     alert.get_by_role("button", name="Resolve").click()
     page.get_by_text("No open alerts.").wait_for()
+
+
+def test_an_admin_edits_the_configuration_and_sees_a_refused_value_named_at_its_field(
+    kyros: Kyros,
+    base_url: str,
+    client: httpx.Client,
+    browser,  # type: ignore[no-untyped-def]
+    problems: Problems,
+) -> None:
+    make_user(kyros, "ada", roles=["admin"])
+    page = new_page(browser, problems)
+    sign_in(page, base_url, "ada")
+    page.get_by_role("link", name="Configuration").click()
+    threshold = page.get_by_label("auto approve threshold")
+    threshold.fill("5")
+    page.get_by_role("button", name="Save escalation").click()
+    page.locator("[id='escalation.auto_approve_threshold'][aria-invalid='true']").wait_for()
+    problems.errors = [e for e in problems.errors if "422" not in e]  # the refusal itself
+    threshold.fill("0.9")
+    page.get_by_role("button", name="Save escalation").click()
+    page.get_by_text("Saved.").wait_for()
+    escalation = client.get("/v1/configuration").json()["data"]["escalation"]
+    assert escalation["auto_approve_threshold"] == 0.9
+    screenshot(page, "configuration")
+
+
+def test_an_auditor_reads_the_configuration_and_agents_but_can_change_nothing(
+    kyros: Kyros,
+    base_url: str,
+    browser,  # type: ignore[no-untyped-def]
+    problems: Problems,
+) -> None:
+    make_user(kyros, "aud", roles=["auditor"])
+    page = new_page(browser, problems)
+    sign_in(page, base_url, "aud")
+    page.get_by_role("link", name="Configuration").click()
+    page.get_by_text("Read-only: only admins change the configuration.").wait_for()
+    assert page.get_by_label("auto approve threshold").is_disabled()
+    assert page.get_by_role("button", name="Save escalation").count() == 0
+    assert "null" not in page.locator("main").inner_text()
+    page.get_by_role("link", name="Agents and models").click()
+    page.locator("tr[data-role='implementer']").wait_for()
+    page.get_by_role("row", name="claude-4.1-opus").get_by_text("escalation").wait_for()
+    screenshot(page, "agents")

@@ -9,6 +9,8 @@ import {taskView} from './task.js';
 import {escalationsView} from './escalations.js';
 import {budgetsView} from './budgets.js';
 import {costsView} from './costs.js';
+import {agentsView} from './agents.js';
+import {configView} from './config.js';
 
 const main = document.getElementById('main');
 const VIEWS = [
@@ -19,6 +21,10 @@ const VIEWS = [
     allowed: (can) => can('read_costs') || can('manage_budgets') || can('read_monitoring'),
     view: budgetsView},
   {path: 'costs', label: 'Costs', allowed: (can) => can('read_costs'), view: costsView},
+  {path: 'agents', label: 'Agents and models', allowed: (can) => can('read_agents') || can('read_models'),
+    view: agentsView},
+  {path: 'configuration', label: 'Configuration',
+    allowed: (can) => can('read_configuration') || can('manage_configuration'), view: configView},
 ];
 let ctx = null;
 let current = null;
