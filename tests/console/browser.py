@@ -45,7 +45,12 @@ class Problems:
         self.errors: list[str] = []
 
     def watch(self, page) -> None:  # type: ignore[no-untyped-def]
-        page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
+        def console(message) -> None:  # type: ignore[no-untyped-def]
+            if message.type == "error":
+                where = message.location.get("url", "")
+                self.errors.append(f"console: {message.text} at {where}")
+
+        page.on("console", console)
         page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
 
         def dialog(d) -> None:  # type: ignore[no-untyped-def]
