@@ -285,3 +285,50 @@ def test_an_auditor_reads_the_configuration_and_agents_but_can_change_nothing(
     page.locator("tr[data-role='implementer']").wait_for()
     page.get_by_role("row", name="claude-4.1-opus").get_by_text("escalation").wait_for()
     screenshot(page, "agents")
+
+
+def tab_to(page, role: str, name: str, limit: int = 40) -> None:  # type: ignore[no-untyped-def]
+    """Presses Tab until the element of that role and accessible name has the focus."""
+    target = page.get_by_role(role, name=name, exact=True)
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if target.evaluate("(el) => el === document.activeElement"):
+            return
+    raise AssertionError(f"Tab never reached the {role} {name!r}")
+
+
+def test_an_approver_signs_in_filters_and_decides_with_the_keyboard_alone(
+    kyros: Kyros,
+    base_url: str,
+    developer: httpx.Client,
+    browser,  # type: ignore[no-untyped-def]
+    problems: Problems,
+) -> None:
+    task_id, _ = premium_submission(developer)
+    create_task(developer, title="A plain pending task")
+    make_user(kyros, "kim", roles=["approver"])
+    page = new_page(browser, problems)
+    page.goto(f"{base_url}/console")
+    page.get_by_label("Username").wait_for()
+    page.keyboard.type("kim")  # the username field has the focus from the start
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.locator("#live[data-state='live']").wait_for()
+
+    page.get_by_text("A plain pending task").wait_for()
+    tab_to(page, "combobox", "Status")
+    page.keyboard.press("ArrowDown")  # any → pending
+    page.get_by_text("A plain pending task").wait_for()
+    assert page.locator(f"tr[data-task-id='{task_id}']").count() == 0
+    assert page.evaluate("document.activeElement.id") == "filter-status"  # focus stays put
+
+    tab_to(page, "link", "Escalations")
+    page.keyboard.press("Enter")
+    page.locator("article.card").wait_for()
+    tab_to(page, "textbox", "Comment (optional)")
+    page.keyboard.type("Fine by me")
+    tab_to(page, "button", "Approve")
+    page.keyboard.press("Enter")
+    page.get_by_text("No escalation is waiting").wait_for()
+    page.get_by_role("cell", name="Fine by me").wait_for()

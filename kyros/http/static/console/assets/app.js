@@ -29,6 +29,7 @@ const VIEWS = [
 let ctx = null;
 let current = null;
 let unsubscribe = null;
+let moved = false; // focus moves to the view on navigation, not on the first one
 
 function route() {
   const hash = location.hash.startsWith('#/') ? location.hash.slice(2) : '';
@@ -58,6 +59,8 @@ function show() {
   current = name === 'tasks' && id ? taskView(main, ctx, id) : entry.view(main, ctx, params);
   unsubscribe = live.subscribe((message) => current?.update?.(message));
   document.title = `${entry.label} · Kyros console`;
+  if (moved) main.focus({preventScroll: true}); // a screen reader starts at the new view
+  moved = true;
 }
 
 async function enter() {
@@ -88,6 +91,7 @@ function signOut(message) {
   if (unsubscribe) unsubscribe();
   current?.dispose?.();
   ctx = current = unsubscribe = null;
+  moved = false;
   document.getElementById('bar').hidden = true;
   clear(main);
   signInView(main, {message, done: enter});

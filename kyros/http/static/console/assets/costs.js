@@ -11,7 +11,10 @@ const GROUPS = [['by_model', 'By model'], ['by_role', 'By role'], ['by_task_type
 export function costsView(main, ctx, params) {
   const [periodLabel, period] = select('cost-period', 'Period', PERIODS, params.get('period') ?? '7d');
   period.firstElementChild.remove(); // no "any": the API needs a window
-  period.addEventListener('change', () => { location.hash = `#/costs?period=${period.value}`; });
+  period.addEventListener('change', () => {
+    history.replaceState(null, '', `#/costs?period=${period.value}`);
+    load();
+  });
   const body = h('div', {'aria-live': 'polite', 'aria-busy': 'true'});
   main.append(h('h1', null, 'Costs'),
     h('form', {class: 'filters', 'aria-label': 'Cost window'}, periodLabel, period), body);

@@ -45,7 +45,9 @@ export function tasksView(main, ctx, params) {
     if (status.value) query.set('status', status.value);
     if (role.value) query.set('role', role.value);
     const text = query.toString();
-    location.hash = `#/tasks${text ? `?${text}` : ''}`;
+    // The address keeps the filters (bookmarkable) without a re-render that would lose focus.
+    history.replaceState(null, '', `#/tasks${text ? `?${text}` : ''}`);
+    load();
   };
   status.addEventListener('change', onChange);
   role.addEventListener('change', onChange);
