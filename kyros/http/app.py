@@ -25,6 +25,7 @@ from kyros.http.budgets import BudgetController
 from kyros.http.configuration import ConfigurationController
 from kyros.http.consistency import stamp_position, wait_for_min_position
 from kyros.http.costs import CostController
+from kyros.http.console import console_router
 from kyros.http.dependencies import DEPENDENCIES
 from kyros.http.docs import assets_router, openapi_config
 from kyros.http.errors import EXCEPTION_HANDLERS
@@ -110,7 +111,7 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
         guards=[authenticated, wait_for_min_position],  # fail closed: a new route needs a caller
     )
     return Litestar(
-        route_handlers=[v1, assets_router(), root_socket, prometheus_metrics],
+        route_handlers=[v1, assets_router(), console_router(), root_socket, prometheus_metrics],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
             # request id, caller, rate limit and access log, in one layer

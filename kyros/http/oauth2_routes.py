@@ -46,6 +46,11 @@ class OAuth2Controller(Controller):
     opt = {**PUBLIC, **reads("users", "configuration")}
     security = ANONYMOUS
 
+    @get("/", operation_id="ListOAuth2Providers")
+    async def providers(self, request: Request[Any, Any, Any], kyros: Kyros) -> Response[bytes]:
+        """The configured providers' names, so a sign-in page can offer one button each."""
+        return ok(request, {"providers": sorted(kyros.settings.oauth2_providers)})
+
     @get("/{provider:str}", operation_id="StartOAuth2Login", responses={302: _REDIRECT})
     async def start(
         self, request: Request[Any, Any, Any], kyros: Kyros, provider: str

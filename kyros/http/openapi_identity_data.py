@@ -65,6 +65,10 @@ class OAuth2Start(Struct):
     state: str
 
 
+class OAuth2Providers(Struct):
+    providers: list[str]
+
+
 class ApiKey(Struct):
     id: str
     name: str

@@ -177,7 +177,7 @@ PUBLIC = {
     ("POST", "/v1/auth/refresh"),
     ("POST", "/v1/auth/token"),
 }
-PUBLIC_PREFIXES = ("/v1/schema", "/v1/docs-assets", "/v1/auth/oauth2/")
+PUBLIC_PREFIXES = ("/v1/schema", "/v1/docs-assets", "/v1/auth/oauth2", "/console")
 BAD_CREDENTIALS = ("anonymous", "malformed", "expired", "wrong key", "alg none")
 KEY_ROLE = "developer"
 
@@ -402,6 +402,7 @@ def test_the_openapi_document_asks_every_route_but_the_public_ones_for_a_credent
     }
     assert set(map(str, documented.values())) <= {"None", "[{}]"}
     oauth2 = {
+        ("GET", "/v1/auth/oauth2"),
         ("GET", "/v1/auth/oauth2/{provider}"),
         ("POST", "/v1/auth/oauth2/{provider}/callback"),
     }
