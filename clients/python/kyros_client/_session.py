@@ -48,17 +48,18 @@ class Session:
     policy and the highest log position this client has written (its consistency token)."""
 
     def __init__(self, *, api_key: str | None, username: str | None, password: str | None,
-                 retry: RetryPolicy, read_your_writes: bool) -> None:  # fmt: skip
+                 retry: RetryPolicy, read_your_writes: bool,
+                 refresh_token: str | None = None) -> None:  # fmt: skip
         if api_key and username:
             raise ValueError("give an API key or a username and password, not both")
-        if username and not password:
-            raise ValueError("a username needs its password")
+        if username and not (password or refresh_token):
+            raise ValueError("a username needs its password (or a refresh token)")
         self.api_key, self.username, self._password = api_key, username, password
         self.retry = retry
         self.read_your_writes = read_your_writes
         self.position = 0
         self.access_token: str | None = None
-        self.refresh_token: str | None = None
+        self.refresh_token = refresh_token
         self.expires_at = 0.0
 
     def exchange(self, call: Call, timeout: float | None = None, *, signed: bool = True) -> Exchange:
@@ -113,6 +114,8 @@ class Session:
                 login = yield from self.exchange(call, signed=False)
             except errors.Unauthorized:
                 login = None  # the refresh token expired or was revoked: use the password
+        if login is None and not self._password:
+            raise errors.Unauthorized("the saved session has ended: sign in again", status=401)
         if login is None:
             form = {"username": self.username, "password": self._password}
             login = yield from self.exchange(prepare("Login", {}, {}, form), signed=False)

@@ -22,6 +22,7 @@ class AsyncKyros:
 
     def __init__(self, base_url: str | None = None, *, api_key: str | None = None,
                  username: str | None = None, password: str | None = None,
+                 refresh_token: str | None = None,
                  timeout: float = 30.0, retry: RetryPolicy | None = None,
                  read_your_writes: bool = True,
                  http_client: httpx.AsyncClient | None = None) -> None:  # fmt: skip
@@ -29,7 +30,8 @@ class AsyncKyros:
         if api_key is None and username is None:
             api_key = os.environ.get("KYROS_API_KEY")
         self.session = Session(api_key=api_key, username=username, password=password,
-                               retry=retry or RetryPolicy(), read_your_writes=read_your_writes)  # fmt: skip
+                               retry=retry or RetryPolicy(), read_your_writes=read_your_writes,
+                               refresh_token=refresh_token)  # fmt: skip
         self.timeout = timeout
         self._http = http_client or httpx.AsyncClient(
             base_url=self.base_url,

@@ -28,13 +28,15 @@ class Kyros:
 
     def __init__(self, base_url: str | None = None, *, api_key: str | None = None,
                  username: str | None = None, password: str | None = None,
+                 refresh_token: str | None = None,
                  timeout: float = 30.0, retry: RetryPolicy | None = None,
                  read_your_writes: bool = True, http_client: httpx.Client | None = None) -> None:  # fmt: skip
         self.base_url = root_url(base_url or os.environ.get("KYROS_URL", "http://127.0.0.1:8000"))
         if api_key is None and username is None:
             api_key = os.environ.get("KYROS_API_KEY")
         self.session = Session(api_key=api_key, username=username, password=password,
-                               retry=retry or RetryPolicy(), read_your_writes=read_your_writes)  # fmt: skip
+                               retry=retry or RetryPolicy(), read_your_writes=read_your_writes,
+                               refresh_token=refresh_token)  # fmt: skip
         self.timeout = timeout
         self._http = http_client or httpx.Client(
             base_url=self.base_url,
@@ -50,9 +52,9 @@ class Kyros:
         """Calls one operation by its OpenAPI operationId; the namespaces call this."""
         exchange = self.session.request(operation_id, path, query, body, fields,
                                         idempotency_key, self.timeout)  # fmt: skip
-        return self._drive(exchange)
+        return self.drive(exchange)
 
-    def _drive(self, exchange: Exchange) -> Any:
+    def drive(self, exchange: Exchange) -> Any:
         result: Any = None
         while True:
             try:
