@@ -58,13 +58,16 @@ class Events:
         while True:
             failure: BaseException = errors.ConnectionFailed("the server ended the stream")
             try:
-                async for kind, message in self._connection(types, filters, position):
-                    failures = 0
-                    position = message.get("position", position) if kind != "event" else position
-                    if kind == "event":
-                        event = msgspec.convert(message, StreamEvent, strict=False)
-                        position = event.position
-                        yield event
+                try:
+                    async for kind, message in self._connection(types, filters, position):
+                        failures = 0
+                        position = message.get("position", position) if kind != "event" else position
+                        if kind == "event":
+                            event = msgspec.convert(message, StreamEvent, strict=False)
+                            position = event.position
+                            yield event
+                except BaseExceptionGroup as group:  # httpx-ws's task group wraps what it raises
+                    raise _leaf(group) from None
             except (httpx_ws.WebSocketNetworkError, httpx_ws.WebSocketUpgradeError,
                     OSError, anyio.EndOfStream) as exc:  # fmt: skip
                 failure = exc
@@ -114,6 +117,11 @@ class Events:
                     raise _error(message)
                 elif kind not in ("pong", "subscribed", "authenticated"):
                     yield "event", message
+
+
+def _leaf(group: BaseExceptionGroup) -> BaseException:
+    first = group.exceptions[0]
+    return _leaf(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 async def _expect(socket: Any, kind: str) -> dict[str, Any]:
