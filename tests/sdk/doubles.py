@@ -18,7 +18,9 @@ class RefusingOnce(LoopbackHTTPServer):
     with `Retry-After: 0` — after forwarding it when `forward_first` (the server acted, the
     answer was lost) or without forwarding (the server refused). Records every request seen."""
 
-    def __init__(self, upstream: str, method: str, path: str, status: int, *, forward_first: bool) -> None:
+    def __init__(
+        self, upstream: str, method: str, path: str, status: int, *, forward_first: bool
+    ) -> None:
         self.seen: list[tuple[str, str, str | None]] = []
         self._pending = threading.Event()
         self._pending.set()
@@ -31,20 +33,39 @@ class RefusingOnce(LoopbackHTTPServer):
             def _relay(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 proxy.seen.append((self.command, self.path, self.headers.get("Idempotency-Key")))
-                first = self.command == method and self.path.split("?")[0] == path and proxy._pending.is_set()
+                first = (
+                    self.command == method
+                    and self.path.split("?")[0] == path
+                    and proxy._pending.is_set()
+                )
                 if first:
                     proxy._pending.clear()
                 if not first or forward_first:
-                    headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                    answer = httpx.request(self.command, upstream + self.path, headers=headers,
-                                           content=body, timeout=30)  # fmt: skip
+                    headers = {
+                        k: v
+                        for k, v in self.headers.items()
+                        if k.lower() not in ("host", "content-length")
+                    }
+                    answer = httpx.request(
+                        self.command,
+                        upstream + self.path,
+                        headers=headers,
+                        content=body,
+                        timeout=30,
+                    )
                 if first:
-                    self._answer(status, {"Retry-After": "0", "Content-Type": "application/json"},
-                                 b'{"success": false, "error": {"code": "SERVICE_UNAVAILABLE", '
-                                 b'"message": "try again", "details": {}}}')  # fmt: skip
+                    self._answer(
+                        status,
+                        {"Retry-After": "0", "Content-Type": "application/json"},
+                        b'{"success": false, "error": {"code": "SERVICE_UNAVAILABLE", '
+                        b'"message": "try again", "details": {}}}',
+                    )
                     return
-                kept = {k: v for k, v in answer.headers.items()
-                        if k.lower() not in ("content-length", "transfer-encoding", "content-encoding")}  # fmt: skip
+                kept = {
+                    k: v
+                    for k, v in answer.headers.items()
+                    if k.lower() not in ("content-length", "transfer-encoding", "content-encoding")
+                }
                 self._answer(answer.status_code, kept, answer.content)
 
             def _answer(self, code: int, headers: dict[str, str], body: bytes) -> None:

@@ -24,11 +24,17 @@ def example(name: str) -> str:
     return found.group(1)
 
 
-def run(code: str, base_url: str, key: str, tmp_path: Path, *, shell: bool = False) -> subprocess.CompletedProcess[str]:
+def run(
+    code: str, base_url: str, key: str, tmp_path: Path, *, bash: bool = False
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KYROS")}
-    env.update(KYROS_URL=base_url, KYROS_API_KEY=key, PYTHONPATH=str(SDK),
-               KYROSCTL_CONFIG=str(tmp_path / "profiles.json"))  # fmt: skip
-    if shell:
+    env.update(
+        KYROS_URL=base_url,
+        KYROS_API_KEY=key,
+        PYTHONPATH=str(SDK),
+        KYROSCTL_CONFIG=str(tmp_path / "profiles.json"),
+    )
+    if bash:
         bin_dir = tmp_path / "bin"
         bin_dir.mkdir()
         shim = bin_dir / "kyrosctl"
@@ -38,10 +44,14 @@ def run(code: str, base_url: str, key: str, tmp_path: Path, *, shell: bool = Fal
         command = ["bash", "-euo", "pipefail", "-c", code]
     else:
         command = [sys.executable, "-c", code]
-    return subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
 
 
-def test_the_python_example_creates_and_submits_a_task(base_url: str, admin: Credential, tmp_path: Path, sdk: Kyros) -> None:
+def test_the_python_example_creates_and_submits_a_task(
+    base_url: str, admin: Credential, tmp_path: Path, sdk: Kyros
+) -> None:
     done = run(example("python"), base_url, admin.key, tmp_path)
     assert done.returncode == 0, done.stderr
     task_id, submitted, status = done.stdout.split()
@@ -49,21 +59,29 @@ def test_the_python_example_creates_and_submits_a_task(base_url: str, admin: Cre
     assert submitted == status == sdk.tasks.get(task_id).status == "awaiting_approval"
 
 
-def test_the_rest_example_lists_updates_cancels_and_catches_a_typed_error(base_url: str, admin: Credential, tmp_path: Path) -> None:
+def test_the_rest_example_lists_updates_cancels_and_catches_a_typed_error(
+    base_url: str, admin: Credential, tmp_path: Path
+) -> None:
     done = run(example("rest"), base_url, admin.key, tmp_path)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].endswith("low Tidy the changelog") and lines[1].startswith("TASK_NOT_FOUND 404 req_")
+    assert lines[0].endswith("low Tidy the changelog") and lines[1].startswith(
+        "TASK_NOT_FOUND 404 req_"
+    )
 
 
-def test_the_websocket_example_sees_the_cancellation(base_url: str, admin: Credential, tmp_path: Path) -> None:
+def test_the_websocket_example_sees_the_cancellation(
+    base_url: str, admin: Credential, tmp_path: Path
+) -> None:
     done = run(example("websocket"), base_url, admin.key, tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[1:] == ["task_status", "cancelled"]
 
 
-def test_the_cli_example_runs_every_command(base_url: str, admin: Credential, tmp_path: Path, sdk: Kyros) -> None:
-    done = run(example("cli"), base_url, admin.key, tmp_path, shell=True)
+def test_the_cli_example_runs_every_command(
+    base_url: str, admin: Credential, tmp_path: Path, sdk: Kyros
+) -> None:
+    done = run(example("cli"), base_url, admin.key, tmp_path, bash=True)
     assert done.returncode == 0, done.stderr
     assert "TASK_NOT_FOUND" in done.stderr and done.stdout.rstrip().endswith("exit 1")
     task_id = re.findall(r"task_[0-9A-Z]{26}", done.stdout)[0]  # what `tasks create` printed

@@ -13,7 +13,9 @@ from tests.builders.commands import make_api_key
 
 
 def test_a_task_is_created_read_updated_listed_and_cancelled_as_typed_models(sdk: Kyros) -> None:
-    created = sdk.tasks.create(title="Implement user authentication", priority="high", tags=["security"])
+    created = sdk.tasks.create(
+        title="Implement user authentication", priority="high", tags=["security"]
+    )
     assert isinstance(created, models.Task) and created.status == "pending"
     assert sdk.tasks.get(created.id).title == "Implement user authentication"
     updated = sdk.tasks.update(created.id, {"description": "JWT and OAuth2"})
@@ -41,12 +43,13 @@ def test_each_error_code_raises_its_own_class_with_the_envelope(sdk: Kyros) -> N
 
 def test_a_role_without_the_permission_gets_forbidden(base_url: str, kyros: Server) -> None:
     viewer = make_api_key(kyros, "viewer", name="sdk-viewer")
-    with Kyros(base_url, api_key=viewer.key) as client:
-        with pytest.raises(errors.Forbidden):
-            client.tasks.create(title="not allowed")
+    with Kyros(base_url, api_key=viewer.key) as client, pytest.raises(errors.Forbidden):
+        client.tasks.create(title="not allowed")
 
 
-def test_a_user_signs_in_with_a_password_and_the_client_refreshes_its_token(sdk: Kyros, base_url: str) -> None:
+def test_a_user_signs_in_with_a_password_and_the_client_refreshes_its_token(
+    sdk: Kyros, base_url: str
+) -> None:
     user = sdk.users.create(username="dana", password="correct horse battery", roles=["developer"])
     with Kyros(base_url, username="dana", password="correct horse battery") as dana:
         assert dana.auth.me().id == user.id

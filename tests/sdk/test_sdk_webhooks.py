@@ -19,8 +19,9 @@ def settings(settings: Settings) -> Settings:
 @pytest.mark.parametrize("secret", [None, "a secret of my own choosing"], ids=["whsec", "chosen"])
 def test_real_deliveries_verify_and_an_altered_one_does_not(sdk: Kyros, secret: str | None) -> None:
     with Receiver() as receiver:
-        hook = sdk.webhooks.create(url=receiver.url, events=["task.created"],
-                                   **({"secret": secret} if secret else {}))  # fmt: skip
+        hook = sdk.webhooks.create(
+            url=receiver.url, events=["task.created"], **({"secret": secret} if secret else {})
+        )
         task = sdk.tasks.create(title="signed")
         got = receiver.wait_for(lambda r: len(r) >= 1)[0]
     event = webhooks.verify(got.body, got.headers, hook.secret)

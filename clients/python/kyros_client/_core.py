@@ -140,8 +140,10 @@ def decode(call: Call, status: int, headers: Mapping[str, str], content: bytes) 
     except msgspec.ValidationError as exc:
         raise errors.KyrosError(
             f"the answer did not match the client's models ({exc}); regenerate them",
-            status=status, code="UNEXPECTED_ANSWER", request_id=request_id,
-        ) from exc  # fmt: skip
+            status=status,
+            code="UNEXPECTED_ANSWER",
+            request_id=request_id,
+        ) from exc
 
 
 def retry_after(status: int, headers: Mapping[str, str]) -> float | None:

@@ -10,13 +10,21 @@ class Resource:
     def __init__(self, client: Any) -> None:
         self._client = client
 
-    def _call(self, operation_id: str, path: Mapping[str, str], query: Mapping[str, Any], *,
-              body: Any = None, fields: Mapping[str, Any] | None = None,
-              idempotency_key: str | None = None) -> Any:  # fmt: skip
+    def _call(
+        self,
+        operation_id: str,
+        path: Mapping[str, str],
+        query: Mapping[str, Any],
+        *,
+        body: Any = None,
+        fields: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Any:
         return self._client.request(operation_id, path, query, body, fields, idempotency_key)
 
-    def _paginate(self, operation_id: str, field: str, path: Mapping[str, str],
-                  query: Mapping[str, Any]) -> Iterator[Any]:  # fmt: skip
+    def _paginate(
+        self, operation_id: str, field: str, path: Mapping[str, str], query: Mapping[str, Any]
+    ) -> Iterator[Any]:
         offset = 0
         while True:
             page = self._call(operation_id, path, {**query, "offset": offset})
@@ -26,8 +34,9 @@ class Resource:
                 return
             offset = page.pagination.offset + len(items)
 
-    def _follow(self, operation_id: str, field: str, path: Mapping[str, str],
-                query: Mapping[str, Any]) -> Iterator[Any]:  # fmt: skip
+    def _follow(
+        self, operation_id: str, field: str, path: Mapping[str, str], query: Mapping[str, Any]
+    ) -> Iterator[Any]:
         after = None
         while True:
             page = self._call(operation_id, path, {**query, "after": after})
@@ -41,13 +50,21 @@ class AsyncResource:
     def __init__(self, client: Any) -> None:
         self._client = client
 
-    async def _call(self, operation_id: str, path: Mapping[str, str], query: Mapping[str, Any],
-                    *, body: Any = None, fields: Mapping[str, Any] | None = None,
-                    idempotency_key: str | None = None) -> Any:  # fmt: skip
+    async def _call(
+        self,
+        operation_id: str,
+        path: Mapping[str, str],
+        query: Mapping[str, Any],
+        *,
+        body: Any = None,
+        fields: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Any:
         return await self._client.request(operation_id, path, query, body, fields, idempotency_key)
 
-    async def _paginate(self, operation_id: str, field: str, path: Mapping[str, str],
-                        query: Mapping[str, Any]) -> AsyncIterator[Any]:  # fmt: skip
+    async def _paginate(
+        self, operation_id: str, field: str, path: Mapping[str, str], query: Mapping[str, Any]
+    ) -> AsyncIterator[Any]:
         offset = 0
         while True:
             page = await self._call(operation_id, path, {**query, "offset": offset})
@@ -58,8 +75,9 @@ class AsyncResource:
                 return
             offset = page.pagination.offset + len(items)
 
-    async def _follow(self, operation_id: str, field: str, path: Mapping[str, str],
-                      query: Mapping[str, Any]) -> AsyncIterator[Any]:  # fmt: skip
+    async def _follow(
+        self, operation_id: str, field: str, path: Mapping[str, str], query: Mapping[str, Any]
+    ) -> AsyncIterator[Any]:
         after = None
         while True:
             page = await self._call(operation_id, path, {**query, "after": after})

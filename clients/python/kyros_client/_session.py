@@ -47,9 +47,16 @@ class Session:
     """Credentials (an API key, or a username and password with their tokens), the retry
     policy and the highest log position this client has written (its consistency token)."""
 
-    def __init__(self, *, api_key: str | None, username: str | None, password: str | None,
-                 retry: RetryPolicy, read_your_writes: bool,
-                 refresh_token: str | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        api_key: str | None,
+        username: str | None,
+        password: str | None,
+        retry: RetryPolicy,
+        read_your_writes: bool,
+        refresh_token: str | None = None,
+    ) -> None:
         if api_key and username:
             raise ValueError("give an API key or a username and password, not both")
         if username and not (password or refresh_token):
@@ -62,7 +69,9 @@ class Session:
         self.refresh_token = refresh_token
         self.expires_at = 0.0
 
-    def exchange(self, call: Call, timeout: float | None = None, *, signed: bool = True) -> Exchange:
+    def exchange(
+        self, call: Call, timeout: float | None = None, *, signed: bool = True
+    ) -> Exchange:
         attempt, renewed = 0, False
         while True:
             headers = dict(call.headers)
@@ -70,8 +79,9 @@ class Session:
                 headers.update((yield from self._credential()))
             if self.read_your_writes and call.method == "GET" and self.position:
                 headers["X-Kyros-Min-Position"] = str(self.position)
-            got = yield Send(call.method, call.url, call.params, call.content, call.form,
-                             headers, timeout)  # fmt: skip
+            got = yield Send(
+                call.method, call.url, call.params, call.content, call.form, headers, timeout
+            )
             if isinstance(got, Exception):
                 wait = self.retry.wait(attempt, None) if call.safe_to_repeat else None
                 if wait is None:
@@ -122,9 +132,16 @@ class Session:
         self.access_token, self.refresh_token = login.access_token, login.refresh_token
         self.expires_at = time.time() + login.expires_in
 
-    def request(self, operation_id: str, path: Mapping[str, str], query: Mapping[str, Any],
-                body: Any, fields: Mapping[str, Any] | None,
-                idempotency_key: str | None, default_timeout: float) -> Exchange:  # fmt: skip
+    def request(
+        self,
+        operation_id: str,
+        path: Mapping[str, str],
+        query: Mapping[str, Any],
+        body: Any,
+        fields: Mapping[str, Any] | None,
+        idempotency_key: str | None,
+        default_timeout: float,
+    ) -> Exchange:
         call = prepare(operation_id, path, query, body, fields, idempotency_key)
         wait = query.get("wait")
         timeout = max(default_timeout, float(wait) + 10) if isinstance(wait, (int, float)) else None

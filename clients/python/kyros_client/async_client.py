@@ -20,18 +20,30 @@ class AsyncKyros:
     """Like `Kyros` (same arguments, same retries and consistency), with awaitable methods,
     async page iterators, and `events.subscribe()` over the WebSocket."""
 
-    def __init__(self, base_url: str | None = None, *, api_key: str | None = None,
-                 username: str | None = None, password: str | None = None,
-                 refresh_token: str | None = None,
-                 timeout: float = 30.0, retry: RetryPolicy | None = None,
-                 read_your_writes: bool = True,
-                 http_client: httpx.AsyncClient | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        api_key: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        refresh_token: str | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        read_your_writes: bool = True,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
         self.base_url = root_url(base_url or os.environ.get("KYROS_URL", "http://127.0.0.1:8000"))
         if api_key is None and username is None:
             api_key = os.environ.get("KYROS_API_KEY")
-        self.session = Session(api_key=api_key, username=username, password=password,
-                               retry=retry or RetryPolicy(), read_your_writes=read_your_writes,
-                               refresh_token=refresh_token)  # fmt: skip
+        self.session = Session(
+            api_key=api_key,
+            username=username,
+            password=password,
+            retry=retry or RetryPolicy(),
+            read_your_writes=read_your_writes,
+            refresh_token=refresh_token,
+        )
         self.timeout = timeout
         self._http = http_client or httpx.AsyncClient(
             base_url=self.base_url,
@@ -42,13 +54,19 @@ class AsyncKyros:
             setattr(self, name, resource(self))
         self.events = Events(self, getattr(self, "events", None))
 
-    async def request(self, operation_id: str, path: Mapping[str, str],
-                      query: Mapping[str, Any], body: Any = None,
-                      fields: Mapping[str, Any] | None = None,
-                      idempotency_key: str | None = None) -> Any:  # fmt: skip
+    async def request(
+        self,
+        operation_id: str,
+        path: Mapping[str, str],
+        query: Mapping[str, Any],
+        body: Any = None,
+        fields: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Any:
         """Calls one operation by its OpenAPI operationId; the namespaces call this."""
-        exchange = self.session.request(operation_id, path, query, body, fields,
-                                        idempotency_key, self.timeout)  # fmt: skip
+        exchange = self.session.request(
+            operation_id, path, query, body, fields, idempotency_key, self.timeout
+        )
         return await self.drive(exchange)
 
     async def drive(self, exchange: Exchange) -> Any:
@@ -66,10 +84,14 @@ class AsyncKyros:
             return None
         try:
             answer = await self._http.request(
-                step.method, step.url, params=step.params, content=step.content,
-                data=step.form, headers=step.headers,
+                step.method,
+                step.url,
+                params=step.params,
+                content=step.content,
+                data=step.form,
+                headers=step.headers,
                 timeout=step.timeout if step.timeout is not None else httpx.USE_CLIENT_DEFAULT,
-            )  # fmt: skip
+            )
         except httpx.TransportError as exc:
             return exc
         return Reply(answer.status_code, answer.headers, answer.content)

@@ -26,17 +26,30 @@ class Kyros:
     client always reads its own writes.
     """
 
-    def __init__(self, base_url: str | None = None, *, api_key: str | None = None,
-                 username: str | None = None, password: str | None = None,
-                 refresh_token: str | None = None,
-                 timeout: float = 30.0, retry: RetryPolicy | None = None,
-                 read_your_writes: bool = True, http_client: httpx.Client | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        api_key: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        refresh_token: str | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        read_your_writes: bool = True,
+        http_client: httpx.Client | None = None,
+    ) -> None:
         self.base_url = root_url(base_url or os.environ.get("KYROS_URL", "http://127.0.0.1:8000"))
         if api_key is None and username is None:
             api_key = os.environ.get("KYROS_API_KEY")
-        self.session = Session(api_key=api_key, username=username, password=password,
-                               retry=retry or RetryPolicy(), read_your_writes=read_your_writes,
-                               refresh_token=refresh_token)  # fmt: skip
+        self.session = Session(
+            api_key=api_key,
+            username=username,
+            password=password,
+            retry=retry or RetryPolicy(),
+            read_your_writes=read_your_writes,
+            refresh_token=refresh_token,
+        )
         self.timeout = timeout
         self._http = http_client or httpx.Client(
             base_url=self.base_url,
@@ -46,12 +59,19 @@ class Kyros:
         for name, (resource, _) in NAMESPACES.items():
             setattr(self, name, resource(self))
 
-    def request(self, operation_id: str, path: Mapping[str, str], query: Mapping[str, Any],
-                body: Any = None, fields: Mapping[str, Any] | None = None,
-                idempotency_key: str | None = None) -> Any:  # fmt: skip
+    def request(
+        self,
+        operation_id: str,
+        path: Mapping[str, str],
+        query: Mapping[str, Any],
+        body: Any = None,
+        fields: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Any:
         """Calls one operation by its OpenAPI operationId; the namespaces call this."""
-        exchange = self.session.request(operation_id, path, query, body, fields,
-                                        idempotency_key, self.timeout)  # fmt: skip
+        exchange = self.session.request(
+            operation_id, path, query, body, fields, idempotency_key, self.timeout
+        )
         return self.drive(exchange)
 
     def drive(self, exchange: Exchange) -> Any:
@@ -69,10 +89,14 @@ class Kyros:
             return None
         try:
             answer = self._http.request(
-                step.method, step.url, params=step.params, content=step.content,
-                data=step.form, headers=step.headers,
+                step.method,
+                step.url,
+                params=step.params,
+                content=step.content,
+                data=step.form,
+                headers=step.headers,
                 timeout=step.timeout if step.timeout is not None else httpx.USE_CLIENT_DEFAULT,
-            )  # fmt: skip
+            )
         except httpx.TransportError as exc:
             return exc
         return Reply(answer.status_code, answer.headers, answer.content)

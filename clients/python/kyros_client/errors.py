@@ -74,13 +74,29 @@ InternalError = _define("INTERNAL_ERROR")
 BY_CODE: dict[str, type[KyrosError]] = {
     cls.code: cls
     for cls in (
-        ValidationError, Unauthorized, Forbidden, NotFound, TaskNotFound, MethodNotAllowed,
-        Conflict, InvalidState, AccountLocked, BudgetExceeded, EscalationAlreadyDecided,
-        EscalationExpired, EscalationPending, EscalationRejected, PayloadTooLarge,
-        UnsupportedMediaType, RateLimited, AgentUnavailable, ModelUnavailable,
-        ServiceUnavailable, InternalError,
+        ValidationError,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        TaskNotFound,
+        MethodNotAllowed,
+        Conflict,
+        InvalidState,
+        AccountLocked,
+        BudgetExceeded,
+        EscalationAlreadyDecided,
+        EscalationExpired,
+        EscalationPending,
+        EscalationRejected,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        RateLimited,
+        AgentUnavailable,
+        ModelUnavailable,
+        ServiceUnavailable,
+        InternalError,
     )
-}  # fmt: skip
+}
 
 
 def from_envelope(
@@ -89,8 +105,13 @@ def from_envelope(
     """The exception for an error answer; an unknown code still gets a KyrosError."""
     error = envelope.get("error") if isinstance(envelope, dict) else None
     if not isinstance(error, dict):
-        return KyrosError(f"HTTP {status}", status=status, code=f"HTTP_{status}",
-                          request_id=request_id, retry_after=retry_after)  # fmt: skip
+        return KyrosError(
+            f"HTTP {status}",
+            status=status,
+            code=f"HTTP_{status}",
+            request_id=request_id,
+            retry_after=retry_after,
+        )
     code = str(error.get("code") or f"HTTP_{status}")
     details = error.get("details") if isinstance(error.get("details"), dict) else {}
     return BY_CODE.get(code, KyrosError)(

@@ -43,8 +43,14 @@ class Events:
             raise AttributeError(name)
         return getattr(self._rest, name)
 
-    async def subscribe(self, types: Sequence[str], *, task_id: str | Sequence[str] | None = None,
-                        since: int | None = None, max_reconnects: int = 20) -> AsyncIterator[StreamEvent]:  # fmt: skip
+    async def subscribe(
+        self,
+        types: Sequence[str],
+        *,
+        task_id: str | Sequence[str] | None = None,
+        since: int | None = None,
+        max_reconnects: int = 20,
+    ) -> AsyncIterator[StreamEvent]:
         """Every matching event, in log order, from `since` (or from now), for ever.
 
         A dropped connection, a server going away or a slow-consumer close is followed by a
@@ -61,26 +67,37 @@ class Events:
                 try:
                     async for kind, message in self._connection(types, filters, position):
                         failures = 0
-                        position = message.get("position", position) if kind != "event" else position
+                        position = (
+                            message.get("position", position) if kind != "event" else position
+                        )
                         if kind == "event":
                             event = msgspec.convert(message, StreamEvent, strict=False)
                             position = event.position
                             yield event
                 except BaseExceptionGroup as group:  # httpx-ws's task group wraps what it raises
                     raise _leaf(group) from None
-            except (httpx_ws.WebSocketNetworkError, httpx_ws.WebSocketUpgradeError,
-                    OSError, anyio.EndOfStream) as exc:  # fmt: skip
+            except (
+                httpx_ws.WebSocketNetworkError,
+                httpx_ws.WebSocketUpgradeError,
+                OSError,
+                anyio.EndOfStream,
+            ) as exc:
                 failure = exc
             except httpx_ws.WebSocketDisconnect as closed:
                 if closed.code == 4401 and self._client.session.username and failures == 0:
                     self._client.session.access_token = None  # expired: sign in again
                 elif closed.code == 4401:
-                    raise errors.Unauthorized(closed.reason or "not authenticated", status=4401) from None
+                    raise errors.Unauthorized(
+                        closed.reason or "not authenticated", status=4401
+                    ) from None
                 elif closed.code == 4403:
-                    raise errors.Forbidden(closed.reason or "permission revoked", status=4403) from None
+                    raise errors.Forbidden(
+                        closed.reason or "permission revoked", status=4403
+                    ) from None
                 elif closed.code not in RESUMABLE_CLOSES:
-                    raise errors.KyrosError(f"closed {closed.code}: {closed.reason}",
-                                            code=f"WS_{closed.code}") from None  # fmt: skip
+                    raise errors.KyrosError(
+                        f"closed {closed.code}: {closed.reason}", code=f"WS_{closed.code}"
+                    ) from None
                 failure = closed
             failures += 1
             wait = self._client.session.retry.wait(min(failures - 1, 5), None)
@@ -88,8 +105,9 @@ class Events:
                 raise errors.ConnectionFailed(f"the event stream dropped: {failure!r}")
             await anyio.sleep(wait)
 
-    async def _connection(self, types: Sequence[str], filters: dict[str, Any] | None,
-                          since: int | None) -> AsyncIterator[tuple[str, dict[str, Any]]]:  # fmt: skip
+    async def _connection(
+        self, types: Sequence[str], filters: dict[str, Any] | None, since: int | None
+    ) -> AsyncIterator[tuple[str, dict[str, Any]]]:
         """One socket: authenticate, subscribe, then its messages as (kind, message)."""
         credential = await self._client.drive(self._client.session.credential())
         token = credential.get("Authorization", "").removeprefix("Bearer ")
@@ -104,15 +122,20 @@ class Events:
                 subscribe["since"] = since
             await socket.send_json(subscribe)
             subscribed = await _expect(socket, "subscribed")
-            yield "subscribed", {"position": subscribed["data"].get("position")} if since is None else {}
+            yield (
+                "subscribed",
+                {"position": subscribed["data"].get("position")} if since is None else {},
+            )
             while True:
                 message = _decoder.decode(await socket.receive_text())
                 kind = message.get("type")
                 if kind == "heartbeat":
                     yield "heartbeat", {"position": message["data"]["position"]}
                 elif kind == "resync_required":
-                    raise ResyncRequired("events after the last position are no longer retained",
-                                         details=message.get("data") or {})  # fmt: skip
+                    raise ResyncRequired(
+                        "events after the last position are no longer retained",
+                        details=message.get("data") or {},
+                    )
                 elif kind == "error":
                     raise _error(message)
                 elif kind not in ("pong", "subscribed", "authenticated"):
@@ -136,5 +159,8 @@ async def _expect(socket: Any, kind: str) -> dict[str, Any]:
 def _error(message: dict[str, Any]) -> errors.KyrosError:
     data = message.get("data") or {}
     cls = errors.BY_CODE.get(str(data.get("code")), errors.KyrosError)
-    return cls(str(data.get("message") or data.get("code")), code=data.get("code"),
-               details=data.get("details") or {})  # fmt: skip
+    return cls(
+        str(data.get("message") or data.get("code")),
+        code=data.get("code"),
+        details=data.get("details") or {},
+    )

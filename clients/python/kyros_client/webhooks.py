@@ -44,8 +44,14 @@ def signing_key(secret: str | bytes) -> bytes:
     return secret.encode("utf-8")
 
 
-def verify(body: bytes | str, headers: Mapping[str, str], secret: str | bytes, *,
-           tolerance: float = TOLERANCE_SECONDS, now: float | None = None) -> WebhookEvent:  # fmt: skip
+def verify(
+    body: bytes | str,
+    headers: Mapping[str, str],
+    secret: str | bytes,
+    *,
+    tolerance: float = TOLERANCE_SECONDS,
+    now: float | None = None,
+) -> WebhookEvent:
     """The delivery's event, once its signature and timestamp check out; raises
     `WebhookVerificationError` otherwise. Pass the raw body, exactly as received."""
     raw = body.encode("utf-8") if isinstance(body, str) else body
@@ -67,7 +73,11 @@ def verify(body: bytes | str, headers: Mapping[str, str], secret: str | bytes, *
         version, _, value = candidate.partition(",")
         if version == "v1" and hmac.compare_digest(value.encode(), expected):
             event = _decoder.decode(raw)
-            return WebhookEvent(id=message_id, type=event.get("type", ""),
-                                timestamp=event.get("timestamp"),
-                                position=event.get("position"), data=event.get("data"))  # fmt: skip
+            return WebhookEvent(
+                id=message_id,
+                type=event.get("type", ""),
+                timestamp=event.get("timestamp"),
+                position=event.get("position"),
+                data=event.get("data"),
+            )
     raise WebhookVerificationError("no signature matches the secret")

@@ -55,22 +55,36 @@ class Work:
     model: str
     context: dict[str, Any] = field(default_factory=dict)
 
-    def progress(self, completed_steps: int, total_steps: int, current_step: str | None = None) -> None:
+    def progress(
+        self, completed_steps: int, total_steps: int, current_step: str | None = None
+    ) -> None:
         self.client.workers.report_submission_progress(
-            self.submission_id, completed_steps=completed_steps, total_steps=total_steps,
+            self.submission_id,
+            completed_steps=completed_steps,
+            total_steps=total_steps,
             **({"current_step": current_step} if current_step else {}),
-        )  # fmt: skip
+        )
 
 
-def run_worker(client: Kyros, role: str, handle: Callable[[Work], Completed], *,
-               name: str = "kyros-client-worker", wait: int = 20, max_tasks: int | None = None,
-               stop: threading.Event | None = None) -> int:  # fmt: skip
+def run_worker(
+    client: Kyros,
+    role: str,
+    handle: Callable[[Work], Completed],
+    *,
+    name: str = "kyros-client-worker",
+    wait: int = 20,
+    max_tasks: int | None = None,
+    stop: threading.Event | None = None,
+) -> int:
     """Works on `role`'s queue until `stop` is set or `max_tasks` were handled; returns the
     number handled. Capacity is one submission at a time (run several workers for more)."""
     stop = stop or threading.Event()
     agent = client.workers.register(role=role, capacity=1, name=name)
-    beating = threading.Thread(target=_heartbeat, daemon=True,
-                               args=(client, agent.agent_id, float(agent.heartbeat_interval_seconds), stop))  # fmt: skip
+    beating = threading.Thread(
+        target=_heartbeat,
+        daemon=True,
+        args=(client, agent.agent_id, float(agent.heartbeat_interval_seconds), stop),
+    )
     beating.start()
     handled = 0
     try:
@@ -90,16 +104,19 @@ def run_worker(client: Kyros, role: str, handle: Callable[[Work], Completed], *,
 def _settle(client: Kyros, work: Work, handle: Callable[[Work], Completed]) -> None:
     try:
         outcome = handle(work)
-    except Exception as exc:  # noqa: BLE001 (any handler failure is reported, not raised)
+    except Exception as exc:
         retryable = not isinstance(exc, PermanentFailure)
-        client.workers.fail_submission(work.submission_id, error=str(exc)[:2000] or type(exc).__name__,
-                                       retryable=retryable)  # fmt: skip
+        client.workers.fail_submission(
+            work.submission_id, error=str(exc)[:2000] or type(exc).__name__, retryable=retryable
+        )
         return
     usage = {k: v for k, v in vars(outcome.usage).items() if v is not None}
     client.workers.complete_submission(
-        work.submission_id, results=outcome.results, usage=usage,
+        work.submission_id,
+        results=outcome.results,
+        usage=usage,
         **({"feedback": outcome.feedback} if outcome.feedback else {}),
-    )  # fmt: skip
+    )
 
 
 def _heartbeat(client: Kyros, agent_id: str, interval: float, stop: threading.Event) -> None:

@@ -13,8 +13,22 @@ from kyros_client import AsyncKyros, Kyros
 from kyros_client.cli import profiles, render
 
 TASK_COLUMNS = ("id", "status", "priority", "type", "assignee_role", "title")
-ESCALATION_COLUMNS = ("escalation_id", "status", "task_id", "target_model", "estimated_cost", "reason")
-BUDGET_COLUMNS = ("id", "name", "period", "limit", "current_period.spent", "current_period.utilization")
+ESCALATION_COLUMNS = (
+    "escalation_id",
+    "status",
+    "task_id",
+    "target_model",
+    "estimated_cost",
+    "reason",
+)
+BUDGET_COLUMNS = (
+    "id",
+    "name",
+    "period",
+    "limit",
+    "current_period.spent",
+    "current_period.utilization",
+)
 
 
 def login(args: argparse.Namespace) -> None:
@@ -31,8 +45,13 @@ def login(args: argparse.Namespace) -> None:
         with Kyros(url, username=username, password=password) as client:
             who = client.auth.me()
             session = client.session
-            saved = {"url": url, "username": username, "refresh_token": session.refresh_token,
-                     "access_token": session.access_token, "expires_at": session.expires_at}  # fmt: skip
+            saved = {
+                "url": url,
+                "username": username,
+                "refresh_token": session.refresh_token,
+                "access_token": session.access_token,
+                "expires_at": session.expires_at,
+            }
     profiles.store(args.profile, saved)
     if args.json:
         render.emit_json({"profile": args.profile, "url": url, "user": who.id, "roles": who.roles})
@@ -48,8 +67,13 @@ def logout(args: argparse.Namespace, client: Kyros | None) -> None:
 
 
 def tasks_ls(args: argparse.Namespace, client: Kyros) -> None:
-    query = {"status": args.status, "assignee_role": args.role, "tags": args.tag,
-             "sort_by": args.sort_by, "sort_order": args.order}  # fmt: skip
+    query = {
+        "status": args.status,
+        "assignee_role": args.role,
+        "tags": args.tag,
+        "sort_by": args.sort_by,
+        "sort_order": args.order,
+    }
     query = {k: v for k, v in query.items() if v is not None}
     if args.all:
         rows = list(client.tasks.iter(limit=100, **query))
@@ -64,8 +88,14 @@ def tasks_show(args: argparse.Namespace, client: Kyros) -> None:
 
 
 def tasks_create(args: argparse.Namespace, client: Kyros) -> None:
-    body = {"title": args.title, "description": args.description, "type": args.type,
-            "priority": args.priority, "assignee_role": args.role, "tags": args.tag or None}  # fmt: skip
+    body = {
+        "title": args.title,
+        "description": args.description,
+        "type": args.type,
+        "priority": args.priority,
+        "assignee_role": args.role,
+        "tags": args.tag or None,
+    }
     task = client.tasks.create({k: v for k, v in body.items() if v is not None})
     render.emit_json(task) if args.json else print(task.id)
 
@@ -81,7 +111,7 @@ def escalations_ls(args: argparse.Namespace, client: Kyros) -> None:
 
 
 def escalations_decide(args: argparse.Namespace, client: Kyros) -> None:
-    body = {"decision": "approve" if args.command == "approve" else "reject"}
+    body = {"decision": "approved" if args.command == "approve" else "rejected"}
     if args.comment:
         body["approver_comments"] = args.comment
     if args.reason:
@@ -96,8 +126,10 @@ def costs(args: argparse.Namespace, client: Kyros) -> None:
         render.emit_json(analysis)
         return
     print(f"total cost ({analysis.period}): {analysis.total_cost}")
-    rows = [{"model": name, "cost": cost} for name, cost in
-            render.as_builtins(analysis.cost_breakdown.by_model).items()]  # fmt: skip
+    rows = [
+        {"model": name, "cost": cost}
+        for name, cost in render.as_builtins(analysis.cost_breakdown.by_model).items()
+    ]
     render.table(rows, ("model", "cost"))
 
 
@@ -121,8 +153,11 @@ def events_tail(args: argparse.Namespace, client: Kyros) -> None:
                 if args.json:
                     render.emit_json(event)
                 else:
-                    print(f"{event.position}  {event.timestamp or '-'}  {event.type}  "
-                          f"{render.cell(event.data, limit=120)}", flush=True)  # fmt: skip
+                    print(
+                        f"{event.position}  {event.timestamp or '-'}  {event.type}  "
+                        f"{render.cell(event.data, limit=120)}",
+                        flush=True,
+                    )
                 sys.stdout.flush()
                 seen += 1
                 if args.count and seen >= args.count:

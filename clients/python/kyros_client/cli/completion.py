@@ -23,8 +23,10 @@ def _tree(parser: argparse.ArgumentParser) -> dict[str, list[str]]:
 
 
 def script(parser: argparse.ArgumentParser, shell: str) -> str:
-    cases = "\n".join(f'        "{path}") words="{" ".join(found)}" ;;'
-                      for path, found in sorted(_tree(parser).items()))  # fmt: skip
+    cases = "\n".join(
+        f'        "{path}") words="{" ".join(found)}" ;;'
+        for path, found in sorted(_tree(parser).items())
+    )
     body = f"""_kyrosctl() {{
     local cur path="" words i
     cur="${{COMP_WORDS[COMP_CWORD]}}"

@@ -22,9 +22,13 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="kyrosctl", description="The Kyros API from a shell.")
     top.add_argument("--version", action="version", version=f"kyrosctl {__version__}")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--profile", default="default", help="saved login to use (default: default)")
+    common.add_argument(
+        "--profile", default="default", help="saved login to use (default: default)"
+    )
     common.add_argument("--json", action="store_true", help="print JSON for scripts")
-    common.add_argument("--url", help="server root, e.g. http://127.0.0.1:8000 (overrides the profile)")
+    common.add_argument(
+        "--url", help="server root, e.g. http://127.0.0.1:8000 (overrides the profile)"
+    )
     groups = top.add_subparsers(dest="group", required=True, metavar="COMMAND")
 
     login = groups.add_parser("login", parents=[common], help="check a credential and save it")
@@ -34,7 +38,8 @@ def parser() -> argparse.ArgumentParser:
     login.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     login.set_defaults(run=commands.login, needs_client=False)
     groups.add_parser("logout", parents=[common], help="forget the saved login").set_defaults(
-        run=commands.logout, needs_client="optional")
+        run=commands.logout, needs_client="optional"
+    )
 
     tasks = _group(groups, "tasks", "list, show, create and cancel tasks")
     ls = _command(tasks, "ls", common, commands.tasks_ls, "list tasks")
@@ -70,8 +75,9 @@ def parser() -> argparse.ArgumentParser:
     costs = groups.add_parser("costs", parents=[common], help="cost analysis")
     costs.add_argument("--period", help="e.g. 24h, 7d, 30d")
     costs.set_defaults(run=commands.costs, needs_client=True)
-    groups.add_parser("budgets", parents=[common], help="budgets and their current period").set_defaults(
-        run=commands.budgets, needs_client=True)
+    groups.add_parser(
+        "budgets", parents=[common], help="budgets and their current period"
+    ).set_defaults(run=commands.budgets, needs_client=True)
 
     events = _group(groups, "events", "follow the event stream")
     tail = _command(events, "tail", common, commands.events_tail, "print events as they happen")
@@ -82,16 +88,21 @@ def parser() -> argparse.ArgumentParser:
 
     shell = groups.add_parser("completion", help="print a shell completion script")
     shell.add_argument("shell", choices=("bash", "zsh"))
-    shell.set_defaults(run=lambda args: print(completion.script(top, args.shell)), needs_client=False)
+    shell.set_defaults(
+        run=lambda args: print(completion.script(top, args.shell)), needs_client=False
+    )
     return top
 
 
 def _group(groups: Any, name: str, text: str) -> Any:
-    return groups.add_parser(name, help=text).add_subparsers(dest="command", required=True, metavar="ACTION")
+    return groups.add_parser(name, help=text).add_subparsers(
+        dest="command", required=True, metavar="ACTION"
+    )
 
 
-def _command(group: Any, name: str, common: argparse.ArgumentParser,
-             run: Callable[..., None], text: str) -> argparse.ArgumentParser:  # fmt: skip
+def _command(
+    group: Any, name: str, common: argparse.ArgumentParser, run: Callable[..., None], text: str
+) -> argparse.ArgumentParser:
     sub = group.add_parser(name, parents=[common], help=text)
     sub.set_defaults(run=run, needs_client=True)
     return sub
@@ -118,8 +129,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         client = _client(args)
         if client is None and args.needs_client is True:
-            print(f"kyrosctl: not logged in (profile {args.profile!r}): run `kyrosctl login`",
-                  file=sys.stderr)  # fmt: skip
+            print(
+                f"kyrosctl: not logged in (profile {args.profile!r}): run `kyrosctl login`",
+                file=sys.stderr,
+            )
             return NOT_LOGGED_IN
         try:
             args.run(args, client)
@@ -143,17 +156,31 @@ def _keep_session(profile: str, client: Kyros) -> None:
     session = client.session
     if not saved or not saved.get("username") or not session.access_token:
         return
-    current = {"refresh_token": session.refresh_token, "access_token": session.access_token,
-               "expires_at": session.expires_at}  # fmt: skip
+    current = {
+        "refresh_token": session.refresh_token,
+        "access_token": session.access_token,
+        "expires_at": session.expires_at,
+    }
     if any(saved.get(k) != v for k, v in current.items()):
         profiles.store(profile, {**saved, **current})
 
 
 def _fail(args: argparse.Namespace, error: KyrosError, code: int) -> int:
     if getattr(args, "json", False):
-        render.emit_json({"error": {"code": error.code, "message": error.message,
-                                    "details": error.details, "request_id": error.request_id}})  # fmt: skip
-    print(f"kyrosctl: {error}" + (f" [{error.request_id}]" if error.request_id else ""), file=sys.stderr)
+        render.emit_json(
+            {
+                "error": {
+                    "code": error.code,
+                    "message": error.message,
+                    "details": error.details,
+                    "request_id": error.request_id,
+                }
+            }
+        )
+    print(
+        f"kyrosctl: {error}" + (f" [{error.request_id}]" if error.request_id else ""),
+        file=sys.stderr,
+    )
     return code
 
 

@@ -30,7 +30,9 @@ def table(rows: Iterable[Any], columns: Sequence[str]) -> None:
     header = "  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True))
     sys.stdout.write(header.rstrip() + "\n")
     for row in cells:
-        sys.stdout.write("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() + "\n")
+        sys.stdout.write(
+            "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() + "\n"
+        )
 
 
 def fields(value: Any) -> None:
@@ -53,7 +55,7 @@ def cell(value: Any, limit: int = 48) -> str:
         return "-"
     if isinstance(value, (list, tuple)):
         value = ",".join(str(v) for v in value)
-    elif isinstance(value, dict) or isinstance(value, msgspec.Struct):
+    elif isinstance(value, (dict, msgspec.Struct)):
         value = _encoder.encode(as_builtins(value)).decode()
     text = " ".join(str(value).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
