@@ -144,3 +144,33 @@ def test_escalations_costs_budgets_and_completion(
     assert code == 0 and "total_cost" in json.loads(out)
     code, out, _ = ctl(capsys, monkeypatch, "completion", "bash")
     assert code == 0 and "complete -F _kyrosctl kyrosctl" in out and '"tasks") words="' in out
+
+
+def test_events_tail_prints_what_happened_after_a_position(
+    base_url: str,
+    admin: Credential,
+    sdk: Kyros,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ctl(capsys, monkeypatch, "login", "--url", base_url, "--api-key-stdin", stdin=admin.key)
+    start = sdk.tasks.create(title="before the tail")
+    since = str(sdk.session.position)
+    sdk.tasks.cancel(start.id, reason="seen by the tail")
+    code, out, err = ctl(
+        capsys,
+        monkeypatch,
+        "events",
+        "tail",
+        "--types",
+        "task_status",
+        "--since",
+        since,
+        "--count",
+        "1",
+        "--json",
+    )
+    assert code == 0, err
+    event = json.loads(out)
+    assert event["type"] == "task_status" and event["data"]["status"] == "cancelled"
+    assert event["position"] > int(since)

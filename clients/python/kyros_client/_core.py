@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import random
+import re
 import time
 import uuid
 from collections.abc import Mapping
@@ -155,8 +156,13 @@ def retry_after(status: int, headers: Mapping[str, str]) -> float | None:
         except ValueError:
             when = email.utils.parsedate_to_datetime(value)
             return max(0.0, when.timestamp() - time.time()) if when else None
-    reset = headers.get("x-ratelimit-reset") if status == 429 else None
-    if reset and reset.isdigit():
+    if status != 429:
+        return None
+    draft = re.search(r"(?:^|[;,\s])reset=(\d+)", headers.get("ratelimit", ""))
+    if draft:  # the IETF draft's RateLimit header: seconds until the window resets
+        return float(draft.group(1))
+    reset = headers.get("x-ratelimit-reset", "")
+    if reset.isdigit():
         seconds = int(reset)
         return max(0.0, seconds - time.time()) if seconds > 1_000_000_000 else float(seconds)
     return None
