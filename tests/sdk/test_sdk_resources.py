@@ -91,3 +91,28 @@ def test_api_keys_and_webhooks_are_managed_and_secrets_shown_once(sdk: Kyros) ->
     assert sdk.webhooks.update(hook.id, status="paused").status == "paused"
     assert [w.id for w in sdk.webhooks.list().webhooks] == [hook.id]
     assert sdk.webhooks.delete(hook.id).id == hook.id
+
+
+def test_an_escalation_is_requested_listed_decided_and_read(
+    sdk: Kyros, base_url: str, kyros: Server
+) -> None:
+    developer = Kyros(base_url, api_key=make_api_key(kyros, "developer", name="requester").key)
+    with developer:
+        task = developer.tasks.create(title="Rotate the signing keys")
+        opened = developer.escalations.submit(task_id=task.id, reason="Touches authentication")
+    assert [e.escalation_id for e in sdk.escalations.iter(status="pending")] == [
+        opened.escalation_id
+    ]
+    decided = sdk.escalations.decide(opened.escalation_id, decision="rejected", reason="Not now")
+    assert decided.status == "rejected"
+    assert sdk.escalations.get_status(opened.escalation_id).status == "rejected"
+    with pytest.raises(errors.Conflict):
+        sdk.escalations.decide(opened.escalation_id, decision="approved")
+
+
+def test_the_configuration_is_updated_and_a_bad_value_names_its_field(sdk: Kyros) -> None:
+    updated = sdk.configuration.update({"escalation": {"auto_approve_threshold": Decimal("0.25")}})
+    assert updated.escalation.auto_approve_threshold == Decimal("0.25")
+    with pytest.raises(errors.ValidationError) as refused:
+        sdk.configuration.update({"escalation": {"auto_approve_threshold": 7}})
+    assert refused.value.field == "escalation.auto_approve_threshold"
