@@ -1,0 +1,1 @@
+"""`kyrosctl`, the command line on the SDK."""
