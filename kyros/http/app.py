@@ -24,8 +24,8 @@ from kyros.http.budget_periods import BudgetPeriodsController
 from kyros.http.budgets import BudgetController
 from kyros.http.configuration import ConfigurationController
 from kyros.http.consistency import stamp_position, wait_for_min_position
-from kyros.http.costs import CostController
 from kyros.http.console import console_router
+from kyros.http.costs import CostController
 from kyros.http.dependencies import DEPENDENCIES
 from kyros.http.docs import assets_router, openapi_config
 from kyros.http.errors import EXCEPTION_HANDLERS

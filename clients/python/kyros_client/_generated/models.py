@@ -125,6 +125,50 @@ class ApiService(msgspec.Struct, kw_only=True, omit_defaults=True):
     started_at: str
     version: str
 
+class AuditCheckpoint(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "Signed bytes: canonical JSON of created_at, key_id, link, position, sequence, v=1."
+
+    sequence: int
+    position: int
+    link: str
+    created_at: str
+    key_id: str
+    signature: str
+
+class AuditCheckpointPage(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "AuditCheckpointPage"
+
+    checkpoints: list[AuditCheckpoint]
+    pagination: Pagination
+
+class AuditProblem(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "AuditProblem"
+
+    position: int
+    kind: str
+    detail: str
+
+class AuditPublicKey(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "`public_key` is the raw 32-byte key in base64; `key_id` the first 16 hex digits of its"
+
+    algorithm: str
+    key_id: str
+    public_key: str
+    pem: str
+
+class AuditVerification(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "`problem`: the first bad position (null when everything verifies); `unchained`: events"
+
+    ok: bool
+    log_head: int
+    chain_head: int
+    unchained: int
+    checked: int
+    checkpoints: int
+    last_checkpoint_position: int
+    problem: AuditProblem | None
+    notes: list[str]
+
 class Budget(msgspec.Struct, kw_only=True, omit_defaults=True):
     "Budget"
 
@@ -170,6 +214,12 @@ class BudgetPeriod(msgspec.Struct, kw_only=True, omit_defaults=True):
     remaining: Decimal
     utilization: Decimal | None
     open_reservations: int
+
+class BudgetPeriodPage(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "BudgetPeriodPage"
+
+    periods: list[PastBudgetPeriod]
+    pagination: Pagination
 
 class BudgetReservation(msgspec.Struct, kw_only=True, omit_defaults=True):
     "BudgetReservation"
@@ -241,6 +291,8 @@ class ComponentHealth(msgspec.Struct, kw_only=True, omit_defaults=True):
     last_error: str | None
     last_error_at: str | None
     upgrade_library: str | None = None
+    chain_head: int | None = None
+    lag: int | None = None
 
 class ConfigurationSections(msgspec.Struct, kw_only=True, omit_defaults=True):
     "ConfigurationSections"
@@ -259,9 +311,12 @@ class Connection(msgspec.Struct, kw_only=True, omit_defaults=True):
     api_key_env: str | None = None
 
 class CostAnalysis(msgspec.Struct, kw_only=True, omit_defaults=True):
-    "CostAnalysis"
+    "Amounts in USD to the micro-dollar. `period` is the rolling window's name, the calendar"
 
     period: str
+    at: str | None
+    from_: str = msgspec.field(name="from")
+    to: str
     total_cost: Decimal
     task_counts: TaskCounts
     cost_breakdown: CostBreakdown
@@ -329,6 +384,12 @@ class DeliveryPage(msgspec.Struct, kw_only=True, omit_defaults=True):
     deliveries: list[Delivery]
     pagination: Pagination
 
+class EntityRef(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "EntityRef"
+
+    kind: str
+    id: str
+
 class Escalation(msgspec.Struct, kw_only=True, omit_defaults=True):
     "An escalation's whole story: each `*_at`/`*_by` stays null until that step happened."
 
@@ -372,6 +433,14 @@ class EscalationDecision(msgspec.Struct, kw_only=True, omit_defaults=True):
     reason: str | None = None
     approver_comments: str | None = None
 
+class EscalationOverride(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "EscalationOverride"
+
+    approval_required: bool | None = None
+    auto_approve_threshold: Decimal | None = None
+    cost_threshold: Decimal | None = None
+    max_daily_escalations: int | None = None
+
 class EscalationPage(msgspec.Struct, kw_only=True, omit_defaults=True):
     "EscalationPage"
 
@@ -406,6 +475,26 @@ class EscalationSubmit(msgspec.Struct, kw_only=True, omit_defaults=True):
     estimated_cost: Decimal | None = None
     priority: str | None = None
 
+class EventPage(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "EventPage"
+
+    events: list[PublicEvent]
+    next_after: int | None
+
+class EventTypeInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "EventTypeInfo"
+
+    type: str
+    entity_kind: str
+    schema_version: int
+    schema: dict[str, Any]
+    redacted: list[str]
+
+class EventTypeList(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "EventTypeList"
+
+    types: list[EventTypeInfo]
+
 class FailRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
     "FailRequest"
 
@@ -417,6 +506,46 @@ class Heartbeat(msgspec.Struct, kw_only=True, omit_defaults=True):
 
     agent_id: str
     leases: list[str]
+
+class LedgerEntry(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "One model call attempt. `user` is the submitter (whom budgets charge); prices are per"
+
+    position: int
+    time: str
+    task_id: str
+    submission_id: str
+    role: str
+    model: str
+    user: str
+    created_by: str
+    task_type: str
+    escalation_id: str | None
+    input_tokens: int | None
+    output_tokens: int | None
+    cached_tokens: int | None
+    input_price_per_1k: Decimal | None
+    output_price_per_1k: Decimal | None
+    cached_input_price_per_1k: Decimal | None
+    currency: str | None
+    cost: Decimal | None
+    outcome: str
+
+class LedgerPage(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "LedgerPage"
+
+    entries: list[LedgerEntry]
+    totals: LedgerTotals
+    pagination: Pagination
+
+class LedgerTotals(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "Over every attempt the filters match, not just this page; `cost` is exact."
+
+    attempts: int
+    priced_attempts: int
+    cost: Decimal
+    input_tokens: int
+    output_tokens: int
+    cached_tokens: int
 
 class Limits(msgspec.Struct, kw_only=True, omit_defaults=True):
     "Provider limits: `max_tokens` per response, the other two per minute per API key."
@@ -547,6 +676,11 @@ class NewApiKey(msgspec.Struct, kw_only=True, omit_defaults=True):
     revoked_at: str | None
     key: str
 
+class OAuth2Providers(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "OAuth2Providers"
+
+    providers: list[str]
+
 class OAuth2Start(msgspec.Struct, kw_only=True, omit_defaults=True):
     "OAuth2Start"
 
@@ -585,14 +719,39 @@ class PasswordChange(msgspec.Struct, kw_only=True, omit_defaults=True):
 
     password: str
 
+class PastBudgetPeriod(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "`end` is exclusive; `limit` is the one in force at the period's end (now for the"
+
+    start: str
+    end: str
+    period: str
+    limit: Decimal | None
+    spent: Decimal
+    reserved: Decimal
+    committed: Decimal
+    remaining: Decimal | None
+    utilization: Decimal | None
+    open_reservations: int
+    current: bool
+
 class PerformanceMetrics(msgspec.Struct, kw_only=True, omit_defaults=True):
-    "PerformanceMetrics"
+    "`from`/`to` bound the buckets: the first's start, the last's (exclusive) end."
 
     period: str
+    at: str | None
+    from_: str = msgspec.field(name="from")
+    to: str
     granularity: str
     buckets: list[str]
     metrics: dict[str, MetricSeries]
     retention: Retention
+
+class PriceOverride(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "USD per 1,000 tokens; an omitted price keeps the catalogue's."
+
+    input_per_1k: Decimal | None = None
+    output_per_1k: Decimal | None = None
+    cached_input_per_1k: Decimal | None = None
 
 class Profile(msgspec.Struct, kw_only=True, omit_defaults=True):
     "Profile"
@@ -645,6 +804,18 @@ class ProjectionWorkers(msgspec.Struct, kw_only=True, omit_defaults=True):
     not_running: list[str]
     uptime_seconds: Decimal | None
     restarts: int
+
+class PublicEvent(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "One event of the log; `data` follows its type's schema at `version` of the catalogue."
+
+    position: int
+    id: str
+    type: str
+    entity: EntityRef
+    version: int
+    actor: str | None
+    recorded_at: str
+    data: dict[str, Any]
 
 class QueryPerformance(msgspec.Struct, kw_only=True, omit_defaults=True):
     "Milliseconds over the last `window` probes."
@@ -709,6 +880,15 @@ class RolePreferences(msgspec.Struct, kw_only=True, omit_defaults=True):
     max_tokens: int
     timeout: int
 
+class RoutingOverride(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "`default_model` replaces every role's default model; thresholds replace every role's."
+
+    default_model: str | None = None
+    escalation_model: str | None = None
+    security_threshold: Decimal | None = None
+    complexity_threshold: Decimal | None = None
+    business_impact_threshold: Decimal | None = None
+
 class RoutingPreferences(msgspec.Struct, kw_only=True, omit_defaults=True):
     "RoutingPreferences"
 
@@ -740,6 +920,15 @@ class Savings(msgspec.Struct, kw_only=True, omit_defaults=True):
     percentage: Decimal | None
     roi: Decimal | None
     premium_only_cost: Decimal | None
+
+class Scenario(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "`token_ratio[m]` scales the recorded tokens of work that moves onto model `m`."
+
+    name: str
+    prices: dict[str, PriceOverride] | None = None
+    routing: RoutingOverride | None = None
+    escalation: EscalationOverride | None = None
+    token_ratio: dict[str, Decimal] | None = None
 
 class SecretRotation(msgspec.Struct, kw_only=True, omit_defaults=True):
     "SecretRotation"
@@ -779,6 +968,7 @@ class Services(msgspec.Struct, kw_only=True, omit_defaults=True):
     scheduler: ComponentHealth
     webhook_dispatcher: ComponentHealth
     websocket_hub: ComponentHealth
+    audit_chain: ComponentHealth
     agent_runner: AgentRunner
     log_listener: ComponentHealth | None = None
 
@@ -812,6 +1002,11 @@ class SubmitRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
     context: dict[str, Any] | None = None
     preferences: SubmitPreferences | None = None
     immediate: bool | None = None
+
+class SummaryMetadata(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "`cost`: the exact USD a completion recorded; null before (or when a client's own"
+
+    cost: Decimal | None
 
 class SystemHealth(msgspec.Struct, kw_only=True, omit_defaults=True):
     "`alerts` is null when the read models could not be read."
@@ -943,6 +1138,7 @@ class TaskSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
     created_at: str
     updated_at: str
     deadline: str | None
+    metadata: SummaryMetadata
 
 class TaskUpdate(msgspec.Struct, kw_only=True, omit_defaults=True):
     "Partial: only the fields present change; `null` clears the nullable ones."
@@ -1063,5 +1259,81 @@ class WebhookWithSecret(msgspec.Struct, kw_only=True, omit_defaults=True):
     secret_rotated_at: str | None
     previous_secret_expires_at: str | None
     secret: str
+
+class WhatIf(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "WhatIf"
+
+    period: WhatIfPeriod
+    actual: WhatIfActual
+    scenarios: list[WhatIfScenario]
+
+class WhatIfActual(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "WhatIfActual"
+
+    total_cost: Decimal
+    attempts: int
+    by_model: dict[str, WhatIfShare]
+    by_role: dict[str, WhatIfShare]
+    by_task_type: dict[str, WhatIfShare]
+    by_day: dict[str, WhatIfShare]
+    escalations: int
+
+class WhatIfEscalations(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "`raised`/`avoided` count tasks against the actual; the lists hold at most 100."
+
+    total: int
+    auto_approved: int
+    needs_approval: int
+    raised: int
+    avoided: int
+    raised_tasks: list[str]
+    avoided_tasks: list[str]
+
+class WhatIfPeriod(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "`to` is exclusive."
+
+    from_: str = msgspec.field(name="from")
+    to: str
+
+class WhatIfRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "`from`/`to`: RFC 3339 times or dates (UTC), at most 400 days apart; `to` defaults to"
+
+    scenarios: list[Scenario]
+    from_: str | None = msgspec.field(default=None, name="from")
+    to: str | None = None
+
+class WhatIfRouteChange(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "WhatIfRouteChange"
+
+    task_id: str
+    attempt: int
+    role: str
+    task_type: str
+    from_model: str
+    to_model: str
+    actual_cost: Decimal
+    scenario_cost: Decimal
+
+class WhatIfScenario(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "`savings` is actual minus scenario (negative when dearer); `savings_percent` is null"
+
+    total_cost: Decimal
+    attempts: int
+    by_model: dict[str, WhatIfShare]
+    by_role: dict[str, WhatIfShare]
+    by_task_type: dict[str, WhatIfShare]
+    by_day: dict[str, WhatIfShare]
+    name: str
+    savings: Decimal
+    savings_percent: Decimal | None
+    routes_changed: int
+    changed_routes: list[WhatIfRouteChange]
+    escalations: WhatIfEscalations
+
+class WhatIfShare(msgspec.Struct, kw_only=True, omit_defaults=True):
+    "WhatIfShare"
+
+    cost: Decimal
+    attempts: int
 
 

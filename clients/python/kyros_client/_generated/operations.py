@@ -107,6 +107,11 @@ OPERATIONS: dict[str, Operation] = {
         ("user_id",), (), ("user_id",),
         None, None, 200, "User", False,
     ),
+    "ExportCostLedger": Operation(
+        "Costs", "GET", "/v1/costs/export",
+        (), ("format", "from", "to", "model", "role", "task_id", "user", "task_type", "outcome",), (),
+        None, None, 200, "bytes", False,
+    ),
     "FailSubmission": Operation(
         "Agent workers", "POST", "/v1/submissions/{submission_id}/fail",
         ("submission_id",), (), ("submission_id",),
@@ -114,13 +119,18 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "GetAgentConfiguration": Operation(
         "Agents", "GET", "/v1/agents/{role}/configuration",
-        ("role",), (), ("role",),
+        ("role",), ("as_of", "as_of_position",), ("role",),
         None, None, 200, "AgentRole", False,
     ),
     "GetAgentRoleConfiguration": Operation(
         "Configuration", "GET", "/v1/configuration/agents/{role}",
-        ("role",), (), ("role",),
+        ("role",), ("as_of", "as_of_position",), ("role",),
         None, None, 200, "AgentRoleSummary", False,
+    ),
+    "GetAgentRoleHistory": Operation(
+        "Audit", "GET", "/v1/configuration/agents/{role}/history",
+        ("role",), ("after", "limit",), ("role",),
+        None, None, 200, "EventPage", False,
     ),
     "GetAgentStatus": Operation(
         "Agents", "GET", "/v1/agents/{role}/status",
@@ -132,29 +142,54 @@ OPERATIONS: dict[str, Operation] = {
         (), ("status", "severity", "type", "limit", "offset",), (),
         None, None, 200, "AlertPage", False,
     ),
+    "GetAuditPublicKey": Operation(
+        "Audit", "GET", "/v1/audit/public-key",
+        (), (), (),
+        None, None, 200, "AuditPublicKey", False,
+    ),
     "GetBudget": Operation(
         "Budgets", "GET", "/v1/budgets/{budget_id}",
-        ("budget_id",), (), ("budget_id",),
+        ("budget_id",), ("as_of", "as_of_position",), ("budget_id",),
         None, None, 200, "Budget", False,
+    ),
+    "GetBudgetHistory": Operation(
+        "Audit", "GET", "/v1/budgets/{budget_id}/history",
+        ("budget_id",), ("after", "limit",), ("budget_id",),
+        None, None, 200, "EventPage", False,
     ),
     "GetConfiguration": Operation(
         "Configuration", "GET", "/v1/configuration",
-        (), (), (),
+        (), ("as_of", "as_of_position",), (),
         None, None, 200, "ConfigurationSections", False,
+    ),
+    "GetConfigurationHistory": Operation(
+        "Audit", "GET", "/v1/configuration/history",
+        (), ("after", "limit",), (),
+        None, None, 200, "EventPage", False,
     ),
     "GetCostAnalysis": Operation(
         "Monitoring", "GET", "/v1/monitoring/costs",
-        (), ("period", "group_by",), (),
+        (), ("period", "at", "from", "to", "group_by",), (),
         None, None, 200, "CostAnalysis", False,
+    ),
+    "GetCostLedger": Operation(
+        "Costs", "GET", "/v1/costs/ledger",
+        (), ("from", "to", "model", "role", "task_id", "user", "task_type", "outcome", "limit", "offset",), (),
+        None, None, 200, "LedgerPage", False,
     ),
     "GetCurrentUser": Operation(
         "Authentication", "GET", "/v1/auth/me",
         (), (), (),
         None, None, 200, "Profile", False,
     ),
+    "GetEscalationHistory": Operation(
+        "Audit", "GET", "/v1/escalations/{escalation_id}/history",
+        ("escalation_id",), ("after", "limit",), ("escalation_id",),
+        None, None, 200, "EventPage", False,
+    ),
     "GetEscalationStatus": Operation(
         "Escalations", "GET", "/v1/escalation/{escalation_id}/status",
-        ("escalation_id",), (), ("escalation_id",),
+        ("escalation_id",), ("as_of", "as_of_position",), ("escalation_id",),
         None, None, 200, "Escalation", False,
     ),
     "GetLiveness": Operation(
@@ -169,7 +204,7 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "GetPerformanceMetrics": Operation(
         "Monitoring", "GET", "/v1/monitoring/metrics",
-        (), ("period", "granularity", "metrics",), (),
+        (), ("period", "at", "from", "to", "granularity", "metrics",), (),
         None, None, 200, "PerformanceMetrics", False,
     ),
     "GetPrometheusMetrics": Operation(
@@ -189,18 +224,33 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "GetTask": Operation(
         "Tasks", "GET", "/v1/tasks/{task_id}",
-        ("task_id",), (), ("task_id",),
+        ("task_id",), ("as_of", "as_of_position",), ("task_id",),
         None, None, 200, "Task", False,
+    ),
+    "GetTaskHistory": Operation(
+        "Audit", "GET", "/v1/tasks/{task_id}/history",
+        ("task_id",), ("after", "limit",), ("task_id",),
+        None, None, 200, "EventPage", False,
     ),
     "GetUser": Operation(
         "Users", "GET", "/v1/users/{user_id}",
-        ("user_id",), (), ("user_id",),
+        ("user_id",), ("as_of", "as_of_position",), ("user_id",),
         None, None, 200, "User", False,
+    ),
+    "GetUserHistory": Operation(
+        "Audit", "GET", "/v1/users/{user_id}/history",
+        ("user_id",), ("after", "limit",), ("user_id",),
+        None, None, 200, "EventPage", False,
     ),
     "GetWebhook": Operation(
         "Webhooks", "GET", "/v1/webhooks/{webhook_id}",
-        ("webhook_id",), (), ("webhook_id",),
+        ("webhook_id",), ("as_of", "as_of_position",), ("webhook_id",),
         None, None, 200, "Webhook", False,
+    ),
+    "GetWebhookHistory": Operation(
+        "Audit", "GET", "/v1/webhooks/{webhook_id}/history",
+        ("webhook_id",), ("after", "limit",), ("webhook_id",),
+        None, None, 200, "EventPage", False,
     ),
     "GrantRole": Operation(
         "Users", "POST", "/v1/users/{user_id}/roles",
@@ -217,6 +267,16 @@ OPERATIONS: dict[str, Operation] = {
         (), (), (),
         None, None, 200, "ApiKeyList", False,
     ),
+    "ListAuditCheckpoints": Operation(
+        "Audit", "GET", "/v1/audit/checkpoints",
+        (), ("limit", "offset",), (),
+        None, None, 200, "AuditCheckpointPage", False,
+    ),
+    "ListBudgetPeriods": Operation(
+        "Budgets", "GET", "/v1/budgets/{budget_id}/periods",
+        ("budget_id",), ("from", "to", "limit", "offset",), ("budget_id",),
+        None, None, 200, "BudgetPeriodPage", False,
+    ),
     "ListBudgets": Operation(
         "Budgets", "GET", "/v1/budgets",
         (), (), (),
@@ -227,10 +287,25 @@ OPERATIONS: dict[str, Operation] = {
         (), ("status", "task_id", "from_date", "to_date", "limit", "offset",), (),
         None, None, 200, "EscalationPage", False,
     ),
+    "ListEventTypes": Operation(
+        "Audit", "GET", "/v1/events/types",
+        (), (), (),
+        None, None, 200, "EventTypeList", False,
+    ),
+    "ListEvents": Operation(
+        "Audit", "GET", "/v1/events",
+        (), ("after", "limit", "type", "entity_kind", "entity_id", "actor", "from", "to",), (),
+        None, None, 200, "EventPage", False,
+    ),
     "ListModels": Operation(
         "Models", "GET", "/v1/models",
         (), (), (),
         None, None, 200, "ModelList", False,
+    ),
+    "ListOAuth2Providers": Operation(
+        "Authentication", "GET", "/v1/auth/oauth2",
+        (), (), (),
+        None, None, 200, "OAuth2Providers", False,
     ),
     "ListTasks": Operation(
         "Tasks", "GET", "/v1/tasks",
@@ -302,6 +377,11 @@ OPERATIONS: dict[str, Operation] = {
         ("webhook_id",), (), ("webhook_id",),
         "SecretRotation | None", "application/json", 200, "WebhookWithSecret", False,
     ),
+    "RunWhatIf": Operation(
+        "Analysis", "POST", "/v1/analysis/what-if",
+        (), (), (),
+        "WhatIfRequest", "application/json", 200, "WhatIf", False,
+    ),
     "SelectModel": Operation(
         "Models", "POST", "/v1/models/select",
         (), (), (),
@@ -356,5 +436,10 @@ OPERATIONS: dict[str, Operation] = {
         "Webhooks", "PUT", "/v1/webhooks/{webhook_id}",
         ("webhook_id",), (), ("webhook_id",),
         "WebhookUpdate", "application/json", 200, "Webhook", False,
+    ),
+    "VerifyAuditChain": Operation(
+        "Audit", "GET", "/v1/audit/verify",
+        (), (), (),
+        None, None, 200, "AuditVerification", False,
     ),
 }

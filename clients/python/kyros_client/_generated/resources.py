@@ -12,9 +12,9 @@ from kyros_client._generated.models import *  # noqa: F403
 class Agents(Resource):
     """`client.agents`: the Agents endpoints."""
 
-    def get_configuration(self, role: str, /) -> AgentRole:
+    def get_configuration(self, role: str, /, *, as_of: str | None = None, as_of_position: int | None = None) -> AgentRole:
         """GET /v1/agents/{role}/configuration (GetAgentConfiguration)."""
-        return self._call("GetAgentConfiguration", {"role": role}, {})
+        return self._call("GetAgentConfiguration", {"role": role}, {"as_of": as_of, "as_of_position": as_of_position})
 
     def get_status(self, role: str, /) -> AgentStatus:
         """GET /v1/agents/{role}/status (GetAgentStatus)."""
@@ -27,6 +27,14 @@ class Agents(Resource):
     def update_configuration(self, role: str, body: dict[str, Any] | Mapping[str, Any] | None = None, /, **fields: Any) -> AgentRole:
         """PUT /v1/agents/{role}/configuration (UpdateAgentConfiguration)."""
         return self._call("UpdateAgentConfiguration", {"role": role}, {}, body=body, fields=fields)
+
+
+class Analysis(Resource):
+    """`client.analysis`: the Analysis endpoints."""
+
+    def run_what_if(self, body: WhatIfRequest | Mapping[str, Any] | None = None, /, **fields: Any) -> WhatIf:
+        """POST /v1/analysis/what-if (RunWhatIf)."""
+        return self._call("RunWhatIf", {}, {}, body=body, fields=fields)
 
 
 class ApiKeys(Resource):
@@ -45,6 +53,94 @@ class ApiKeys(Resource):
         return self._call("RevokeApiKey", {"key_id": key_id}, {})
 
 
+class Audit(Resource):
+    """`client.audit`: the Audit endpoints."""
+
+    def get_agent_role_history(self, role: str, /, *, after: int | None = None, limit: int | None = None) -> EventPage:
+        """GET /v1/configuration/agents/{role}/history (GetAgentRoleHistory)."""
+        return self._call("GetAgentRoleHistory", {"role": role}, {"after": after, "limit": limit})
+
+    def iter_agent_role_history(self, role: str, *, limit: int | None = None) -> Iterator[PublicEvent]:
+        """Every item of get_agent_role_history, page after page (cursor paging)."""
+        return self._follow("GetAgentRoleHistory", "events", {"role": role}, {"limit": limit})
+
+    def get_budget_history(self, budget_id: str, /, *, after: int | None = None, limit: int | None = None) -> EventPage:
+        """GET /v1/budgets/{budget_id}/history (GetBudgetHistory)."""
+        return self._call("GetBudgetHistory", {"budget_id": budget_id}, {"after": after, "limit": limit})
+
+    def iter_budget_history(self, budget_id: str, *, limit: int | None = None) -> Iterator[PublicEvent]:
+        """Every item of get_budget_history, page after page (cursor paging)."""
+        return self._follow("GetBudgetHistory", "events", {"budget_id": budget_id}, {"limit": limit})
+
+    def get_configuration_history(self, /, *, after: int | None = None, limit: int | None = None) -> EventPage:
+        """GET /v1/configuration/history (GetConfigurationHistory)."""
+        return self._call("GetConfigurationHistory", {}, {"after": after, "limit": limit})
+
+    def iter_configuration_history(self, *, limit: int | None = None) -> Iterator[PublicEvent]:
+        """Every item of get_configuration_history, page after page (cursor paging)."""
+        return self._follow("GetConfigurationHistory", "events", {}, {"limit": limit})
+
+    def get_escalation_history(self, escalation_id: str, /, *, after: int | None = None, limit: int | None = None) -> EventPage:
+        """GET /v1/escalations/{escalation_id}/history (GetEscalationHistory)."""
+        return self._call("GetEscalationHistory", {"escalation_id": escalation_id}, {"after": after, "limit": limit})
+
+    def iter_escalation_history(self, escalation_id: str, *, limit: int | None = None) -> Iterator[PublicEvent]:
+        """Every item of get_escalation_history, page after page (cursor paging)."""
+        return self._follow("GetEscalationHistory", "events", {"escalation_id": escalation_id}, {"limit": limit})
+
+    def get_public_key(self, /) -> AuditPublicKey:
+        """GET /v1/audit/public-key (GetAuditPublicKey)."""
+        return self._call("GetAuditPublicKey", {}, {})
+
+    def get_task_history(self, task_id: str, /, *, after: int | None = None, limit: int | None = None) -> EventPage:
+        """GET /v1/tasks/{task_id}/history (GetTaskHistory)."""
+        return self._call("GetTaskHistory", {"task_id": task_id}, {"after": after, "limit": limit})
+
+    def iter_task_history(self, task_id: str, *, limit: int | None = None) -> Iterator[PublicEvent]:
+        """Every item of get_task_history, page after page (cursor paging)."""
+        return self._follow("GetTaskHistory", "events", {"task_id": task_id}, {"limit": limit})
+
+    def get_user_history(self, user_id: str, /, *, after: int | None = None, limit: int | None = None) -> EventPage:
+        """GET /v1/users/{user_id}/history (GetUserHistory)."""
+        return self._call("GetUserHistory", {"user_id": user_id}, {"after": after, "limit": limit})
+
+    def iter_user_history(self, user_id: str, *, limit: int | None = None) -> Iterator[PublicEvent]:
+        """Every item of get_user_history, page after page (cursor paging)."""
+        return self._follow("GetUserHistory", "events", {"user_id": user_id}, {"limit": limit})
+
+    def get_webhook_history(self, webhook_id: str, /, *, after: int | None = None, limit: int | None = None) -> EventPage:
+        """GET /v1/webhooks/{webhook_id}/history (GetWebhookHistory)."""
+        return self._call("GetWebhookHistory", {"webhook_id": webhook_id}, {"after": after, "limit": limit})
+
+    def iter_webhook_history(self, webhook_id: str, *, limit: int | None = None) -> Iterator[PublicEvent]:
+        """Every item of get_webhook_history, page after page (cursor paging)."""
+        return self._follow("GetWebhookHistory", "events", {"webhook_id": webhook_id}, {"limit": limit})
+
+    def list_checkpoints(self, /, *, limit: int | None = None, offset: int | None = None) -> AuditCheckpointPage:
+        """GET /v1/audit/checkpoints (ListAuditCheckpoints)."""
+        return self._call("ListAuditCheckpoints", {}, {"limit": limit, "offset": offset})
+
+    def iter_checkpoints(self, *, limit: int | None = None) -> Iterator[AuditCheckpoint]:
+        """Every item of list_checkpoints, page after page (offset paging)."""
+        return self._paginate("ListAuditCheckpoints", "checkpoints", {}, {"limit": limit})
+
+    def list_event_types(self, /) -> EventTypeList:
+        """GET /v1/events/types (ListEventTypes)."""
+        return self._call("ListEventTypes", {}, {})
+
+    def list_events(self, /, *, after: int | None = None, limit: int | None = None, type: str | None = None, entity_kind: str | None = None, entity_id: str | None = None, actor: str | None = None, from_: str | None = None, to: str | None = None) -> EventPage:
+        """GET /v1/events (ListEvents)."""
+        return self._call("ListEvents", {}, {"after": after, "limit": limit, "type": type, "entity_kind": entity_kind, "entity_id": entity_id, "actor": actor, "from": from_, "to": to})
+
+    def iter_events(self, *, limit: int | None = None, type: str | None = None, entity_kind: str | None = None, entity_id: str | None = None, actor: str | None = None, from_: str | None = None, to: str | None = None) -> Iterator[PublicEvent]:
+        """Every item of list_events, page after page (cursor paging)."""
+        return self._follow("ListEvents", "events", {}, {"limit": limit, "type": type, "entity_kind": entity_kind, "entity_id": entity_id, "actor": actor, "from": from_, "to": to})
+
+    def verify_chain(self, /) -> AuditVerification:
+        """GET /v1/audit/verify (VerifyAuditChain)."""
+        return self._call("VerifyAuditChain", {}, {})
+
+
 class Auth(Resource):
     """`client.auth`: the Authentication endpoints."""
 
@@ -55,6 +151,10 @@ class Auth(Resource):
     def issue_token(self, body: dict[str, Any] | Mapping[str, Any] | None = None, /, **fields: Any) -> Tokens:
         """POST /v1/auth/token (IssueToken)."""
         return self._call("IssueToken", {}, {}, body=body, fields=fields)
+
+    def list_oauth2_providers(self, /) -> OAuth2Providers:
+        """GET /v1/auth/oauth2 (ListOAuth2Providers)."""
+        return self._call("ListOAuth2Providers", {}, {})
 
     def login(self, body: dict[str, Any] | Mapping[str, Any] | None = None, /, **fields: Any) -> Login:
         """POST /v1/auth/login (Login)."""
@@ -88,13 +188,21 @@ class Budgets(Resource):
         """DELETE /v1/budgets/{budget_id} (DeleteBudget)."""
         return self._call("DeleteBudget", {"budget_id": budget_id}, {})
 
-    def get(self, budget_id: str, /) -> Budget:
+    def get(self, budget_id: str, /, *, as_of: str | None = None, as_of_position: int | None = None) -> Budget:
         """GET /v1/budgets/{budget_id} (GetBudget)."""
-        return self._call("GetBudget", {"budget_id": budget_id}, {})
+        return self._call("GetBudget", {"budget_id": budget_id}, {"as_of": as_of, "as_of_position": as_of_position})
 
     def list(self, /) -> BudgetList:
         """GET /v1/budgets (ListBudgets)."""
         return self._call("ListBudgets", {}, {})
+
+    def list_periods(self, budget_id: str, /, *, from_: str | None = None, to: str | None = None, limit: int | None = None, offset: int | None = None) -> BudgetPeriodPage:
+        """GET /v1/budgets/{budget_id}/periods (ListBudgetPeriods)."""
+        return self._call("ListBudgetPeriods", {"budget_id": budget_id}, {"from": from_, "to": to, "limit": limit, "offset": offset})
+
+    def iter_periods(self, budget_id: str, *, from_: str | None = None, to: str | None = None, limit: int | None = None) -> Iterator[PastBudgetPeriod]:
+        """Every item of list_periods, page after page (offset paging)."""
+        return self._paginate("ListBudgetPeriods", "periods", {"budget_id": budget_id}, {"from": from_, "to": to, "limit": limit})
 
     def update(self, budget_id: str, body: BudgetUpdate | Mapping[str, Any] | None = None, /, **fields: Any) -> Budget:
         """PUT /v1/budgets/{budget_id} (UpdateBudget)."""
@@ -104,17 +212,33 @@ class Budgets(Resource):
 class Configuration(Resource):
     """`client.configuration`: the Configuration endpoints."""
 
-    def get(self, /) -> ConfigurationSections:
+    def get(self, /, *, as_of: str | None = None, as_of_position: int | None = None) -> ConfigurationSections:
         """GET /v1/configuration (GetConfiguration)."""
-        return self._call("GetConfiguration", {}, {})
+        return self._call("GetConfiguration", {}, {"as_of": as_of, "as_of_position": as_of_position})
 
-    def get_agent_role(self, role: str, /) -> AgentRoleSummary:
+    def get_agent_role(self, role: str, /, *, as_of: str | None = None, as_of_position: int | None = None) -> AgentRoleSummary:
         """GET /v1/configuration/agents/{role} (GetAgentRoleConfiguration)."""
-        return self._call("GetAgentRoleConfiguration", {"role": role}, {})
+        return self._call("GetAgentRoleConfiguration", {"role": role}, {"as_of": as_of, "as_of_position": as_of_position})
 
     def update(self, body: dict[str, Any] | Mapping[str, Any] | None = None, /, **fields: Any) -> ConfigurationSections:
         """PUT /v1/configuration (UpdateConfiguration)."""
         return self._call("UpdateConfiguration", {}, {}, body=body, fields=fields)
+
+
+class Costs(Resource):
+    """`client.costs`: the Costs endpoints."""
+
+    def export_ledger(self, /, *, format: str | None = None, from_: str | None = None, to: str | None = None, model: str | None = None, role: str | None = None, task_id: str | None = None, user: str | None = None, task_type: str | None = None, outcome: str | None = None) -> bytes:
+        """GET /v1/costs/export (ExportCostLedger)."""
+        return self._call("ExportCostLedger", {}, {"format": format, "from": from_, "to": to, "model": model, "role": role, "task_id": task_id, "user": user, "task_type": task_type, "outcome": outcome})
+
+    def get_ledger(self, /, *, from_: str | None = None, to: str | None = None, model: str | None = None, role: str | None = None, task_id: str | None = None, user: str | None = None, task_type: str | None = None, outcome: str | None = None, limit: int | None = None, offset: int | None = None) -> LedgerPage:
+        """GET /v1/costs/ledger (GetCostLedger)."""
+        return self._call("GetCostLedger", {}, {"from": from_, "to": to, "model": model, "role": role, "task_id": task_id, "user": user, "task_type": task_type, "outcome": outcome, "limit": limit, "offset": offset})
+
+    def iter_ledger(self, *, from_: str | None = None, to: str | None = None, model: str | None = None, role: str | None = None, task_id: str | None = None, user: str | None = None, task_type: str | None = None, outcome: str | None = None, limit: int | None = None) -> Iterator[LedgerEntry]:
+        """Every item of get_ledger, page after page (offset paging)."""
+        return self._paginate("GetCostLedger", "entries", {}, {"from": from_, "to": to, "model": model, "role": role, "task_id": task_id, "user": user, "task_type": task_type, "outcome": outcome, "limit": limit})
 
 
 class Escalations(Resource):
@@ -124,9 +248,9 @@ class Escalations(Resource):
         """POST /v1/escalation/{escalation_id}/approve (DecideEscalation)."""
         return self._call("DecideEscalation", {"escalation_id": escalation_id}, {}, body=body, fields=fields, idempotency_key=idempotency_key)
 
-    def get_status(self, escalation_id: str, /) -> Escalation:
+    def get_status(self, escalation_id: str, /, *, as_of: str | None = None, as_of_position: int | None = None) -> Escalation:
         """GET /v1/escalation/{escalation_id}/status (GetEscalationStatus)."""
-        return self._call("GetEscalationStatus", {"escalation_id": escalation_id}, {})
+        return self._call("GetEscalationStatus", {"escalation_id": escalation_id}, {"as_of": as_of, "as_of_position": as_of_position})
 
     def list(self, /, *, status: str | None = None, task_id: str | None = None, from_date: str | None = None, to_date: str | None = None, limit: int | None = None, offset: int | None = None) -> EscalationPage:
         """GET /v1/escalations (ListEscalations)."""
@@ -184,13 +308,13 @@ class Monitoring(Resource):
         """Every item of get_alerts, page after page (offset paging)."""
         return self._paginate("GetAlerts", "alerts", {}, {"status": status, "severity": severity, "type": type, "limit": limit})
 
-    def get_cost_analysis(self, /, *, period: str | None = None, group_by: str | None = None) -> CostAnalysis:
+    def get_cost_analysis(self, /, *, period: str | None = None, at: str | None = None, from_: str | None = None, to: str | None = None, group_by: str | None = None) -> CostAnalysis:
         """GET /v1/monitoring/costs (GetCostAnalysis)."""
-        return self._call("GetCostAnalysis", {}, {"period": period, "group_by": group_by})
+        return self._call("GetCostAnalysis", {}, {"period": period, "at": at, "from": from_, "to": to, "group_by": group_by})
 
-    def get_performance_metrics(self, /, *, period: str | None = None, granularity: str | None = None, metrics: str | None = None) -> PerformanceMetrics:
+    def get_performance_metrics(self, /, *, period: str | None = None, at: str | None = None, from_: str | None = None, to: str | None = None, granularity: str | None = None, metrics: str | None = None) -> PerformanceMetrics:
         """GET /v1/monitoring/metrics (GetPerformanceMetrics)."""
-        return self._call("GetPerformanceMetrics", {}, {"period": period, "granularity": granularity, "metrics": metrics})
+        return self._call("GetPerformanceMetrics", {}, {"period": period, "at": at, "from": from_, "to": to, "granularity": granularity, "metrics": metrics})
 
     def get_prometheus_metrics(self, /) -> bytes:
         """GET /metrics (GetPrometheusMetrics)."""
@@ -216,9 +340,9 @@ class Tasks(Resource):
         """POST /v1/tasks (CreateTask)."""
         return self._call("CreateTask", {}, {}, body=body, fields=fields, idempotency_key=idempotency_key)
 
-    def get(self, task_id: str, /) -> Task:
+    def get(self, task_id: str, /, *, as_of: str | None = None, as_of_position: int | None = None) -> Task:
         """GET /v1/tasks/{task_id} (GetTask)."""
-        return self._call("GetTask", {"task_id": task_id}, {})
+        return self._call("GetTask", {"task_id": task_id}, {"as_of": as_of, "as_of_position": as_of_position})
 
     def list(self, /, *, status: str | None = None, type: str | None = None, priority: str | None = None, assignee_role: str | None = None, created_by: str | None = None, tags: str | None = None, limit: int | None = None, offset: int | None = None, sort_by: str | None = None, sort_order: str | None = None) -> TaskPage:
         """GET /v1/tasks (ListTasks)."""
@@ -252,9 +376,9 @@ class Users(Resource):
         """POST /v1/users/{user_id}/enable (EnableUser)."""
         return self._call("EnableUser", {"user_id": user_id}, {})
 
-    def get(self, user_id: str, /) -> User:
+    def get(self, user_id: str, /, *, as_of: str | None = None, as_of_position: int | None = None) -> User:
         """GET /v1/users/{user_id} (GetUser)."""
-        return self._call("GetUser", {"user_id": user_id}, {})
+        return self._call("GetUser", {"user_id": user_id}, {"as_of": as_of, "as_of_position": as_of_position})
 
     def grant_role(self, user_id: str, body: RoleChange | Mapping[str, Any] | None = None, /, **fields: Any) -> User:
         """POST /v1/users/{user_id}/roles (GrantRole)."""
@@ -288,9 +412,9 @@ class Webhooks(Resource):
         """DELETE /v1/webhooks/{webhook_id} (DeleteWebhook)."""
         return self._call("DeleteWebhook", {"webhook_id": webhook_id}, {})
 
-    def get(self, webhook_id: str, /) -> Webhook:
+    def get(self, webhook_id: str, /, *, as_of: str | None = None, as_of_position: int | None = None) -> Webhook:
         """GET /v1/webhooks/{webhook_id} (GetWebhook)."""
-        return self._call("GetWebhook", {"webhook_id": webhook_id}, {})
+        return self._call("GetWebhook", {"webhook_id": webhook_id}, {"as_of": as_of, "as_of_position": as_of_position})
 
     def list(self, /) -> WebhookList:
         """GET /v1/webhooks (ListWebhooks)."""
@@ -352,9 +476,9 @@ class Workers(Resource):
 class AsyncAgents(AsyncResource):
     """`client.agents`: the Agents endpoints."""
 
-    async def get_configuration(self, role: str, /) -> AgentRole:
+    async def get_configuration(self, role: str, /, *, as_of: str | None = None, as_of_position: int | None = None) -> AgentRole:
         """GET /v1/agents/{role}/configuration (GetAgentConfiguration)."""
-        return await self._call("GetAgentConfiguration", {"role": role}, {})
+        return await self._call("GetAgentConfiguration", {"role": role}, {"as_of": as_of, "as_of_position": as_of_position})
 
     async def get_status(self, role: str, /) -> AgentStatus:
         """GET /v1/agents/{role}/status (GetAgentStatus)."""
@@ -367,6 +491,14 @@ class AsyncAgents(AsyncResource):
     async def update_configuration(self, role: str, body: dict[str, Any] | Mapping[str, Any] | None = None, /, **fields: Any) -> AgentRole:
         """PUT /v1/agents/{role}/configuration (UpdateAgentConfiguration)."""
         return await self._call("UpdateAgentConfiguration", {"role": role}, {}, body=body, fields=fields)
+
+
+class AsyncAnalysis(AsyncResource):
+    """`client.analysis`: the Analysis endpoints."""
+
+    async def run_what_if(self, body: WhatIfRequest | Mapping[str, Any] | None = None, /, **fields: Any) -> WhatIf:
+        """POST /v1/analysis/what-if (RunWhatIf)."""
+        return await self._call("RunWhatIf", {}, {}, body=body, fields=fields)
 
 
 class AsyncApiKeys(AsyncResource):
@@ -385,6 +517,94 @@ class AsyncApiKeys(AsyncResource):
         return await self._call("RevokeApiKey", {"key_id": key_id}, {})
 
 
+class AsyncAudit(AsyncResource):
+    """`client.audit`: the Audit endpoints."""
+
+    async def get_agent_role_history(self, role: str, /, *, after: int | None = None, limit: int | None = None) -> EventPage:
+        """GET /v1/configuration/agents/{role}/history (GetAgentRoleHistory)."""
+        return await self._call("GetAgentRoleHistory", {"role": role}, {"after": after, "limit": limit})
+
+    def iter_agent_role_history(self, role: str, *, limit: int | None = None) -> AsyncIterator[PublicEvent]:
+        """Every item of get_agent_role_history, page after page (cursor paging)."""
+        return self._follow("GetAgentRoleHistory", "events", {"role": role}, {"limit": limit})
+
+    async def get_budget_history(self, budget_id: str, /, *, after: int | None = None, limit: int | None = None) -> EventPage:
+        """GET /v1/budgets/{budget_id}/history (GetBudgetHistory)."""
+        return await self._call("GetBudgetHistory", {"budget_id": budget_id}, {"after": after, "limit": limit})
+
+    def iter_budget_history(self, budget_id: str, *, limit: int | None = None) -> AsyncIterator[PublicEvent]:
+        """Every item of get_budget_history, page after page (cursor paging)."""
+        return self._follow("GetBudgetHistory", "events", {"budget_id": budget_id}, {"limit": limit})
+
+    async def get_configuration_history(self, /, *, after: int | None = None, limit: int | None = None) -> EventPage:
+        """GET /v1/configuration/history (GetConfigurationHistory)."""
+        return await self._call("GetConfigurationHistory", {}, {"after": after, "limit": limit})
+
+    def iter_configuration_history(self, *, limit: int | None = None) -> AsyncIterator[PublicEvent]:
+        """Every item of get_configuration_history, page after page (cursor paging)."""
+        return self._follow("GetConfigurationHistory", "events", {}, {"limit": limit})
+
+    async def get_escalation_history(self, escalation_id: str, /, *, after: int | None = None, limit: int | None = None) -> EventPage:
+        """GET /v1/escalations/{escalation_id}/history (GetEscalationHistory)."""
+        return await self._call("GetEscalationHistory", {"escalation_id": escalation_id}, {"after": after, "limit": limit})
+
+    def iter_escalation_history(self, escalation_id: str, *, limit: int | None = None) -> AsyncIterator[PublicEvent]:
+        """Every item of get_escalation_history, page after page (cursor paging)."""
+        return self._follow("GetEscalationHistory", "events", {"escalation_id": escalation_id}, {"limit": limit})
+
+    async def get_public_key(self, /) -> AuditPublicKey:
+        """GET /v1/audit/public-key (GetAuditPublicKey)."""
+        return await self._call("GetAuditPublicKey", {}, {})
+
+    async def get_task_history(self, task_id: str, /, *, after: int | None = None, limit: int | None = None) -> EventPage:
+        """GET /v1/tasks/{task_id}/history (GetTaskHistory)."""
+        return await self._call("GetTaskHistory", {"task_id": task_id}, {"after": after, "limit": limit})
+
+    def iter_task_history(self, task_id: str, *, limit: int | None = None) -> AsyncIterator[PublicEvent]:
+        """Every item of get_task_history, page after page (cursor paging)."""
+        return self._follow("GetTaskHistory", "events", {"task_id": task_id}, {"limit": limit})
+
+    async def get_user_history(self, user_id: str, /, *, after: int | None = None, limit: int | None = None) -> EventPage:
+        """GET /v1/users/{user_id}/history (GetUserHistory)."""
+        return await self._call("GetUserHistory", {"user_id": user_id}, {"after": after, "limit": limit})
+
+    def iter_user_history(self, user_id: str, *, limit: int | None = None) -> AsyncIterator[PublicEvent]:
+        """Every item of get_user_history, page after page (cursor paging)."""
+        return self._follow("GetUserHistory", "events", {"user_id": user_id}, {"limit": limit})
+
+    async def get_webhook_history(self, webhook_id: str, /, *, after: int | None = None, limit: int | None = None) -> EventPage:
+        """GET /v1/webhooks/{webhook_id}/history (GetWebhookHistory)."""
+        return await self._call("GetWebhookHistory", {"webhook_id": webhook_id}, {"after": after, "limit": limit})
+
+    def iter_webhook_history(self, webhook_id: str, *, limit: int | None = None) -> AsyncIterator[PublicEvent]:
+        """Every item of get_webhook_history, page after page (cursor paging)."""
+        return self._follow("GetWebhookHistory", "events", {"webhook_id": webhook_id}, {"limit": limit})
+
+    async def list_checkpoints(self, /, *, limit: int | None = None, offset: int | None = None) -> AuditCheckpointPage:
+        """GET /v1/audit/checkpoints (ListAuditCheckpoints)."""
+        return await self._call("ListAuditCheckpoints", {}, {"limit": limit, "offset": offset})
+
+    def iter_checkpoints(self, *, limit: int | None = None) -> AsyncIterator[AuditCheckpoint]:
+        """Every item of list_checkpoints, page after page (offset paging)."""
+        return self._paginate("ListAuditCheckpoints", "checkpoints", {}, {"limit": limit})
+
+    async def list_event_types(self, /) -> EventTypeList:
+        """GET /v1/events/types (ListEventTypes)."""
+        return await self._call("ListEventTypes", {}, {})
+
+    async def list_events(self, /, *, after: int | None = None, limit: int | None = None, type: str | None = None, entity_kind: str | None = None, entity_id: str | None = None, actor: str | None = None, from_: str | None = None, to: str | None = None) -> EventPage:
+        """GET /v1/events (ListEvents)."""
+        return await self._call("ListEvents", {}, {"after": after, "limit": limit, "type": type, "entity_kind": entity_kind, "entity_id": entity_id, "actor": actor, "from": from_, "to": to})
+
+    def iter_events(self, *, limit: int | None = None, type: str | None = None, entity_kind: str | None = None, entity_id: str | None = None, actor: str | None = None, from_: str | None = None, to: str | None = None) -> AsyncIterator[PublicEvent]:
+        """Every item of list_events, page after page (cursor paging)."""
+        return self._follow("ListEvents", "events", {}, {"limit": limit, "type": type, "entity_kind": entity_kind, "entity_id": entity_id, "actor": actor, "from": from_, "to": to})
+
+    async def verify_chain(self, /) -> AuditVerification:
+        """GET /v1/audit/verify (VerifyAuditChain)."""
+        return await self._call("VerifyAuditChain", {}, {})
+
+
 class AsyncAuth(AsyncResource):
     """`client.auth`: the Authentication endpoints."""
 
@@ -395,6 +615,10 @@ class AsyncAuth(AsyncResource):
     async def issue_token(self, body: dict[str, Any] | Mapping[str, Any] | None = None, /, **fields: Any) -> Tokens:
         """POST /v1/auth/token (IssueToken)."""
         return await self._call("IssueToken", {}, {}, body=body, fields=fields)
+
+    async def list_oauth2_providers(self, /) -> OAuth2Providers:
+        """GET /v1/auth/oauth2 (ListOAuth2Providers)."""
+        return await self._call("ListOAuth2Providers", {}, {})
 
     async def login(self, body: dict[str, Any] | Mapping[str, Any] | None = None, /, **fields: Any) -> Login:
         """POST /v1/auth/login (Login)."""
@@ -428,13 +652,21 @@ class AsyncBudgets(AsyncResource):
         """DELETE /v1/budgets/{budget_id} (DeleteBudget)."""
         return await self._call("DeleteBudget", {"budget_id": budget_id}, {})
 
-    async def get(self, budget_id: str, /) -> Budget:
+    async def get(self, budget_id: str, /, *, as_of: str | None = None, as_of_position: int | None = None) -> Budget:
         """GET /v1/budgets/{budget_id} (GetBudget)."""
-        return await self._call("GetBudget", {"budget_id": budget_id}, {})
+        return await self._call("GetBudget", {"budget_id": budget_id}, {"as_of": as_of, "as_of_position": as_of_position})
 
     async def list(self, /) -> BudgetList:
         """GET /v1/budgets (ListBudgets)."""
         return await self._call("ListBudgets", {}, {})
+
+    async def list_periods(self, budget_id: str, /, *, from_: str | None = None, to: str | None = None, limit: int | None = None, offset: int | None = None) -> BudgetPeriodPage:
+        """GET /v1/budgets/{budget_id}/periods (ListBudgetPeriods)."""
+        return await self._call("ListBudgetPeriods", {"budget_id": budget_id}, {"from": from_, "to": to, "limit": limit, "offset": offset})
+
+    def iter_periods(self, budget_id: str, *, from_: str | None = None, to: str | None = None, limit: int | None = None) -> AsyncIterator[PastBudgetPeriod]:
+        """Every item of list_periods, page after page (offset paging)."""
+        return self._paginate("ListBudgetPeriods", "periods", {"budget_id": budget_id}, {"from": from_, "to": to, "limit": limit})
 
     async def update(self, budget_id: str, body: BudgetUpdate | Mapping[str, Any] | None = None, /, **fields: Any) -> Budget:
         """PUT /v1/budgets/{budget_id} (UpdateBudget)."""
@@ -444,17 +676,33 @@ class AsyncBudgets(AsyncResource):
 class AsyncConfiguration(AsyncResource):
     """`client.configuration`: the Configuration endpoints."""
 
-    async def get(self, /) -> ConfigurationSections:
+    async def get(self, /, *, as_of: str | None = None, as_of_position: int | None = None) -> ConfigurationSections:
         """GET /v1/configuration (GetConfiguration)."""
-        return await self._call("GetConfiguration", {}, {})
+        return await self._call("GetConfiguration", {}, {"as_of": as_of, "as_of_position": as_of_position})
 
-    async def get_agent_role(self, role: str, /) -> AgentRoleSummary:
+    async def get_agent_role(self, role: str, /, *, as_of: str | None = None, as_of_position: int | None = None) -> AgentRoleSummary:
         """GET /v1/configuration/agents/{role} (GetAgentRoleConfiguration)."""
-        return await self._call("GetAgentRoleConfiguration", {"role": role}, {})
+        return await self._call("GetAgentRoleConfiguration", {"role": role}, {"as_of": as_of, "as_of_position": as_of_position})
 
     async def update(self, body: dict[str, Any] | Mapping[str, Any] | None = None, /, **fields: Any) -> ConfigurationSections:
         """PUT /v1/configuration (UpdateConfiguration)."""
         return await self._call("UpdateConfiguration", {}, {}, body=body, fields=fields)
+
+
+class AsyncCosts(AsyncResource):
+    """`client.costs`: the Costs endpoints."""
+
+    async def export_ledger(self, /, *, format: str | None = None, from_: str | None = None, to: str | None = None, model: str | None = None, role: str | None = None, task_id: str | None = None, user: str | None = None, task_type: str | None = None, outcome: str | None = None) -> bytes:
+        """GET /v1/costs/export (ExportCostLedger)."""
+        return await self._call("ExportCostLedger", {}, {"format": format, "from": from_, "to": to, "model": model, "role": role, "task_id": task_id, "user": user, "task_type": task_type, "outcome": outcome})
+
+    async def get_ledger(self, /, *, from_: str | None = None, to: str | None = None, model: str | None = None, role: str | None = None, task_id: str | None = None, user: str | None = None, task_type: str | None = None, outcome: str | None = None, limit: int | None = None, offset: int | None = None) -> LedgerPage:
+        """GET /v1/costs/ledger (GetCostLedger)."""
+        return await self._call("GetCostLedger", {}, {"from": from_, "to": to, "model": model, "role": role, "task_id": task_id, "user": user, "task_type": task_type, "outcome": outcome, "limit": limit, "offset": offset})
+
+    def iter_ledger(self, *, from_: str | None = None, to: str | None = None, model: str | None = None, role: str | None = None, task_id: str | None = None, user: str | None = None, task_type: str | None = None, outcome: str | None = None, limit: int | None = None) -> AsyncIterator[LedgerEntry]:
+        """Every item of get_ledger, page after page (offset paging)."""
+        return self._paginate("GetCostLedger", "entries", {}, {"from": from_, "to": to, "model": model, "role": role, "task_id": task_id, "user": user, "task_type": task_type, "outcome": outcome, "limit": limit})
 
 
 class AsyncEscalations(AsyncResource):
@@ -464,9 +712,9 @@ class AsyncEscalations(AsyncResource):
         """POST /v1/escalation/{escalation_id}/approve (DecideEscalation)."""
         return await self._call("DecideEscalation", {"escalation_id": escalation_id}, {}, body=body, fields=fields, idempotency_key=idempotency_key)
 
-    async def get_status(self, escalation_id: str, /) -> Escalation:
+    async def get_status(self, escalation_id: str, /, *, as_of: str | None = None, as_of_position: int | None = None) -> Escalation:
         """GET /v1/escalation/{escalation_id}/status (GetEscalationStatus)."""
-        return await self._call("GetEscalationStatus", {"escalation_id": escalation_id}, {})
+        return await self._call("GetEscalationStatus", {"escalation_id": escalation_id}, {"as_of": as_of, "as_of_position": as_of_position})
 
     async def list(self, /, *, status: str | None = None, task_id: str | None = None, from_date: str | None = None, to_date: str | None = None, limit: int | None = None, offset: int | None = None) -> EscalationPage:
         """GET /v1/escalations (ListEscalations)."""
@@ -524,13 +772,13 @@ class AsyncMonitoring(AsyncResource):
         """Every item of get_alerts, page after page (offset paging)."""
         return self._paginate("GetAlerts", "alerts", {}, {"status": status, "severity": severity, "type": type, "limit": limit})
 
-    async def get_cost_analysis(self, /, *, period: str | None = None, group_by: str | None = None) -> CostAnalysis:
+    async def get_cost_analysis(self, /, *, period: str | None = None, at: str | None = None, from_: str | None = None, to: str | None = None, group_by: str | None = None) -> CostAnalysis:
         """GET /v1/monitoring/costs (GetCostAnalysis)."""
-        return await self._call("GetCostAnalysis", {}, {"period": period, "group_by": group_by})
+        return await self._call("GetCostAnalysis", {}, {"period": period, "at": at, "from": from_, "to": to, "group_by": group_by})
 
-    async def get_performance_metrics(self, /, *, period: str | None = None, granularity: str | None = None, metrics: str | None = None) -> PerformanceMetrics:
+    async def get_performance_metrics(self, /, *, period: str | None = None, at: str | None = None, from_: str | None = None, to: str | None = None, granularity: str | None = None, metrics: str | None = None) -> PerformanceMetrics:
         """GET /v1/monitoring/metrics (GetPerformanceMetrics)."""
-        return await self._call("GetPerformanceMetrics", {}, {"period": period, "granularity": granularity, "metrics": metrics})
+        return await self._call("GetPerformanceMetrics", {}, {"period": period, "at": at, "from": from_, "to": to, "granularity": granularity, "metrics": metrics})
 
     async def get_prometheus_metrics(self, /) -> bytes:
         """GET /metrics (GetPrometheusMetrics)."""
@@ -556,9 +804,9 @@ class AsyncTasks(AsyncResource):
         """POST /v1/tasks (CreateTask)."""
         return await self._call("CreateTask", {}, {}, body=body, fields=fields, idempotency_key=idempotency_key)
 
-    async def get(self, task_id: str, /) -> Task:
+    async def get(self, task_id: str, /, *, as_of: str | None = None, as_of_position: int | None = None) -> Task:
         """GET /v1/tasks/{task_id} (GetTask)."""
-        return await self._call("GetTask", {"task_id": task_id}, {})
+        return await self._call("GetTask", {"task_id": task_id}, {"as_of": as_of, "as_of_position": as_of_position})
 
     async def list(self, /, *, status: str | None = None, type: str | None = None, priority: str | None = None, assignee_role: str | None = None, created_by: str | None = None, tags: str | None = None, limit: int | None = None, offset: int | None = None, sort_by: str | None = None, sort_order: str | None = None) -> TaskPage:
         """GET /v1/tasks (ListTasks)."""
@@ -592,9 +840,9 @@ class AsyncUsers(AsyncResource):
         """POST /v1/users/{user_id}/enable (EnableUser)."""
         return await self._call("EnableUser", {"user_id": user_id}, {})
 
-    async def get(self, user_id: str, /) -> User:
+    async def get(self, user_id: str, /, *, as_of: str | None = None, as_of_position: int | None = None) -> User:
         """GET /v1/users/{user_id} (GetUser)."""
-        return await self._call("GetUser", {"user_id": user_id}, {})
+        return await self._call("GetUser", {"user_id": user_id}, {"as_of": as_of, "as_of_position": as_of_position})
 
     async def grant_role(self, user_id: str, body: RoleChange | Mapping[str, Any] | None = None, /, **fields: Any) -> User:
         """POST /v1/users/{user_id}/roles (GrantRole)."""
@@ -628,9 +876,9 @@ class AsyncWebhooks(AsyncResource):
         """DELETE /v1/webhooks/{webhook_id} (DeleteWebhook)."""
         return await self._call("DeleteWebhook", {"webhook_id": webhook_id}, {})
 
-    async def get(self, webhook_id: str, /) -> Webhook:
+    async def get(self, webhook_id: str, /, *, as_of: str | None = None, as_of_position: int | None = None) -> Webhook:
         """GET /v1/webhooks/{webhook_id} (GetWebhook)."""
-        return await self._call("GetWebhook", {"webhook_id": webhook_id}, {})
+        return await self._call("GetWebhook", {"webhook_id": webhook_id}, {"as_of": as_of, "as_of_position": as_of_position})
 
     async def list(self, /) -> WebhookList:
         """GET /v1/webhooks (ListWebhooks)."""
@@ -691,10 +939,13 @@ class AsyncWorkers(AsyncResource):
 
 NAMESPACES = {
     "agents": (Agents, AsyncAgents),
+    "analysis": (Analysis, AsyncAnalysis),
     "api_keys": (ApiKeys, AsyncApiKeys),
+    "audit": (Audit, AsyncAudit),
     "auth": (Auth, AsyncAuth),
     "budgets": (Budgets, AsyncBudgets),
     "configuration": (Configuration, AsyncConfiguration),
+    "costs": (Costs, AsyncCosts),
     "escalations": (Escalations, AsyncEscalations),
     "health": (Health, AsyncHealth),
     "models": (Models, AsyncModels),
