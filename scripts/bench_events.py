@@ -47,7 +47,7 @@ def main() -> None:
     console = Console()
     with temporary_store(args.database_url) as store, Kyros(store.settings()) as kyros:
         seeded, seconds = seed(kyros, args.events, console)
-        console.print(f"{store.name}: seeded {seeded} events in {seconds:.1f} s")
+        console.print(f"{store.kind}: seeded {seeded} events in {seconds:.1f} s")
         head = log_head(kyros.db)
         task = next(iter(read_page(kyros.db, EventQuery(limit=1))[0]))["entity"]["id"]
         pick = lambda: random.randint(0, max(head - 1_000, 0))  # noqa: E731
@@ -64,7 +64,7 @@ def main() -> None:
             ),
             "one task's history": lambda: read_page(kyros.db, entity_query("task", task, 0, 100)),
         }
-        table = Table(title=f"events API reads, {store.name}, {head} events")
+        table = Table(title=f"events API reads, {store.kind}, {head} events")
         for column in ("case", "p50 ms", "p99 ms"):
             table.add_column(column)
         for name, run in cases.items():

@@ -79,6 +79,7 @@ def read_page(
         return [], None
     found: list[View] = []
     cursor = query.after
+    needle = query.actor.encode() if query.actor else None
     with db.transaction(write=False) as cur:
         while cursor < last and cursor - query.after < BUDGET:
             # entity reads follow the primary key, not a window of the whole log
@@ -94,6 +95,8 @@ def read_page(
             )
             rows = cur.execute(sql, params).fetchall()
             for row in rows:
+                if needle is not None and needle not in bytes(row["state"]):
+                    continue  # the actor is stored in the state as-is: no need to decode
                 view = _view(row)
                 if view is not None and query.wants(*view):
                     found.append(view[1])

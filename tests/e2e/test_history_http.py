@@ -10,6 +10,9 @@ import pytest
 
 from kyros.settings import Settings
 from tests.builders.commands import PASSWORD
+from tests.builders.http import create_budget, create_task
+from tests.e2e.agent_helpers import submit
+from tests.e2e.escalation_helpers import PLAIN
 from tests.e2e.events_helpers import all_pages, types_of
 from tests.e2e.helpers import assert_error
 
@@ -63,6 +66,22 @@ def test_a_budget_s_history_holds_its_definition_and_changes(client: httpx.Clien
     assert types_of(history) == ["budget.created", "budget.updated"]
     assert {e["entity"]["id"] for e in history} == {budget}
     assert history[1]["data"]["budget_id"] == budget
+
+
+def test_a_budget_s_history_holds_the_spending_of_its_periods(client: httpx.Client) -> None:
+    """Its ledgers' events are found though they name the budget only when opened."""
+    budget = create_budget(client, name="Spend", limit=1_000)
+    other = create_budget(client, name="Other", limit=1_000)
+    task = create_task(client, **PLAIN)
+    submit(client, task["id"])
+    history = all_pages(client, f"/v1/budgets/{budget['id']}/history", limit=2)
+    assert types_of(history) == ["budget.created", "budget.period_opened", "budget.reserved"]
+    assert history[1]["data"]["budget_id"] == budget["id"]
+    assert history[2]["data"]["task_id"] == task["id"]
+    assert history[2]["entity"]["kind"] == "budget_ledger"
+    theirs = all_pages(client, f"/v1/budgets/{other['id']}/history")
+    assert types_of(theirs) == ["budget.created", "budget.period_opened", "budget.reserved"]
+    assert {e["entity"]["id"] for e in theirs[1:]}.isdisjoint(e["entity"]["id"] for e in history)
 
 
 def test_a_webhook_s_history_never_shows_its_secret(client: httpx.Client) -> None:
