@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from pathlib import Path
 
 import click
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from kyros.audit.checkpoints import Checkpoint, from_json
 from kyros.audit.export import export
@@ -27,11 +30,19 @@ def audit() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="JSON lines of checkpoints kept outside (webhook bodies, export or list items).",
 )
-def audit_verify(as_json: bool, held: Path | None) -> None:
+@click.option(
+    "--public-key",
+    "published",
+    default=None,
+    help="Base64 key to check signatures with (as GET /v1/audit/public-key gives it);"
+    " default: this process's signing key.",
+)
+def audit_verify(as_json: bool, held: Path | None, published: str | None) -> None:
     """Recompute the chain from the stored events; exit 1 at the first bad position."""
     copies = _held(held) if held is not None else []
     with open_kyros(load_settings(), create=False) as kyros:
-        report = verify(kyros.db, kyros.audit.key.public_key(), copies)
+        key = _public_key(published) if published else kyros.audit.key.public_key()
+        report = verify(kyros.db, key, copies)
     if as_json:
         click.echo(json.dumps(report.as_json(), indent=2))
     else:
@@ -48,6 +59,15 @@ def audit_verify(as_json: bool, held: Path | None) -> None:
         )
     if not as_json:
         click.echo("ok: the log matches its chain and every checkpoint")
+
+
+def _public_key(text: str) -> Ed25519PublicKey:
+    try:
+        return Ed25519PublicKey.from_public_bytes(base64.b64decode(text, validate=True))
+    except (ValueError, binascii.Error):
+        raise click.BadParameter(
+            "not the base64 of a 32-byte key", param_hint="--public-key"
+        ) from None
 
 
 def _held(path: Path) -> list[Checkpoint]:

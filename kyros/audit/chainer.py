@@ -68,16 +68,22 @@ class AuditChain:
         create_tables(db)
 
     def step(self, at: datetime | None = None) -> int:
-        """Chains one page past the chain's head, signing a checkpoint when one is due;
+        """Chains one page past the chain's head, no further than the next checkpoint's
+        count (so a backlog still gets one every `policy.events`), signing it when due;
         returns how many events it chained."""
         at = at or now()
         with self.db.transaction() as tx:
             head, previous = chain_head(tx)
-            events = read_stored(tx, self.db.dialect, head, END, PAGE)
+            last = checkpoints.latest(tx)
+            count = _chained_since(tx, last.position if last else 0)
+            room = self.policy.events - count
+            events = read_stored(
+                tx, self.db.dialect, head, END, min(PAGE, room) if room > 0 else PAGE
+            )
             if events:
                 previous = self._append(tx, events, previous)
                 head = events[-1].position
-            self._checkpoint_if_due(tx, head, previous, at)
+            self._checkpoint_if_due(tx, last, count + len(events), head, previous, at)
         self.position = head
         return len(events)
 
@@ -109,15 +115,18 @@ class AuditChain:
         )
         return previous
 
-    def _checkpoint_if_due(self, tx: Cursor, head: int, link: bytes, at: datetime) -> None:
-        last = checkpoints.latest(tx)
-        since = last.position if last else 0
-        if head <= since:
+    def _checkpoint_if_due(
+        self,
+        tx: Cursor,
+        last: Checkpoint | None,
+        count: int,
+        head: int,
+        link: bytes,
+        at: datetime,
+    ) -> None:
+        """`count`: events chained since `last`, the latest checkpoint."""
+        if count == 0:
             return
-        chained = tx.execute(
-            "SELECT COUNT(*) AS n FROM audit_links WHERE position > ?", (since,)
-        ).fetchone()
-        count = int(chained["n"]) if chained else 0
         began = from_sortable(last.created_at) if last else self._started
         if count < self.policy.events and at - began < self.policy.interval:
             return
@@ -169,9 +178,16 @@ class AuditChain:
                     return
                 checked = time.monotonic()
             ticket = self.appended.ticket()
-            if await anyio.to_thread.run_sync(self.step) == PAGE:
-                continue  # more is waiting
+            if await anyio.to_thread.run_sync(self.step):
+                continue  # more may be waiting
             await Pulse.wait(ticket, self.poll_seconds)
+
+
+def _chained_since(tx: Cursor, position: int) -> int:
+    row = tx.execute(
+        "SELECT COUNT(*) AS n FROM audit_links WHERE position > ?", (position,)
+    ).fetchone()
+    return int(row["n"]) if row else 0
 
 
 def chain_head(tx: Cursor) -> tuple[int, bytes]:

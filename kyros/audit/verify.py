@@ -71,8 +71,10 @@ class _Walk:
         self.key_id = key_id(public_key)
         row = tx.execute(head(dialect)).fetchone()
         self.report = Report(log_head=int(row["head"] or 0) if row else 0)
-        self.report.chain_head, _ = chain_head(tx)
+        # Checkpoints before the chain's head: one signed meanwhile is then still behind it
+        # (PostgreSQL reads each statement's own snapshot), never mistaken for a lost tail.
         self.pending = checkpoints.every(tx)
+        self.report.chain_head, _ = chain_head(tx)
         self.good_position = 0  # the last position a verified checkpoint vouches for
         self.expected_sequence = 1
 

@@ -113,3 +113,15 @@ def test_an_out_of_range_page_size_is_a_422_naming_the_field(auditor: httpx.Clie
 def _signed(checkpoint: dict) -> dict:
     names = ("sequence", "position", "link", "created_at", "key_id")
     return {name: checkpoint[name] for name in names}
+
+
+def test_health_shows_the_chains_head_and_its_lag(client: httpx.Client) -> None:
+    for n in range(3):
+        create_task(client, title=f"audited {n}")
+
+    def caught_up() -> dict | None:
+        chain = data(client.get("/v1/monitoring/health"))["services"]["audit_chain"]
+        return chain if chain["lag"] == 0 and chain["chain_head"] >= 3 else None
+
+    chain = eventually(caught_up)
+    assert (chain["status"], chain["state"]) == ("healthy", "running")

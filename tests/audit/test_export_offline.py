@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kyros.audit.export import export
 from kyros.audit.keys import public_bytes
@@ -130,13 +131,16 @@ def test_the_cli_verifies_and_exports_and_names_a_tampered_position(
         env["KYROS_DATABASE_URL"] = settings.database_url
     out = tmp_path / "cli.jsonl"
 
-    clean = kyros_cli(env, "audit", "verify")
+    clean = kyros_cli(env, "audit", "verify", "--public-key", key_of(kyros))
+    stranger = base64.b64encode(public_bytes(Ed25519PrivateKey.generate().public_key()))
+    unknown_key = kyros_cli(env, "audit", "verify", "--public-key", stranger.decode())
     written = kyros_cli(env, "audit", "export", "--from", "1", "--out", str(out))
     flip_byte(kyros, 7)
     tampered = kyros_cli(env, "audit", "verify")
 
     assert clean.returncode == 0, clean.stderr
     assert "ok:" in clean.stdout
+    assert unknown_key.returncode == 1 and "(forged_checkpoint)" in unknown_key.stderr
     assert written.returncode == 0 and offline(out).returncode == 0
     assert tampered.returncode == 1
     assert "position 7 (altered)" in tampered.stderr
