@@ -15,6 +15,7 @@ import venv
 from pathlib import Path
 
 import httpx
+import pyarrow.parquet as pq
 import pytest
 
 from tests.fanout.processes import Server
@@ -147,3 +148,17 @@ def test_health_calls_the_hub_unhealthy_when_no_websocket_library_can_upgrade(
     assert hub["status"] == "unhealthy" and hub["upgrade_library"] is None
     assert health["overall_status"] != "healthy"
     assert any("websocket_hub cannot accept connections" in issue for issue in health["issues"])
+
+
+def test_the_installed_package_exports_the_cost_ledger_to_parquet(
+    installed: Path, tmp_path: Path
+) -> None:
+    """pyarrow is a runtime dependency: imported on the first Parquet export, not at startup,
+    so importing every module would not notice it missing."""
+    _kyros(
+        installed, tmp_path, "keys", "create", "--name", "analyst", "--role", "auditor", "--init"
+    )
+    out = tmp_path / "ledger.parquet"
+    _kyros(installed, tmp_path, "costs", "export", "--format", "parquet", "--out", str(out))
+    table = pq.read_table(out)
+    assert (table.num_rows, str(table.schema.field("cost").type)) == (0, "decimal128(38, 9)")
