@@ -23,11 +23,13 @@ def analyze(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_a_scenario_from_options_prints_a_table_of_actual_and_scenario_costs(
+def test_a_scenario_from_options_prints_a_table_of_actual_and_scenario_costs_and_writes_nothing(
     kyros: Kyros, settings: Settings
 ) -> None:
+    before = kyros.app.head()
     ran = analyze(settings, "--default-model", "claude-4.1-opus", "--name", "opus")
     assert ran.returncode == 0, ran.stderr
+    assert kyros.app.head() == before  # read-only
     assert "actual" in ran.stdout
     assert "opus" in ran.stdout
 
