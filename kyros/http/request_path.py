@@ -18,6 +18,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from kyros.http.access_log import AccessLog
 from kyros.http.auth import Authenticator
+from kyros.http.failure_answer import answer_failure
 from kyros.http.rate_limit import RateLimits, refuse
 from kyros.http.rate_limiter import headers as rate_limit_headers
 from kyros.http.request_id import request_id_of
@@ -42,24 +43,30 @@ def request_path_middleware(
             scope.setdefault("state", {})["request_id"] = rid  # type: ignore[typeddict-item]
             extra: list[tuple[bytes, bytes]] = []
             status = 500  # what the client gets if the app fails before answering
+            started_answer = False
 
             async def send_stamped(message: Message) -> None:
-                nonlocal status
+                nonlocal status, started_answer
                 if message["type"] == "http.response.start":
-                    status = message["status"]
+                    status, started_answer = message["status"], True
                     set_headers(message, [*extra, (b"x-request-id", rid.encode("latin-1"))])
                 await send(message)
 
             token = REQUEST_ID.set(rid)
             try:
-                await authenticator.authenticate(scope)
-                standing = await rate_limits.count(scope)
-                if standing is not None:
-                    if not standing.allowed:
-                        await refuse(scope, send_stamped, standing)
-                        return
-                    extra = _encoded(rate_limit_headers(standing))
-                await app(scope, receive, send_stamped)
+                try:
+                    await authenticator.authenticate(scope)
+                    standing = await rate_limits.count(scope)
+                    if standing is not None:
+                        if not standing.allowed:
+                            await refuse(scope, send_stamped, standing)
+                            return
+                        extra = _encoded(rate_limit_headers(standing))
+                    await app(scope, receive, send_stamped)
+                except Exception as exc:  # raised by a middleware: answered here, logged as sent
+                    if started_answer or kind != "http":
+                        raise
+                    await answer_failure(scope, receive, send_stamped, exc)
             finally:
                 REQUEST_ID.reset(token)
                 if kind == "http":
