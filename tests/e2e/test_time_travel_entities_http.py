@@ -106,14 +106,18 @@ def test_a_budget_reads_with_its_period_ledger_as_it_stood_at_each_point(
 
 
 def test_the_configuration_reads_as_it_stood_before_and_after_each_change(
-    client: httpx.Client,
+    kyros: Kyros, base_url: str, client: httpx.Client
 ) -> None:
     recorder = Recorder(client, "/v1/configuration")
     recorder.seen.append((datetime.now(UTC).isoformat(), 0, _data(client.get(recorder.path))))
     for minutes in (7, 9):
         patch = {"escalation": {"pending_alert_minutes": minutes}}
         recorder.after(client.put(recorder.path, json=patch))
-    recorder.check_past()
+    with client_as(kyros, base_url, "auditor") as (auditor, _):  # read_configuration + read_audit
+        recorder.check_past(auditor)
+    with client_as(kyros, base_url, "approver") as (approver, _):  # neither
+        refused = approver.get(recorder.path, params={"as_of_position": 0})
+        assert_error(refused, 403, "FORBIDDEN")
 
 
 @pytest.mark.parametrize(
