@@ -12,7 +12,7 @@ import pytest
 from kyros.bootstrap import Kyros
 from tests.builders.commands import PASSWORD, make_api_key, make_user
 from tests.builders.http import agent_client, create_budget, create_task, register_agent
-from tests.console.browser import Problems, chromium, new_page, screenshot
+from tests.console.browser import Problems, chromium, new_page, screenshot, sign_in
 from tests.e2e.agent_helpers import claim, complete, data
 from tests.http_client import http_client
 
@@ -53,15 +53,6 @@ def premium_submission(developer: httpx.Client, **fields: object) -> tuple[str, 
     )
     assert submitted["status"] == "awaiting_approval", submitted
     return task["id"], submitted["escalation"]["escalation_id"]
-
-
-def sign_in(page, base_url: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base_url}/console")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="Sign out").wait_for()
-    page.locator("#live[data-state='live']").wait_for()  # subscribed: nothing can be missed
 
 
 def test_an_approver_watches_a_premium_task_arrive_approves_it_and_sees_it_move_without_reload(

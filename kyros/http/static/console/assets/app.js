@@ -11,6 +11,7 @@ import {budgetsView} from './budgets.js';
 import {costsView} from './costs.js';
 import {agentsView} from './agents.js';
 import {configView} from './config.js';
+import {webhooksView} from './webhooks.js';
 
 const main = document.getElementById('main');
 const VIEWS = [
@@ -25,6 +26,7 @@ const VIEWS = [
     view: agentsView},
   {path: 'configuration', label: 'Configuration',
     allowed: (can) => can('read_configuration') || can('manage_configuration'), view: configView},
+  {path: 'webhooks', label: 'Webhooks', allowed: (can) => can('manage_webhooks'), view: webhooksView},
 ];
 let ctx = null;
 let current = null;
