@@ -4,6 +4,7 @@ hostile titles shown as text, and not one console error or CSP violation on any 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import httpx
@@ -323,3 +324,45 @@ def test_an_approver_signs_in_filters_and_decides_with_the_keyboard_alone(
     page.keyboard.press("Enter")
     page.get_by_text("No escalation is waiting").wait_for()
     page.get_by_role("cell", name="Fine by me").wait_for()
+
+
+def test_after_its_websocket_drops_the_console_resumes_from_its_last_position_and_misses_nothing(
+    kyros: Kyros,
+    base_url: str,
+    developer: httpx.Client,
+    browser,  # type: ignore[no-untyped-def]
+    problems: Problems,
+) -> None:
+    make_user(kyros, "rita", roles=["viewer"])
+    page = new_page(browser, problems)
+    sockets: list[tuple[object, object]] = []
+    subscriptions: list[dict[str, object]] = []
+
+    def proxy(ws) -> None:  # type: ignore[no-untyped-def]
+        server = ws.connect_to_server()
+
+        def upstream(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame.get("type") == "subscribe":
+                subscriptions.append(frame)
+            server.send(message)
+
+        ws.on_message(upstream)
+        server.on_message(lambda message: ws.send(message))
+        sockets.append((ws, server))
+
+    page.route_web_socket("**/ws", proxy)
+    sign_in(page, base_url, "rita")
+    first = create_task(developer, title="Seen live before the drop")["id"]
+    page.locator(f"tr[data-task-id='{first}']").wait_for()
+    assert "since" not in subscriptions[0]
+
+    page_side, server_side = sockets[0]
+    server_side.close()  # type: ignore[attr-defined]
+    page_side.close(code=1012, reason="server restarting")  # type: ignore[attr-defined]
+    page.locator("#live[data-state='reconnecting']").wait_for()
+    missed = create_task(developer, title="Created while the console was away")["id"]
+    page.locator("#live[data-state='live']").wait_for()
+    page.locator(f"tr[data-task-id='{missed}']").wait_for()  # replayed, then re-read
+    assert len(sockets) == 2
+    assert isinstance(subscriptions[1].get("since"), int)
