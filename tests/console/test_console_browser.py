@@ -366,3 +366,23 @@ def test_after_its_websocket_drops_the_console_resumes_from_its_last_position_an
     page.locator(f"tr[data-task-id='{missed}']").wait_for()  # replayed, then re-read
     assert len(sockets) == 2
     assert isinstance(subscriptions[1].get("since"), int)
+
+
+def test_the_watch_on_every_page_catches_an_inline_script_the_policy_blocks(
+    base_url: str,
+    browser,  # type: ignore[no-untyped-def]
+) -> None:
+    watcher = Problems()
+    page = new_page(browser, watcher)
+    page.goto(f"{base_url}/console")
+    page.get_by_label("Username").wait_for()
+    page.evaluate(
+        """() => { const s = document.createElement('script');
+                   s.textContent = 'window.ran = true'; document.body.append(s); }"""
+    )
+    assert page.evaluate("window.ran === undefined")  # the policy blocked it
+    for _ in range(100):  # the violation's console message arrives asynchronously
+        if any("CSP violation" in e for e in watcher.errors):
+            break
+        page.wait_for_timeout(50)
+    assert any("CSP violation: script-src" in e for e in watcher.errors), watcher.errors
