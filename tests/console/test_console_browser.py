@@ -289,8 +289,12 @@ def test_an_approver_signs_in_filters_and_decides_with_the_keyboard_alone(
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.locator("#live[data-state='live']").wait_for()
-
     page.get_by_text("A plain pending task").wait_for()
+    page.get_by_role("link", name="Skip to content").focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    assert page.evaluate("location.hash") == "#/tasks"
+
     tab_to(page, "combobox", "Status")
     page.keyboard.press("ArrowDown")  # any → pending
     page.locator(f"tr[data-task-id='{task_id}']").wait_for(state="detached")

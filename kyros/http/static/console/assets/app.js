@@ -105,6 +105,11 @@ document.getElementById('signout').addEventListener('click', async () => {
   signOut('You have signed out.');
 });
 window.addEventListener('hashchange', show);
+// The skip link focuses the view without touching the address (`#main` is no route).
+document.querySelector('.skip').addEventListener('click', (event) => {
+  event.preventDefault();
+  main.focus();
+});
 
 const returning = location.pathname.match(/^\/console\/oauth2\/([^/]+)$/);
 if (returning) oauth2Return(main, decodeURIComponent(returning[1]), {done: enter, fail: signOut});
