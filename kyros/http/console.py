@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,13 @@ def _secured(response: Response[Any]) -> Response[Any]:
 async def console_page() -> Response[bytes]:
     """The one page; views are `#/…` routes. `/oauth2/{provider}` is where a provider sends the
     browser back (set `KYROS_OAUTH2_REDIRECT_URI` to `…/console/oauth2/{provider}`)."""
-    return Response(PAGE.read_bytes(), media_type="text/html; charset=utf-8")
+    return Response(_page(), media_type="text/html; charset=utf-8")
+
+
+@cache
+def _page() -> bytes:
+    """Read once: the page is part of the installed package and never changes under it."""
+    return PAGE.read_bytes()
 
 
 def console_router() -> Router:

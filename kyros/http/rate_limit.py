@@ -31,7 +31,7 @@ _GROUPS: tuple[tuple[str, str, str], ...] = (
     ("POST", "/v1/submissions/", "agent_work"),
 )
 OUTAGE_PAUSE_SECONDS = 5.0  # how long limits stay open after the store failed, before a retry
-_UNLIMITED = ("/v1/health/", "/v1/schema", "/v1/docs-assets")
+_UNLIMITED = ("/v1/health/", "/v1/schema", "/v1/docs-assets", "/console")  # + static console
 _COUNTED = "rate_limit_counted"  # scope state: the middleware saw this request
 
 

@@ -1,7 +1,7 @@
 // Agents and models: each role's agents, queue and performance; the catalog's models.
 
 import {api} from './api.js';
-import {debounce, empty, h, money, problem, words} from './dom.js';
+import {empty, h, money, problem, throttle, words} from './dom.js';
 import {ROLES} from './tasks.js';
 
 export function agentsView(main, ctx) {
@@ -31,7 +31,7 @@ export function agentsView(main, ctx) {
       models.setAttribute('aria-busy', 'false');
     }
   }
-  const reload = debounce(load, 300);
+  const reload = throttle(load);
   load();
   return {update: (message) => message.type === 'task_status' && reload(message.position)};
 }

@@ -11,6 +11,7 @@ import {budgetsView} from './budgets.js';
 import {costsView} from './costs.js';
 import {agentsView} from './agents.js';
 import {configView} from './config.js';
+import {webhooksView} from './webhooks.js';
 
 const main = document.getElementById('main');
 const VIEWS = [
@@ -25,6 +26,7 @@ const VIEWS = [
     view: agentsView},
   {path: 'configuration', label: 'Configuration',
     allowed: (can) => can('read_configuration') || can('manage_configuration'), view: configView},
+  {path: 'webhooks', label: 'Webhooks', allowed: (can) => can('manage_webhooks'), view: webhooksView},
 ];
 let ctx = null;
 let current = null;
@@ -103,6 +105,11 @@ document.getElementById('signout').addEventListener('click', async () => {
   signOut('You have signed out.');
 });
 window.addEventListener('hashchange', show);
+// The skip link focuses the view without touching the address (`#main` is no route).
+document.querySelector('.skip').addEventListener('click', (event) => {
+  event.preventDefault();
+  main.focus();
+});
 
 const returning = location.pathname.match(/^\/console\/oauth2\/([^/]+)$/);
 if (returning) oauth2Return(main, decodeURIComponent(returning[1]), {done: enter, fail: signOut});

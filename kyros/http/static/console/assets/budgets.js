@@ -1,7 +1,7 @@
 // Budgets with utilisation bars for the current period, and alerts to acknowledge or resolve.
 
 import {api} from './api.js';
-import {bar, debounce, empty, h, money, problem, when, words} from './dom.js';
+import {bar, empty, h, money, problem, throttle, when, words} from './dom.js';
 
 export function budgetsView(main, ctx) {
   const readBudgets = ctx.can('read_costs') || ctx.can('manage_budgets');
@@ -33,7 +33,7 @@ export function budgetsView(main, ctx) {
       alerts.setAttribute('aria-busy', 'false');
     }
   }
-  const reload = debounce(load);
+  const reload = throttle(load);
   load();
   return {update: (message) => reload(message.position)};
 }

@@ -2,7 +2,7 @@
 // task type (SVG drawn here: no chart library to vendor).
 
 import {api} from './api.js';
-import {bar, debounce, empty, h, money, problem, words} from './dom.js';
+import {bar, empty, h, money, problem, throttle, words} from './dom.js';
 import {select} from './tasks.js';
 
 const PERIODS = ['1d', '7d', '30d', '90d'];
@@ -28,7 +28,7 @@ export function costsView(main, ctx, params) {
     }
     body.setAttribute('aria-busy', 'false');
   }
-  const reload = debounce(load, 300);
+  const reload = throttle(load);
   load();
   return {update: (message) => message.type === 'task_status' && reload(message.position)};
 }

@@ -52,12 +52,23 @@ export function empty(text) {
   return h('p', {class: 'empty'}, text);
 }
 
-/** Calls `fn` once after a burst of calls settles (one reload for many events). */
-export function debounce(fn, ms = 150) {
+/** Re-reads for events without spending the caller's rate limit (1,000 requests an hour by
+ * default): the first event reads at once, later ones in the next `ms` make one read at its end,
+ * with the newest position. At most one read per `ms` however busy the log is. */
+export function throttle(fn, ms = 4000) {
   let timer = null;
+  let last = 0;
+  let pending = null;
+  const run = () => {
+    timer = null;
+    last = Date.now();
+    const args = pending;
+    pending = null;
+    fn(...args);
+  };
   return (...args) => {
-    clearTimeout(timer);
-    timer = setTimeout(() => fn(...args), ms);
+    pending = args;
+    if (timer === null) timer = setTimeout(run, Math.max(0, last + ms - Date.now()));
   };
 }
 

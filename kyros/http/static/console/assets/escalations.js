@@ -2,7 +2,7 @@
 // the budgets it would draw on; then the latest decided ones.
 
 import {api} from './api.js';
-import {debounce, empty, h, money, problem, when, words} from './dom.js';
+import {empty, h, money, problem, throttle, when, words} from './dom.js';
 import {decisionForm} from './decide.js';
 
 const DECIDED = 'approved,rejected,expired,withdrawn,completed';
@@ -14,6 +14,7 @@ export function escalationsView(main, ctx) {
     h('h2', null, 'Waiting for a decision'), pending,
     h('h2', null, 'Recently decided'), decided);
 
+  const known = new Map(); // task id → task, read once per visit: titles seldom change
   async function load(minPosition) {
     try {
       const [open, done, budgets] = await Promise.all([
@@ -22,7 +23,7 @@ export function escalationsView(main, ctx) {
         ctx.can('read_costs') || ctx.can('manage_budgets')
           ? api('/v1/budgets', {minPosition}).then((d) => d.budgets) : Promise.resolve(null),
       ]);
-      const tasks = await titles(open.escalations.concat(done.escalations), minPosition);
+      const tasks = await titles(known, open.escalations.concat(done.escalations), minPosition);
       pending.replaceChildren(...(open.escalations.length
         ? open.escalations.map((e) => card(e, tasks.get(e.task_id), budgets, ctx, () => load()))
         : [empty('No escalation is waiting. Premium-routed submissions appear here.')]));
@@ -34,22 +35,23 @@ export function escalationsView(main, ctx) {
     pending.setAttribute('aria-busy', 'false');
     decided.setAttribute('aria-busy', 'false');
   }
-  const reload = debounce(load);
+  const reload = throttle(load);
   load();
   return {
     update(message) {
-      if (['escalation_status', 'task_status', 'resync_required'].includes(message.type)) {
+      if (['escalation_status', 'resync_required'].includes(message.type)) {
         reload(message.position);
       }
     },
   };
 }
 
-async function titles(escalations, minPosition) {
-  const ids = [...new Set(escalations.map((e) => e.task_id))];
+async function titles(known, escalations, minPosition) {
+  const ids = [...new Set(escalations.map((e) => e.task_id))].filter((id) => !known.has(id));
   const found = await Promise.all(ids.map((id) =>
     api(`/v1/tasks/${encodeURIComponent(id)}`, {minPosition}).catch(() => null)));
-  return new Map(ids.map((id, i) => [id, found[i]]));
+  ids.forEach((id, i) => known.set(id, found[i]));
+  return known;
 }
 
 /** Budgets an approval would reserve on: enabled ones whose scope covers the work. */

@@ -2,7 +2,7 @@
 // and results; live through the task's events.
 
 import {api} from './api.js';
-import {debounce, h, money, problem, when, words} from './dom.js';
+import {h, money, problem, throttle, when, words} from './dom.js';
 import {decisionForm} from './decide.js';
 import {costOf, progressBar} from './tasks.js';
 
@@ -26,7 +26,7 @@ export function taskView(main, ctx, taskId) {
     }
     body.setAttribute('aria-busy', 'false');
   }
-  const reload = debounce(load);
+  const reload = throttle(load);
   load();
   return {
     update(message) {

@@ -1,7 +1,7 @@
 // Tasks: a filterable list (status, role) with model, progress and cost, refreshed by events.
 
 import {api} from './api.js';
-import {debounce, empty, h, money, problem, when, words} from './dom.js';
+import {empty, h, money, problem, throttle, when, words} from './dom.js';
 
 export const STATUSES = ['pending', 'waiting', 'queued', 'awaiting_approval', 'in_progress',
   'completed', 'failed', 'cancelled'];
@@ -66,7 +66,7 @@ export function tasksView(main, ctx, params) {
     }
     body.setAttribute('aria-busy', 'false');
   }
-  const reload = debounce(load);
+  const reload = throttle(load);
   load();
   return {
     update(message) {
