@@ -142,9 +142,7 @@ def test_a_webhook_subscribed_to_configuration_updates_receives_a_signed_deliver
     assert changes == {"monitoring.alert_enabled": {"old": True, "new": False}}
 
 
-def test_the_events_api_names_who_made_each_change(
-    client: httpx.Client, admin: Credential
-) -> None:
+def test_the_events_api_names_who_made_each_change(client: httpx.Client, admin: Credential) -> None:
     configure(client, models={"timeout": 120})
     create_budget(client, name="Audited")
     create_webhook(client, "http://127.0.0.1:9/hook", ["budget.updated"])
