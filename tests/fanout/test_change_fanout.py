@@ -108,17 +108,21 @@ def test_budget_webhook_and_user_changes_reach_an_admin_without_their_secrets(
         assert made.status_code == 201, made.text
         rotated = client.post(f"/v1/webhooks/{hook['id']}/rotate-secret", json={})
         assert rotated.status_code == 200, rotated.text
-        messages = change_messages(socket, 4)
+        user_id = made.json()["data"]["id"]
+        changed = client.put(f"/v1/users/{user_id}/password", json={"password": _PASSWORD + "!"})
+        assert changed.status_code == 200, changed.text
+        messages = change_messages(socket, 5)
     kinds = [(m["type"], m["data"]["type"]) for m in messages]
     assert kinds == [
         ("budget_changed", "budget.created"),
         ("webhook_changed", "webhook.created"),
         ("user_changed", "user.created"),
         ("webhook_changed", "webhook.secret_rotated"),
+        ("user_changed", "user.password_changed"),
     ]
     assert messages[0]["data"]["entity"] == {"kind": "budget", "id": budget["id"]}
     assert messages[1]["data"]["entity"] == {"kind": "webhook", "id": hook["id"]}
-    assert messages[2]["data"]["entity"]["id"] == made.json()["data"]["id"]
+    assert messages[2]["data"]["entity"]["id"] == messages[4]["data"]["entity"]["id"] == user_id
     assert {m["data"]["actor"] for m in messages} == {admin.id}
     text = json.dumps(messages)
     for secret in (hook["secret"], rotated.json()["data"]["secret"], _PASSWORD, "$argon2"):
