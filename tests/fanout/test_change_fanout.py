@@ -158,3 +158,18 @@ def test_the_events_api_names_who_made_each_change(client: httpx.Client, admin: 
     assert sorted(e["type"] for e in events) == sorted(wanted.split(","))
     assert {e["actor"] for e in events} == {admin.id}
     assert all(e["recorded_at"].endswith("Z") for e in events)
+
+
+def test_a_webhook_is_told_of_changes_to_webhooks_including_its_own(
+    client: httpx.Client, admin: Credential
+) -> None:
+    with Receiver() as receiver:
+        hook = create_webhook(client, receiver.url, ["webhook.updated"])
+        edited = client.put(f"/v1/webhooks/{hook['id']}", json={"description": "audited"})
+        assert edited.status_code == 200, edited.text
+        (got,) = receiver.wait_for(lambda r: len(r) == 1)
+    assert got.verifies_with(hook["secret"])
+    assert got.payload["type"] == "webhook.updated"
+    assert got.payload["data"]["entity"] == {"kind": "webhook", "id": hook["id"]}
+    assert got.payload["data"]["actor"] == admin.id
+    assert got.payload["data"]["data"]["changes"]["description"]["new"] == "audited"
