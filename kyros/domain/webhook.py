@@ -33,6 +33,25 @@ WEBHOOK_EVENT_TYPES = (
     "alert.acknowledged",
     "alert.resolved",
     "audit.checkpoint",  # no domain event: the audit chain queues it (kyros/audit/chainer.py)
+    # Who changed what (kyros/fanout/changes.py): each change's public event type.
+    "configuration.updated",
+    "agent_role.updated",
+    "budget.created",
+    "budget.updated",
+    "budget.deleted",
+    "webhook.created",
+    "webhook.updated",
+    "webhook.secret_rotated",
+    "webhook.disabled",
+    "webhook.deleted",
+    "user.created",
+    "user.role_granted",
+    "user.role_revoked",
+    "user.password_changed",
+    "user.disabled",
+    "user.enabled",
+    "user.unlocked",
+    "user.external_identity_linked",
 )
 TEST_EVENT_TYPE = "webhook.test"
 SETTABLE_STATUSES = ("active", "paused")

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from kyros.fanout.changes import CHANGE_WS_TYPES, CHANGES, change_data, hook_type
 from kyros.ids import public_id
 from kyros.timefmt import iso
 
@@ -21,6 +22,7 @@ WS_TYPES: dict[str, str] = {
     "task_updated": "read_tasks",
     "escalation_status": "read_escalations",
     "system_alerts": "read_monitoring",
+    **CHANGE_WS_TYPES,
 }
 
 
@@ -191,6 +193,7 @@ CATALOG: dict[str, Route] = {
         "system_alerts", "alert.acknowledged", lambda e: _alert(e, "acknowledged")
     ),
     "Alert.Resolved": Route("system_alerts", "alert.resolved", lambda e: _alert(e, "resolved")),
+    **{q: Route(ws_type, hook_type(q), change_data) for q, ws_type in CHANGES.items()},
 }
 _HOOK_PERMISSION = {
     "task": "read_tasks",

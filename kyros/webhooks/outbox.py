@@ -14,6 +14,7 @@ from typing import Any
 from ulid import ULID
 
 from kyros.domain.webhook import TEST_EVENT_TYPE
+from kyros.fanout.changes import CHANGES
 from kyros.fanout.event_types import CATALOG, publish
 from kyros.ids import public_id
 from kyros.projections.engine import Page
@@ -115,7 +116,7 @@ class WebhookOutboxProjection:
             "Alert.Acknowledged",
             "Alert.Resolved",
         }
-    )
+    ) | frozenset(CHANGES)
 
     def create(self, tx: Cursor) -> None:
         for statement in DDL:
@@ -133,7 +134,8 @@ class WebhookOutboxProjection:
                 _insert(tx, rows)
                 _HANDLERS.get(kind, _ignore)(tx, position, event)
                 endpoints = None
-                continue
+                if kind not in CATALOG:
+                    continue  # a change of a webhook is also published (after it applies)
             route = CATALOG.get(kind)
             if route is None or route.hook_type is None:
                 continue
