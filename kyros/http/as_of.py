@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar.params import Parameter
@@ -47,3 +47,24 @@ async def point_of(
 async def read_at(read: Callable[..., Any], kyros: Kyros, point: Point, *args: Any) -> Any:
     """Runs a `kyros.timetravel.reads` function off the event loop."""
     return await in_thread(read, kyros.app, kyros.db, *args, point)
+
+
+async def current_or_past(
+    kyros: Kyros,
+    principal: Principal,
+    as_of: str | None,
+    as_of_position: int | None,
+    current: Callable[[], Awaitable[Any]],
+    past: Callable[..., Any],
+    *args: Any,
+    missing: Exception,
+) -> Any:
+    """The read of the present, or `past` replayed at the point; `missing` is raised when the
+    entity did not exist then."""
+    point = await point_of(kyros, principal, as_of, as_of_position)
+    if point is None:
+        return await current()
+    view = await read_at(past, kyros, point, *args)
+    if view is None:
+        raise missing
+    return view

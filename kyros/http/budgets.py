@@ -12,7 +12,7 @@ from kyros.bootstrap import Kyros
 from kyros.commands.budgets import ChangeBudget, DefineBudget, RemoveBudget
 from kyros.domain.budget_errors import BudgetNotFound
 from kyros.domain.errors import DomainError
-from kyros.http.as_of import AS_OF, AS_OF_POSITION, point_of, read_at
+from kyros.http.as_of import AS_OF, AS_OF_POSITION, current_or_past
 from kyros.http.auth import Principal, requires, requires_any
 from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
@@ -63,12 +63,16 @@ class BudgetController(Controller):
     ) -> Response[bytes]:
         """As of a point, `current_period` is the period holding that instant (for a
         position, its last event's stamp), with that ledger's figures then."""
-        point = await point_of(kyros, principal, as_of, as_of_position)
-        if point is None:
-            return ok(request, await _read(kyros, budget_id))
-        view = await read_at(budget_at, kyros, point, budget_id)
-        if view is None:
-            raise BudgetNotFound(budget_id)
+        view = await current_or_past(
+            kyros,
+            principal,
+            as_of,
+            as_of_position,
+            lambda: _read(kyros, budget_id),
+            budget_at,
+            budget_id,
+            missing=BudgetNotFound(budget_id),
+        )
         return ok(request, view)
 
     @put("/{budget_id:str}", operation_id="UpdateBudget", guards=[requires("manage_budgets")])

@@ -13,7 +13,7 @@ from kyros.bootstrap import Kyros
 from kyros.commands.escalations import DecideEscalation, SubmitEscalation
 from kyros.domain.errors import DomainError
 from kyros.domain.escalation_errors import EscalationNotFound
-from kyros.http.as_of import AS_OF, AS_OF_POSITION, point_of, read_at
+from kyros.http.as_of import AS_OF, AS_OF_POSITION, current_or_past
 from kyros.http.auth import Principal, requires
 from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
@@ -101,12 +101,16 @@ class EscalationController(Controller):
         as_of: str | None = AS_OF,
         as_of_position: int | None = AS_OF_POSITION,
     ) -> Response[bytes]:
-        point = await point_of(kyros, principal, as_of, as_of_position)
-        if point is None:
-            return ok(request, await _read(kyros, escalation_id))
-        view = await read_at(escalation_at, kyros, point, escalation_id)
-        if view is None:
-            raise EscalationNotFound(escalation_id)
+        view = await current_or_past(
+            kyros,
+            principal,
+            as_of,
+            as_of_position,
+            lambda: _read(kyros, escalation_id),
+            escalation_at,
+            escalation_id,
+            missing=EscalationNotFound(escalation_id),
+        )
         return ok(request, view)
 
     @get("/escalations", operation_id="ListEscalations", guards=[requires("read_escalations")])

@@ -15,7 +15,7 @@ from kyros.commands.tasks import CancelTask, CreateTask, Progress, UpdateTask
 from kyros.domain.errors import DomainError, TaskNotFound
 from kyros.domain.task import EDITABLE_FIELDS
 from kyros.domain.vocabulary import PRIORITIES, ROLES, TASK_STATUSES, TASK_TYPES
-from kyros.http.as_of import AS_OF, AS_OF_POSITION, point_of, read_at
+from kyros.http.as_of import AS_OF, AS_OF_POSITION, current_or_past
 from kyros.http.auth import Principal, requires, requires_any
 from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
@@ -65,13 +65,17 @@ class TaskController(Controller):
         as_of: str | None = AS_OF,
         as_of_position: int | None = AS_OF_POSITION,
     ) -> Response[bytes]:
-        point = await point_of(kyros, principal, as_of, as_of_position)
-        if point is None:
-            return ok(request, await _read(kyros, task_id))
-        task = await read_at(task_at, kyros, point, task_id)
-        if task is None:
-            raise TaskNotFound(task_id)
-        return ok(request, task)
+        view = await current_or_past(
+            kyros,
+            principal,
+            as_of,
+            as_of_position,
+            lambda: _read(kyros, task_id),
+            task_at,
+            task_id,
+            missing=TaskNotFound(task_id),
+        )
+        return ok(request, view)
 
     @get(
         "/",

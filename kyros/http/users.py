@@ -12,7 +12,7 @@ from ulid import ULID
 from kyros.bootstrap import Kyros
 from kyros.commands import users as commands
 from kyros.domain.identity_errors import UserNotFound
-from kyros.http.as_of import AS_OF, AS_OF_POSITION, point_of, read_at
+from kyros.http.as_of import AS_OF, AS_OF_POSITION, current_or_past
 from kyros.http.auth import Principal, requires
 from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
@@ -62,13 +62,17 @@ class UserController(Controller):
         as_of: str | None = AS_OF,
         as_of_position: int | None = AS_OF_POSITION,
     ) -> Response[bytes]:
-        point = await point_of(kyros, principal, as_of, as_of_position)
-        if point is None:
-            return ok(request, await _read(kyros, user_id))
-        user = await read_at(user_at, kyros, point, user_id)
-        if user is None:
-            raise UserNotFound(user_id)
-        return ok(request, user)
+        view = await current_or_past(
+            kyros,
+            principal,
+            as_of,
+            as_of_position,
+            lambda: _read(kyros, user_id),
+            user_at,
+            user_id,
+            missing=UserNotFound(user_id),
+        )
+        return ok(request, view)
 
     @post("/{user_id:str}/roles", operation_id="GrantRole", status_code=200)
     async def grant_role(

@@ -15,7 +15,7 @@ from kyros.bootstrap import Kyros
 from kyros.commands import webhooks as commands
 from kyros.domain.errors import DomainError
 from kyros.domain.webhook import DeliveryNotFound, WebhookNotFound, check_events
-from kyros.http.as_of import AS_OF, AS_OF_POSITION, point_of, read_at
+from kyros.http.as_of import AS_OF, AS_OF_POSITION, current_or_past
 from kyros.http.auth import Principal, requires
 from kyros.http.consistency import reads
 from kyros.http.dependencies import in_thread
@@ -77,12 +77,16 @@ class WebhookController(Controller):
     ) -> Response[bytes]:
         """As of a point, `last_triggered` is null: delivery attempts are the dispatcher's
         record, not the log's."""
-        point = await point_of(kyros, principal, as_of, as_of_position)
-        if point is None:
-            return ok(request, await _read(kyros, webhook_id))
-        view = await read_at(webhook_at, kyros, point, webhook_id)
-        if view is None:
-            raise WebhookNotFound(webhook_id)
+        view = await current_or_past(
+            kyros,
+            principal,
+            as_of,
+            as_of_position,
+            lambda: _read(kyros, webhook_id),
+            webhook_at,
+            webhook_id,
+            missing=WebhookNotFound(webhook_id),
+        )
         return ok(request, view)
 
     @put("/{webhook_id:str}", operation_id="UpdateWebhook")
