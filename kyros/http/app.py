@@ -34,7 +34,7 @@ from kyros.http.events import EventController
 from kyros.http.health import HealthController
 from kyros.http.history import HistoryController
 from kyros.http.idempotency import idempotency_middleware
-from kyros.http.maintenance import MaintenanceFlag, maintenance_middleware
+from kyros.http.maintenance import CONFIGURATION_TOPICS, MaintenanceFlag, maintenance_middleware
 from kyros.http.model_selection import ModelController
 from kyros.http.monitoring_analytics import MonitoringAnalyticsController
 from kyros.http.monitoring_health import MonitoringHealthController
@@ -69,15 +69,14 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
                 tg.cancel_scope.cancel()
         finally:
             await authenticator.aclose()
-            await maintenance.aclose()
             await anyio.to_thread.run_sync(access_log.close)  # every queued line is written
 
     redact_tokens_in_server_logs()  # `?token=` on a WebSocket URL must not reach a log
     monitor = AppMonitor(kyros)
     rate_limits = RateLimits(kyros.settings)
     access_log = AccessLog()
-    authenticator = Authenticator(kyros)
-    maintenance = MaintenanceFlag(kyros)
+    authenticator = Authenticator(kyros, also_watch=CONFIGURATION_TOPICS)
+    maintenance = MaintenanceFlag(kyros, authenticator.watch)
     v1 = Router(
         path="/v1",
         route_handlers=[

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import anyio
+from eventsourcing.utils import get_topic
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Scope
@@ -22,7 +23,7 @@ from kyros.identity.authority import (
     api_key_holder_by_id,
     session_holder,
 )
-from kyros.identity.credential_cache import CredentialCache, IdentityWatch
+from kyros.identity.credential_cache import VOIDING_EVENTS, CredentialCache, IdentityWatch
 from kyros.identity.tokens import InvalidToken
 from kyros.timefmt import now
 
@@ -52,16 +53,19 @@ class Authenticator:
     """Resolves credentials as `_resolve` does, reusing decisions the log has not voided
     (kyros.identity.credential_cache): a known credential costs no query of its own."""
 
-    def __init__(self, kyros: Kyros) -> None:
+    def __init__(self, kyros: Kyros, also_watch: Sequence[str] = ()) -> None:
+        """`also_watch`: more event topics that move the watch's generation on (for others
+        sharing `watch`; they void cached decisions too, which costs one lookup each)."""
         self._kyros = kyros
         settings = kyros.settings
-        self._watch = IdentityWatch(
-            kyros.db, settings.database_url, settings.database_timeout_seconds
+        topics = [get_topic(e) for e in VOIDING_EVENTS] + list(also_watch)
+        self.watch = IdentityWatch(
+            kyros.db, settings.database_url, settings.database_timeout_seconds, topics
         )
         self._cache: CredentialCache[tuple[Principal, str | None]] = CredentialCache()
 
     async def aclose(self) -> None:
-        await self._watch.aclose()
+        await self.watch.aclose()
 
     async def authenticate(self, scope: Scope) -> None:
         """Sets `state["principal"]` (None when anonymous) and, for a bad credential,
@@ -77,7 +81,7 @@ class Authenticator:
         credential = _credential(headers)
         if credential is None:
             return None
-        generation = await self._watch.current()
+        generation = await self.watch.current()
         cached = self._cache.get(credential, generation)
         if cached is None:
             cached, expires_at = await anyio.to_thread.run_sync(self._decide, credential)

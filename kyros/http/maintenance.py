@@ -13,6 +13,7 @@ from kyros.domain.configuration import Configuration
 from kyros.http.envelope import error_body
 from kyros.identity.credential_cache import IdentityWatch
 
+CONFIGURATION_TOPICS = (get_topic(Configuration.Initialised), get_topic(Configuration.Changed))
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 RETRY_AFTER_SECONDS = 60
 
@@ -44,13 +45,11 @@ class MaintenanceFlag:
     every process sees a change as soon as it commits), instead of a thread hop and a read of
     the configuration's newest version per write."""
 
-    def __init__(self, kyros: Kyros) -> None:
+    def __init__(self, kyros: Kyros, watch: IdentityWatch) -> None:
+        """`watch` must count `CONFIGURATION_TOPICS` (the authenticator's, sharing its
+        connection and its looks: `Authenticator(kyros, also_watch=CONFIGURATION_TOPICS)`)."""
         self._kyros = kyros
-        settings = kyros.settings
-        topics = [get_topic(Configuration.Initialised), get_topic(Configuration.Changed)]
-        self._watch = IdentityWatch(
-            kyros.db, settings.database_url, settings.database_timeout_seconds, topics
-        )
+        self._watch = watch
         self._known: tuple[int, bool] | None = None  # (the watch's generation, the flag)
 
     async def on(self) -> bool:
@@ -61,9 +60,6 @@ class MaintenanceFlag:
         flag = await anyio.to_thread.run_sync(_in_maintenance, self._kyros)  # read after the look
         self._known = (generation, flag)
         return flag
-
-    async def aclose(self) -> None:
-        await self._watch.aclose()
 
 
 def maintenance_middleware(flag: MaintenanceFlag) -> Callable[[ASGIApp], ASGIApp]:
