@@ -19,6 +19,7 @@ from kyros.projections.failures import (
     record_failure,
 )
 from kyros.projections.log_page import LogPage, check_decoded, read_page
+from kyros.projections.log_range import decoder, read_range
 from kyros.projections.storable_cursor import storable_cursor
 from kyros.readstore.database import Cursor, Database
 from kyros.timefmt import now, sortable
@@ -104,6 +105,7 @@ class ProjectionEngine:
         self.projections = {p.name: p for p in projections}
         self._failing: set[str] = set()  # names this engine knows a failure is recorded for
         self._known: dict[str, int] = {}  # positions as this engine last committed them
+        self._decode = decoder(app.mapper)
 
     def setup(self) -> None:
         with self.db.transaction() as tx:
@@ -195,9 +197,12 @@ class ProjectionEngine:
     def read(
         self, start: int, limit: int, wanted: Collection[str] | None, upto: int | None
     ) -> LogPage:
-        """A page of the log past `start`; `upto`, when given, is as far as the caller goes
-        (a catch-up's target), which a reader may use to read ahead by ranges."""
-        return read_page(self.app, start, limit, wanted)
+        """A page of the log past `start`. A catch-up (`upto` its target) reads by ranges
+        of positions, of consumed topics only (`log_range`), where the read models'
+        database holds the log: a time-travel snapshot's does not."""
+        if upto is None or not isinstance(self.app, KyrosApplication):
+            return read_page(self.app, start, limit, wanted)
+        return read_range(self.db, self._decode, start, upto, limit, wanted)
 
     def _starts(self, names: Collection[str]) -> dict[str, int]:
         """Positions as this engine last committed them; read only for names it has not

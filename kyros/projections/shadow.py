@@ -18,8 +18,6 @@ from typing import Any
 
 from kyros.projections.engine import Page, Projection, ProjectionEngine, Stepped, consumes
 from kyros.projections.failures import clear_failure
-from kyros.projections.log_page import LogPage
-from kyros.projections.log_range import decoder, read_range
 from kyros.readstore.database import Cursor, Row
 from kyros.timefmt import now, sortable
 
@@ -159,23 +157,6 @@ class Shadow:
         return position
 
 
-class Builder(ProjectionEngine):
-    """Reads the log by ranges up to the rebuild's target: only the topics its read models
-    consume, decoded straight from the stored state (see `log_range`); the live engine's
-    database holds the log, which a time-travel snapshot's does not."""
-
-    def __init__(self, app: Any, db: Any, projections: Sequence[Projection]) -> None:
-        super().__init__(app, db, projections)
-        self._decode = decoder(app.mapper)
-
-    def read(
-        self, start: int, limit: int, wanted: Collection[str] | None, upto: int | None
-    ) -> LogPage:
-        if upto is None:
-            return super().read(start, limit, wanted, upto)
-        return read_range(self.db, self._decode, start, upto, limit, wanted)
-
-
 def rebuild(
     engine: ProjectionEngine,
     names: Collection[str],
@@ -199,7 +180,7 @@ def rebuild(
     with engine.db.transaction() as tx:
         for shadow in shadows.values():
             shadow.discard(tx)
-    builder = Builder(engine.app, engine.db, runs)
+    builder = ProjectionEngine(engine.app, engine.db, runs)
     builder.setup()
 
     def report(at: dict[str, int]) -> None:
