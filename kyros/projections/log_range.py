@@ -14,8 +14,14 @@ import threading
 import weakref
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
+from uuid import UUID, SafeUUID
 
-from eventsourcing.persistence import Mapper, StoredEvent, find_id_convertor
+from eventsourcing.persistence import (
+    Mapper,
+    StoredEvent,
+    find_id_convertor,
+    str_to_uuid_convertor,
+)
 from eventsourcing.utils import resolve_topic
 
 from kyros.eventstore.log_sql import EVENTS_TABLE, POSITION_COLUMN
@@ -55,6 +61,17 @@ def stored_topics(db: Database, upto: int) -> frozenset[str]:
         return seen.topics
 
 
+def _uuid_of_text(text: str) -> UUID:
+    """`UUID(text)` for the 32 hex digits SQLite stores, without its parsing (ids are on
+    every event); other spellings go through `UUID`, which raises as it would."""
+    if len(text) != 32:
+        return UUID(text)
+    made = object.__new__(UUID)
+    object.__setattr__(made, "int", int(text, 16))
+    object.__setattr__(made, "is_safe", SafeUUID.unknown)
+    return made
+
+
 def decoder(mapper: Mapper[Any]) -> Decode:
     """A function of (topic, originator id, version, state) to the domain event."""
     direct = mapper.cipher is None and mapper.compressor is None
@@ -77,7 +94,9 @@ def decoder(mapper: Mapper[Any]) -> Decode:
         except KeyError:
             cls = resolve_topic(topic)
             plain = direct and getattr(cls, "class_version", 1) == 1
-            known = (cls, find_id_convertor(cls, key[1])) if plain else None
+            convert = find_id_convertor(cls, key[1])
+            convert = _uuid_of_text if convert is str_to_uuid_convertor else convert
+            known = (cls, convert) if plain else None
             classes[key] = known
         if known is None:
             return by_mapper(topic, originator_id, version, state)
