@@ -61,6 +61,10 @@ def stored_topics(db: Database, upto: int) -> frozenset[str]:
         return seen.topics
 
 
+_UNKNOWN = SafeUUID.unknown
+_IDS_KEPT = 100_000  # ids remembered by one decoder: an aggregate's events come in bursts
+
+
 def _uuid_of_text(text: str) -> UUID:
     """`UUID(text)` for the 32 hex digits SQLite stores, without its parsing (ids are on
     every event); other spellings go through `UUID`, which raises as it would."""
@@ -68,8 +72,23 @@ def _uuid_of_text(text: str) -> UUID:
         return UUID(text)
     made = object.__new__(UUID)
     object.__setattr__(made, "int", int(text, 16))
-    object.__setattr__(made, "is_safe", SafeUUID.unknown)
+    object.__setattr__(made, "is_safe", _UNKNOWN)
     return made
+
+
+def _remembering(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`convert`, once per id: a task's dozen events share one id object."""
+    seen: dict[Any, Any] = {}
+
+    def remembered(stored: Any) -> Any:
+        found = seen.get(stored)
+        if found is None:
+            if len(seen) >= _IDS_KEPT:
+                seen.clear()
+            found = seen[stored] = convert(stored)
+        return found
+
+    return remembered
 
 
 def decoder(mapper: Mapper[Any]) -> Decode:
@@ -77,6 +96,7 @@ def decoder(mapper: Mapper[Any]) -> Decode:
     direct = mapper.cipher is None and mapper.compressor is None
     decode_state = mapper.transcoder.decode
     classes: dict[tuple[str, type], tuple[type, Callable[[Any], Any]] | None] = {}
+    ids_of_text = _remembering(_uuid_of_text)
 
     def by_mapper(topic: str, originator_id: Any, version: int, state: bytes) -> Any:
         stored = StoredEvent(
@@ -95,7 +115,8 @@ def decoder(mapper: Mapper[Any]) -> Decode:
             cls = resolve_topic(topic)
             plain = direct and getattr(cls, "class_version", 1) == 1
             convert = find_id_convertor(cls, key[1])
-            convert = _uuid_of_text if convert is str_to_uuid_convertor else convert
+            if convert is str_to_uuid_convertor:
+                convert = ids_of_text
             known = (cls, convert) if plain else None
             classes[key] = known
         if known is None:

@@ -131,8 +131,13 @@ class _SqliteCursor:
         return [dict(r) for r in self._cursor.fetchall()]
 
     def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        """The rows of a statement, indexed by position: no dict per row."""
-        return self._cursor.execute(sql, tuple(params)).fetchall()
+        """The rows of a statement as tuples: no dict per row, for reads of many rows."""
+        cursor = self._cursor.connection.cursor()
+        cursor.row_factory = None
+        try:
+            return cursor.execute(sql, tuple(params)).fetchall()
+        finally:
+            cursor.close()
 
 
 class SqliteDatabase:
