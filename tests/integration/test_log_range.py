@@ -15,6 +15,7 @@ from kyros.bootstrap import Kyros
 from kyros.projections.log_page import kind_of
 from kyros.projections.log_range import decoder, read_range
 from kyros.timefmt import now
+from tests.builders.commands import make_agent
 from tests.builders.history import seed_mix
 
 pytestmark = pytest.mark.both_stores
@@ -53,6 +54,18 @@ def test_a_page_cut_by_its_limit_ends_at_its_last_wanted_event(kyros: Kyros, see
     later = read_range(kyros.db, decoder(kyros.app.mapper), page.end, seeded, 10_000, None)
     topics = [kind_of(later.topic(at)) for at in later.ids]
     assert topics.count("Task.Completed") > 0  # the rest come on the next page
+
+
+def test_a_catch_up_ends_at_the_head_when_the_log_ends_with_types_it_does_not_consume(
+    kyros: Kyros, seeded: int
+) -> None:
+    for index in range(3):
+        make_agent(kyros.app, actor=f"key_{index}")  # agents' events: analytics reads none
+    head = kyros.app.head()
+    assert head > seeded
+    kyros.engine.reset("analytics")
+    assert kyros.engine.catch_up("analytics", 50) == head
+    assert kyros.engine.position("analytics") == head
 
 
 @dataclass(frozen=True)
