@@ -62,7 +62,7 @@ def stored_topics(db: Database, upto: int) -> frozenset[str]:
 
 
 _UNKNOWN = SafeUUID.unknown
-_IDS_KEPT = 100_000  # ids remembered by one decoder: an aggregate's events come in bursts
+_IDS_KEPT = 20_000  # ids one decoder remembers (~4 MB): an aggregate's events come close together
 
 
 def _uuid_of_text(text: str) -> UUID:
