@@ -19,6 +19,8 @@ def sortable(moment: datetime | None) -> str | None:
     """Fixed width, so text order in SQL equals time order on both stores."""
     if moment is None:
         return None
+    if moment.tzinfo is UTC:  # as events store them: no conversion, one call (rebuilds)
+        return moment.isoformat(timespec="microseconds")[:26] + "Z"
     # isoformat, not strftime: strftime("%Y") drops the leading zeros of years before 1000
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 

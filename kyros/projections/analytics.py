@@ -111,7 +111,7 @@ class AnalyticsProjection:
             handler = _HANDLERS.get(type(event).__qualname__)
             if handler is None:
                 continue
-            if (sortable(event.timestamp) or "") < purged_before:
+            if purged_before and (sortable(event.timestamp) or "") < purged_before:
                 handler = _BEFORE_HORIZON.get(handler, handler)
             if handler is not _escalation_submitted and handler is not _skip:
                 fold.task_ids.append(fold.task_id(event))

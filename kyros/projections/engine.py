@@ -19,6 +19,7 @@ from kyros.projections.failures import (
     record_failure,
 )
 from kyros.projections.log_page import LogPage, check_decoded, read_page
+from kyros.projections.log_range import decoder, read_range
 from kyros.projections.storable_cursor import storable_cursor
 from kyros.readstore.database import Cursor, Database
 from kyros.timefmt import now, sortable
@@ -104,6 +105,7 @@ class ProjectionEngine:
         self.projections = {p.name: p for p in projections}
         self._failing: set[str] = set()  # names this engine knows a failure is recorded for
         self._known: dict[str, int] = {}  # positions as this engine last committed them
+        self._decode = decoder(app.mapper)
 
     def setup(self) -> None:
         with self.db.transaction() as tx:
@@ -156,6 +158,7 @@ class ProjectionEngine:
         limit: int,
         first: Collection[str] = (),
         on_first: Callable[[dict[str, Stepped]], None] | None = None,
+        upto: int | None = None,
     ) -> dict[str, Stepped]:
         """Runs every read model of `names` on by one page of at most `limit` log events,
         read from the lowest of their positions. Never raises for one read model's fault.
@@ -164,10 +167,10 @@ class ProjectionEngine:
         transaction of their own before the others, and `on_first` is given their results
         then: a write's answer waits for its read model, not for all fifteen."""
         cached = all(n in self._known for n in names)
-        starts, page = self._page(names, limit)
+        starts, page = self._page(names, limit, upto)
         if page.end is None and cached:  # idle: look again at what other runners recorded
             self._forget(names)
-            starts, page = self._page(names, limit)
+            starts, page = self._page(names, limit, upto)
         results = {n: Stepped(0, 0, p) for n, p in starts.items()}
         if page.end is None:
             return results
@@ -181,13 +184,25 @@ class ProjectionEngine:
                 on_first({n: results[n] for n in ahead})
         return results
 
-    def _page(self, names: Collection[str], limit: int) -> tuple[dict[str, int], LogPage]:
+    def _page(
+        self, names: Collection[str], limit: int, upto: int | None
+    ) -> tuple[dict[str, int], LogPage]:
         starts = self._starts(names)
         wanted: set[str] | None = set()
         for name in names:
             kinds = consumes(self.projections[name])
             wanted = None if kinds is None or wanted is None else wanted | kinds
-        return starts, read_page(self.app, min(starts.values()), limit, wanted)
+        return starts, self.read(min(starts.values()), limit, wanted, upto)
+
+    def read(
+        self, start: int, limit: int, wanted: Collection[str] | None, upto: int | None
+    ) -> LogPage:
+        """A page of the log past `start`. A catch-up (`upto` its target) reads by ranges
+        of positions, of consumed topics only (`log_range`), where the read models'
+        database holds the log: a time-travel snapshot's does not."""
+        if upto is None or not isinstance(self.app, KyrosApplication):
+            return read_page(self.app, start, limit, wanted)
+        return read_range(self.db, self._decode, start, upto, limit, wanted)
 
     def _starts(self, names: Collection[str]) -> dict[str, int]:
         """Positions as this engine last committed them; read only for names it has not
@@ -378,7 +393,7 @@ class ProjectionEngine:
         page = limit
         while going:
             started = time.monotonic()
-            stepped = self.step_all(going, page)
+            stepped = self.step_all(going, page, upto=target)
             page = next_limit(page, time.monotonic() - started, limit)
             last.update(stepped)
             going = {n for n, s in stepped.items() if s.error is None and s.position < target}

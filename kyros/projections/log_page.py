@@ -44,10 +44,7 @@ class LogPage:
     """Notifications after a position; only those of a wanted type are decoded."""
 
     def __init__(self, notifications: Sequence[Any], wanted: Collection[str] | None, app: Any):
-        self.ids = [n.id for n in notifications]
-        self.end: int | None = self.ids[-1] if self.ids else None
-        self._topics = {n.id: n.topic for n in notifications}
-        self.events: list[tuple[int, str, Any]] = []
+        events: list[tuple[int, str, Any]] = []
         decode = app.mapper.to_domain_event
         for notification in notifications:
             kind = kind_of(notification.topic)
@@ -57,8 +54,36 @@ class LogPage:
                 event = decode(notification)
             except Exception as error:
                 event = Undecodable(error)
-            self.events.append((notification.id, kind, event))
-        self._event_ids = [e[0] for e in self.events]
+            events.append((notification.id, kind, event))
+        ids = [n.id for n in notifications]
+        self._fill(ids, ids[-1] if ids else None, {n.id: n.topic for n in notifications}, events)
+
+    @classmethod
+    def of(
+        cls,
+        ids: list[int],
+        end: int | None,
+        topics: dict[int, str],
+        events: list[tuple[int, str, Any]],
+    ) -> LogPage:
+        """A page read some other way: `ids` the positions it read, `end` the position it
+        reaches (past the last id when the positions between held nothing wanted)."""
+        page = cls.__new__(cls)
+        page._fill(ids, end, topics, events)
+        return page
+
+    def _fill(
+        self,
+        ids: list[int],
+        end: int | None,
+        topics: dict[int, str],
+        events: list[tuple[int, str, Any]],
+    ) -> None:
+        self.ids = ids
+        self.end = end
+        self._topics = topics
+        self.events = events
+        self._event_ids = [e[0] for e in events]
 
     def share(self, start: int, kinds: Collection[str] | None) -> list[tuple[int, Any]]:
         """The page past `start`, of `kinds` only (every kind for None)."""

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 
 from kyros.connections.bounded_pool import BoundedPool
 from kyros.connections.unavailable import StoreUnavailable
@@ -64,6 +64,12 @@ class _PgCursor:
 
     def fetchall(self) -> list[Row]:
         return list(self._cursor.fetchall())
+
+    def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of a statement as tuples: no dict per row, for reads of many rows."""
+        with self._cursor.connection.cursor(row_factory=tuple_row) as cur:
+            cur.execute(_QMARK.sub("%s", sql.replace("%", "%%")), params)
+            return cur.fetchall()
 
 
 class PostgresDatabase:
@@ -123,6 +129,15 @@ class _SqliteCursor:
 
     def fetchall(self) -> list[Row]:
         return [dict(r) for r in self._cursor.fetchall()]
+
+    def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """The rows of a statement as tuples: no dict per row, for reads of many rows."""
+        cursor = self._cursor.connection.cursor()
+        cursor.row_factory = None
+        try:
+            return cursor.execute(sql, tuple(params)).fetchall()
+        finally:
+            cursor.close()
 
 
 class SqliteDatabase:

@@ -1,0 +1,172 @@
+"""Catch-up's read of the log: a range of positions, only the consumed topics, decoded direct.
+
+A rebuild knows where it stops (the head when it started), so a page is a range of positions:
+one statement returns only the events some read model of the run consumes (`topic IN`), as
+tuples, and the page still ends at the range's end when they are few, so positions move past
+everything else unread. Rows are decoded as the library's mapper does, without its per-row
+objects; a class with upcasters (`class_version` > 1), or a mapper that ciphers or compresses,
+goes through the mapper itself.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
+from uuid import UUID, SafeUUID
+
+from eventsourcing.persistence import (
+    Mapper,
+    StoredEvent,
+    find_id_convertor,
+    str_to_uuid_convertor,
+)
+from eventsourcing.utils import resolve_topic
+
+from kyros.eventstore.log_sql import EVENTS_TABLE, POSITION_COLUMN
+from kyros.projections.log_page import LogPage, Undecodable, kind_of
+from kyros.readstore.database import Database
+
+Decode = Callable[[str, Any, int, bytes], Any]
+
+
+class _Topics:
+    """The topics stored in the log up to a position, found once and then only for what the
+    log gained since: a topic filter must name every stored spelling of a consumed type."""
+
+    def __init__(self) -> None:
+        self.upto = 0
+        self.topics: frozenset[str] = frozenset()
+        self.lock = threading.Lock()
+
+
+_SEEN: weakref.WeakKeyDictionary[Any, _Topics] = weakref.WeakKeyDictionary()
+_SEEN_LOCK = threading.Lock()
+
+
+def stored_topics(db: Database, upto: int) -> frozenset[str]:
+    with _SEEN_LOCK:
+        seen = _SEEN.setdefault(db, _Topics())
+    with seen.lock:
+        if upto > seen.upto:
+            table, column = EVENTS_TABLE[db.dialect], POSITION_COLUMN[db.dialect]
+            with db.transaction(write=False) as tx:
+                rows = tx.execute(
+                    f"SELECT DISTINCT topic FROM {table} WHERE {column} > ? AND {column} <= ?",
+                    (seen.upto, upto),
+                ).fetchall()
+            seen.topics = seen.topics | {r["topic"] for r in rows}
+            seen.upto = upto
+        return seen.topics
+
+
+_UNKNOWN = SafeUUID.unknown
+_IDS_KEPT = 20_000  # ids one decoder remembers (~4 MB): an aggregate's events come close together
+
+
+def _uuid_of_text(text: str) -> UUID:
+    """`UUID(text)` for the 32 hex digits SQLite stores, without its parsing (ids are on
+    every event); other spellings go through `UUID`, which raises as it would."""
+    if len(text) != 32:
+        return UUID(text)
+    made = object.__new__(UUID)
+    object.__setattr__(made, "int", int(text, 16))
+    object.__setattr__(made, "is_safe", _UNKNOWN)
+    return made
+
+
+def _remembering(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`convert`, once per id: a task's dozen events share one id object."""
+    seen: dict[Any, Any] = {}
+
+    def remembered(stored: Any) -> Any:
+        found = seen.get(stored)
+        if found is None:
+            if len(seen) >= _IDS_KEPT:
+                seen.clear()
+            found = seen[stored] = convert(stored)
+        return found
+
+    return remembered
+
+
+def decoder(mapper: Mapper[Any]) -> Decode:
+    """A function of (topic, originator id, version, state) to the domain event."""
+    direct = mapper.cipher is None and mapper.compressor is None
+    decode_state = mapper.transcoder.decode
+    classes: dict[tuple[str, type], tuple[type, Callable[[Any], Any]] | None] = {}
+    ids_of_text = _remembering(_uuid_of_text)
+
+    def by_mapper(topic: str, originator_id: Any, version: int, state: bytes) -> Any:
+        stored = StoredEvent(
+            originator_id=originator_id,
+            originator_version=version,
+            topic=topic,
+            state=state,
+        )
+        return mapper.to_domain_event(stored)
+
+    def decode(topic: str, originator_id: Any, version: int, state: bytes) -> Any:
+        key = (topic, type(originator_id))
+        try:
+            known = classes[key]
+        except KeyError:
+            cls = resolve_topic(topic)
+            plain = direct and getattr(cls, "class_version", 1) == 1
+            convert = find_id_convertor(cls, key[1])
+            if convert is str_to_uuid_convertor:
+                convert = ids_of_text
+            known = (cls, convert) if plain else None
+            classes[key] = known
+        if known is None:
+            return by_mapper(topic, originator_id, version, state)
+        cls, convert = known
+        values = decode_state(state)
+        values.pop("class_version", None)
+        values["originator_id"] = convert(originator_id)
+        values["originator_version"] = version
+        event = object.__new__(cls)
+        object.__setattr__(event, "__dict__", values)
+        return event
+
+    return decode
+
+
+def read_range(
+    db: Database,
+    decode: Decode,
+    start: int,
+    upto: int,
+    limit: int,
+    wanted: Collection[str] | None,
+) -> LogPage:
+    """The events of `wanted` kinds (every kind for None) past `start`, up to `upto`, at most
+    `limit` of them; the page ends at `upto` unless the limit cut it short."""
+    table, column = EVENTS_TABLE[db.dialect], POSITION_COLUMN[db.dialect]
+    where, params = f"{column} > ? AND {column} <= ?", [start, upto]
+    if wanted is not None:
+        topics = sorted(t for t in stored_topics(db, upto) if kind_of(t) in wanted)
+        if not topics:
+            return LogPage.of([], upto, {}, [])
+        where += f" AND topic IN ({', '.join('?' * len(topics))})"
+        params += topics
+    sql = (
+        f"SELECT {column}, topic, originator_id, originator_version, state FROM {table}"
+        f" WHERE {where} ORDER BY {column} LIMIT ?"
+    )
+    with db.transaction(write=False) as tx:
+        rows: Sequence[Sequence[Any]] = tx.tuples(sql, (*params, limit))
+    ids: list[int] = []
+    topics_at: dict[int, str] = {}
+    events: list[tuple[int, str, Any]] = []
+    for at, topic, originator_id, version, state in rows:
+        ids.append(at)
+        topics_at[at] = topic
+        try:
+            event = decode(topic, originator_id, version, bytes(state))
+        except Exception as error:
+            event = Undecodable(error)
+        events.append((at, kind_of(topic), event))
+    end = ids[-1] if len(ids) == limit else upto
+    return LogPage.of(ids, end, topics_at, events)
