@@ -173,6 +173,7 @@ class TaskSummary(Struct):
     created_at: str
     updated_at: str
     deadline: str | None
+    progress: TaskProgress | None
     model: Annotated[
         str | None,
         Meta(

@@ -23,6 +23,7 @@ SUMMARY_FIELDS = (
     "created_at",
     "updated_at",
     "deadline",
+    "progress",
 )
 
 _SORT_COLUMNS = {

@@ -53,7 +53,8 @@ def test_an_auditor_watches_a_task_history_grow_without_reload_and_a_viewer_sees
     browser,  # type: ignore[no-untyped-def]
     problems: Problems,
 ) -> None:
-    task_id = create_task(developer, title=HOSTILE, description=HOSTILE)["id"]
+    title = "Add rate limiting to the login endpoint"
+    task_id = create_task(developer, title=title, description=HOSTILE)["id"]
     make_user(kyros, "audrey", roles=["auditor"])
     page = new_page(browser, problems)
     sign_in(page, base_url, "audrey")
@@ -61,7 +62,7 @@ def test_an_auditor_watches_a_task_history_grow_without_reload_and_a_viewer_sees
     timeline = page.locator("#task-history")
     created = timeline.locator("li[data-event-type='task.created']")
     created.wait_for()
-    created.get_by_text(HOSTILE).first.wait_for()  # the title in its data, as text
+    created.get_by_text(HOSTILE).first.wait_for()  # the description in its data, as text
     assert page.locator("main img, main script").count() == 0
     page.evaluate("window.notReloaded = true")
 

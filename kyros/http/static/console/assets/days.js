@@ -4,8 +4,9 @@
 import {api} from './api.js';
 import {h, money, problem, svg} from './dom.js';
 
-const HEIGHT = 100;
-const SLOT = 20;
+const WIDTH = 900; // the drawing scales to the page's width, its height following
+const HEIGHT = 130;
+const ROOM = 10; // above the tallest bar
 
 /** The metrics query for the window a cost answer names: its calendar period as such, a rolling
  * window from the UTC midnight it starts in (so every bar is a whole UTC day, the last one today). */
@@ -38,24 +39,25 @@ function chart(metrics) {
   const costs = metrics.metrics.total_cost.data.map((value) => Number(value ?? 0));
   const counts = metrics.metrics.tasks_completed?.data ?? [];
   const top = Math.max(...costs, 0);
-  const width = Math.max(days.length * SLOT, 140);
-  const every = Math.max(1, Math.ceil(days.length / 8)); // a date under at most 8 bars
+  const slot = WIDTH / Math.max(days.length, 1);
+  const thick = Math.min(48, slot * 0.7);
+  const every = Math.max(1, Math.ceil(days.length / 12)); // a date under at most 12 bars
   const bars = days.map((day, i) => {
-    const tall = top > 0 ? (HEIGHT * costs[i]) / top : 0;
+    const tall = top > 0 ? ((HEIGHT - ROOM) * costs[i]) / top : 0;
     const label = `${day}: ${money(costs[i])}, ${counts[i] ?? 0} completed`;
+    const middle = i * slot + slot / 2;
     return svg('g', null,
-      svg('rect', {class: 'fill', x: i * SLOT + 3, y: HEIGHT - tall, width: SLOT - 6,
+      svg('rect', {class: 'fill', x: middle - thick / 2, y: HEIGHT - tall, width: thick,
         height: tall, 'data-day': day, 'data-cost': costs[i], 'aria-label': label, role: 'img'},
       svg('title', null, label)),
-      i % every === 0 || i === days.length - 1
-        ? svg('text', {x: i * SLOT + SLOT / 2, y: HEIGHT + 14, 'text-anchor': 'middle'}, day.slice(5))
-        : null);
+      i % every === 0 ? svg('text', {x: middle, y: HEIGHT + 14, 'text-anchor': 'middle'},
+        day.slice(5)) : null);
   });
   const total = costs.reduce((sum, cost) => sum + cost, 0);
   return h('figure', {class: 'days-figure'},
-    svg('svg', {class: 'days', viewBox: `0 0 ${width} ${HEIGHT + 20}`, role: 'group',
+    svg('svg', {class: 'days', viewBox: `0 0 ${WIDTH} ${HEIGHT + 20}`, role: 'group',
       'aria-labelledby': 'days-title'},
-    svg('line', {class: 'axis', x1: 0, y1: HEIGHT, x2: width, y2: HEIGHT}), bars),
+    svg('line', {class: 'axis', x1: 0, y1: HEIGHT, x2: WIDTH, y2: HEIGHT}), bars),
     h('figcaption', {class: 'hint'}, top > 0
       ? `${days.length} day${days.length === 1 ? '' : 's'}, ${money(total)} in all; the tallest bar is ${money(top)}.`
       : `${days.length} day${days.length === 1 ? '' : 's'}, no priced work yet.`));

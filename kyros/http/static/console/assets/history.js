@@ -6,7 +6,7 @@ import {h, problem, when} from './dom.js';
 
 const PAGE = 200;
 const MOST = 1000; // a task's story is short; past this the timeline says where to read the rest
-const FIELDS = 6;
+const FIELDS = 8;
 const CHARS = 80;
 
 /** Every event of the task (up to MOST), following `next_after` page by page. */

@@ -30,7 +30,7 @@ export function progressBar(task) {
 }
 
 export function costOf(task) {
-  const actual = task.results?.cost ?? task.results?.actual_cost;
+  const actual = task.metadata?.cost ?? task.results?.cost ?? task.results?.actual_cost;
   if (actual !== undefined && actual !== null) return money(actual);
   const estimate = task.submission?.estimated_cost;
   return estimate === undefined || estimate === null ? '—' : `${money(estimate)} est.`;
@@ -105,8 +105,8 @@ function table(tasks, pagination, loaded) {
   const rows = tasks.map((task) => h('tr', {'data-task-id': task.id},
     h('td', null, h('a', {href: `#/tasks/${encodeURIComponent(task.id)}`}, task.title)),
     h('td', null, h('span', {class: `badge status-${task.status}`}, words(task.status))),
-    h('td', null, task.submission?.role ?? task.assignee_role ?? '—'),
-    h('td', null, task.model ?? task.submission?.model ?? '—'),
+    h('td', {class: 'nowrap'}, task.submission?.role ?? task.assignee_role ?? '—'),
+    h('td', {class: 'nowrap'}, task.model ?? task.submission?.model ?? '—'),
     h('td', null, progressBar(task)),
     h('td', {class: 'num'}, costOf(task)),
     h('td', null, when(task.updated_at))));
