@@ -51,14 +51,20 @@ function entry(event) {
     summary(event.data));
 }
 
-/** Up to FIELDS of the data's keys, each value shortened to CHARS characters, all as text. */
+/** Up to FIELDS of the data's non-empty keys, each value cut to CHARS characters, all as text. */
 function summary(data) {
-  const pairs = Object.entries(data ?? {});
+  const pairs = Object.entries(data ?? {}).filter(([, value]) => !blank(value));
   if (!pairs.length) return null;
   const shown = pairs.slice(0, FIELDS).map(([key, value]) =>
     h('li', null, h('span', {class: 'label'}, key), ': ', shorten(value)));
   if (pairs.length > FIELDS) shown.push(h('li', null, `and ${pairs.length - FIELDS} more`));
   return h('ul', {class: 'event-data'}, shown);
+}
+
+function blank(value) {
+  if (value === null || value === undefined || value === '') return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return typeof value === 'object' && Object.keys(value).length === 0;
 }
 
 function shorten(value) {
