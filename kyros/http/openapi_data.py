@@ -173,6 +173,14 @@ class TaskSummary(Struct):
     created_at: str
     updated_at: str
     deadline: str | None
+    progress: TaskProgress | None
+    model: Annotated[
+        str | None,
+        Meta(
+            description="The model the task ran on (`metadata.model_used`) once completed, "
+            "else the model its submission is routed to; null before submission."
+        ),
+    ]
     metadata: SummaryMetadata
 
 

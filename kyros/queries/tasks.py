@@ -23,6 +23,7 @@ SUMMARY_FIELDS = (
     "created_at",
     "updated_at",
     "deadline",
+    "progress",
 )
 
 _SORT_COLUMNS = {
@@ -96,11 +97,23 @@ def list_tasks(db: Database, f: TaskFilter) -> tuple[list[dict[str, Any]], int]:
 
 
 def _summary(doc: dict[str, Any]) -> dict[str, Any]:
-    """The list's fields, and `metadata.cost`: the exact cost a completion recorded (null
-    before, and for a client's own `cost` key that is not a number)."""
+    """The list's fields, `model` (see `model_of`) and `metadata.cost`: the exact cost a
+    completion recorded (null before, and for a client's own `cost` key that is not a number)."""
     cost = (doc.get("metadata") or {}).get("cost")
     number = isinstance(cost, Decimal | int) and not isinstance(cost, bool)
     return {
         **{k: doc.get(k) for k in SUMMARY_FIELDS},
+        "model": model_of(doc),
         "metadata": {"cost": cost if number else None},
     }
+
+
+def model_of(doc: dict[str, Any]) -> str | None:
+    """The model a completion ran on (`metadata.model_used`), else the one the submission is
+    routed to, so a list shows what each task costs on without reading every task."""
+    used = (doc.get("metadata") or {}).get("model_used")
+    if isinstance(used, str):
+        return used
+    submission = doc.get("submission") or {}
+    model = submission.get("model")
+    return model if isinstance(model, str) else None

@@ -1138,6 +1138,8 @@ class TaskSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
     created_at: str
     updated_at: str
     deadline: str | None
+    progress: TaskProgress | None
+    model: str | None
     metadata: SummaryMetadata
 
 class TaskUpdate(msgspec.Struct, kw_only=True, omit_defaults=True):

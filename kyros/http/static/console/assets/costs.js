@@ -1,16 +1,21 @@
-// Costs over a rolling window: totals, savings against premium-only, and bars by model, role and
-// task type (SVG drawn here: no chart library to vendor).
+// Costs over a rolling window or a calendar period: totals, savings against premium-only, bars
+// by model, role and task type, and by day (SVG drawn here: no chart library to vendor).
 
 import {api} from './api.js';
 import {bar, empty, h, money, problem, throttle, words} from './dom.js';
-import {select} from './tasks.js';
+import {dailyCosts} from './days.js';
 
-const PERIODS = ['1d', '7d', '30d', '90d'];
+// Rolling windows and the calendar periods holding now (the API's period=…, `at` left out).
+const PERIODS = [['1d', 'Last 24 hours'], ['7d', 'Last 7 days'], ['30d', 'Last 30 days'],
+  ['90d', 'Last 90 days'], ['day', 'Today (UTC)'], ['week', 'This week'], ['month', 'This month'],
+  ['quarter', 'This quarter'], ['year', 'This year']];
 const GROUPS = [['by_model', 'By model'], ['by_role', 'By role'], ['by_task_type', 'By task type']];
 
 export function costsView(main, ctx, params) {
-  const [periodLabel, period] = select('cost-period', 'Period', PERIODS, params.get('period') ?? '7d');
-  period.firstElementChild.remove(); // no "any": the API needs a window
+  const chosen = params.get('period') ?? '7d';
+  const periodLabel = h('label', {for: 'cost-period'}, 'Period');
+  const period = h('select', {id: 'cost-period', name: 'cost-period'},
+    PERIODS.map(([value, label]) => h('option', {value, selected: value === chosen}, label)));
   period.addEventListener('change', () => {
     history.replaceState(null, '', `#/costs?period=${period.value}`);
     load();
@@ -22,7 +27,8 @@ export function costsView(main, ctx, params) {
   async function load(minPosition) {
     try {
       const query = new URLSearchParams({period: period.value, group_by: 'model,role,task_type'});
-      body.replaceChildren(...report(await api(`/v1/monitoring/costs?${query}`, {minPosition})));
+      const costs = await api(`/v1/monitoring/costs?${query}`, {minPosition});
+      body.replaceChildren(...report(costs), ...await dailyCosts(ctx, costs, minPosition));
     } catch (error) {
       body.replaceChildren(problem(error));
     }

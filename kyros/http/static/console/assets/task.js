@@ -1,9 +1,10 @@
 // One task: status, progress, model, cost, escalation (decided here too), budget reservation
-// and results; live through the task's events.
+// and results, and for read_audit its history timeline; live through the task's events.
 
 import {api} from './api.js';
 import {h, money, problem, throttle, when, words} from './dom.js';
 import {decisionForm} from './decide.js';
+import {readHistory, timeline} from './history.js';
 import {costOf, progressBar} from './tasks.js';
 
 export function taskView(main, ctx, taskId) {
@@ -19,8 +20,12 @@ export function taskView(main, ctx, taskId) {
         const id = encodeURIComponent(task.escalation.escalation_id);
         escalation = await api(`/v1/escalation/${id}/status`, {minPosition});
       }
+      // the timeline is read beside the task; its failure leaves the rest of the page whole
+      const history = ctx.can('read_audit')
+        ? await readHistory(taskId, minPosition).catch((error) => error) : null;
       heading.textContent = task.title;
-      body.replaceChildren(...details(task, escalation, ctx, () => load()));
+      body.replaceChildren(...details(task, escalation, ctx, () => load()),
+        history === null ? '' : timeline(history, taskId));
     } catch (error) {
       body.replaceChildren(problem(error, error.status === 404 ? 'Go back to the task list.' : ''));
     }
