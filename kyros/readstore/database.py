@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 
 from kyros.connections.bounded_pool import BoundedPool
 from kyros.connections.unavailable import StoreUnavailable
@@ -64,6 +64,13 @@ class _PgCursor:
 
     def fetchall(self) -> list[Row]:
         return list(self._cursor.fetchall())
+
+    def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows as plain tuples in binary format, in the same transaction: for bulk reads
+        (the audit walk) where building a dict per row costs more than the rest."""
+        with self._cursor.connection.cursor(row_factory=tuple_row, binary=True) as lean:
+            lean.execute(_QMARK.sub("%s", sql.replace("%", "%%")), params)
+            return lean.fetchall()
 
 
 class PostgresDatabase:
@@ -123,6 +130,15 @@ class _SqliteCursor:
 
     def fetchall(self) -> list[Row]:
         return [dict(r) for r in self._cursor.fetchall()]
+
+    def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows as plain tuples, in the same transaction (see `_PgCursor.tuples`)."""
+        lean = self._cursor.connection.cursor()
+        try:
+            lean.row_factory = None
+            return lean.execute(sql, tuple(params)).fetchall()
+        finally:
+            lean.close()
 
 
 class SqliteDatabase:
