@@ -112,11 +112,11 @@ class _Walk:
                 computed = batch.chain(rows, previous, hex_ids)
             except Exception:  # a row the careful walk reads its own way
                 return self._walk(reached, previous)
-            if [r[0] for r in rows] != [k[0] for k in links] or [c.hex() for c in computed] != [
-                k[1] for k in links
-            ]:
-                return self._walk(reached, previous)
             positions = [r[0] for r in rows]
+            if positions != [k[0] for k in links] or b"".join(computed).hex() != "".join(
+                k[1] for k in links
+            ):
+                return self._walk(reached, previous)
             while self.pending and self.pending[0].position <= last:
                 at = bisect_left(positions, self.pending[0].position)
                 if not self._checkpoints_upto(positions[at], computed[at]):
