@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from base64 import b32encode
 from uuid import UUID
 
 from ulid import ULID
 
 _ULID_TEXT = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]  # every 10-bit group, spelled
+_TO_CROCKFORD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _CROCKFORD.encode())
 
 
 def new_id(prefix: str) -> str:
@@ -17,14 +18,15 @@ def new_id(prefix: str) -> str:
 
 
 def public_id(prefix: str, uuid: UUID) -> str:
-    """The ULID text of `uuid`, spelled ten bits at a time: read models spell an id for
-    nearly every event they apply, and the ULID library's round trip cost three times this."""
-    n = uuid.int
-    groups = []
-    for _ in range(13):  # 130 bits: the two on top are zero, so the first character is 0-7
-        groups.append(_PAIRS[n & 1023])
-        n >>= 10
-    return f"{prefix}_{''.join(reversed(groups))}"
+    """The ULID text of `uuid`: read models spell an id for nearly every event they apply,
+    and the ULID library's round trip costs several times `ulid_text`."""
+    return f"{prefix}_{ulid_text(uuid.int)}"
+
+
+def ulid_text(n: int) -> str:
+    """The 26 ULID characters of a 128-bit integer: base32 in C, its alphabet mapped to
+    Crockford's (a test holds it equal to the ULID library's spelling)."""
+    return b32encode((n << 30).to_bytes(20)).translate(_TO_CROCKFORD)[:26].decode()
 
 
 def parse_id(prefix: str, value: str) -> UUID | None:

@@ -49,11 +49,18 @@ def _stored_id(dialect: str, originator: UUID) -> Any:
 
 def decode(row: Sequence[Any] | Any) -> Any:
     """The domain event of one row of `stored_rows`, upcast to its class's current version."""
+    return decode_values(
+        row["originator_id"], row["originator_version"], row["topic"], row["state"]
+    )
+
+
+def decode_values(originator_id: Any, version: Any, topic: str, state: Any) -> Any:
+    """`decode` of a row read as a tuple (`readstore.tuples`): no dict per row."""
     stored = StoredEvent(
-        originator_id=_as_uuid(row["originator_id"]),
-        originator_version=int(row["originator_version"]),
-        topic=row["topic"],
-        state=bytes(row["state"]),
+        originator_id=_as_uuid(originator_id),
+        originator_version=int(version),
+        topic=topic,
+        state=bytes(state),
     )
     return _MAPPER.to_domain_event(stored)
 
