@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from hashlib import sha1
 from typing import Any
 from uuid import UUID
@@ -49,8 +50,19 @@ def event_id(originator_id: UUID, version: int) -> str:
     """Stable for ever: an event is one version of one entity. It is
     `public_id("evt", uuid5(_EVENT_IDS, f"{originator_id}:{version}"))` (a test holds them
     equal), computed without the UUID objects, which cost most of a page of 1,000 events."""
-    digest = sha1(_NAMESPACE + f"{originator_id}:{version}".encode()).digest()  # noqa: S324
+    digest = sha1(_named(originator_id) + b"%d" % version).digest()  # noqa: S324
     return "evt_" + ulid_text((int.from_bytes(digest[:16]) & _CLEAR) | _SET)
+
+
+@lru_cache(maxsize=4096)
+def _named(originator_id: UUID) -> bytes:
+    """The namespace and `{originator_id}:`, once for an entity's events."""
+    return _NAMESPACE + f"{originator_id}:".encode()
+
+
+@lru_cache(maxsize=4096)
+def _spelled(prefix: str, originator_id: UUID) -> str:
+    return public_id(prefix, originator_id)
 
 
 def recorded_at(moment: datetime) -> str | None:
@@ -71,7 +83,7 @@ def entity_of(event: Any, kind: str) -> dict[str, str]:
         return {"kind": kind, "id": CONFIGURATION_ENTITY}
     if isinstance(event, AgentRole.Event):
         return {"kind": kind, "id": ROLE_OF.get(originator, str(originator))}
-    return {"kind": kind, "id": public_id(PREFIXES[kind], originator)}
+    return {"kind": kind, "id": _spelled(PREFIXES[kind], originator)}
 
 
 def public_view(position: int, event: Any, described: EventType) -> dict[str, Any]:
