@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from base64 import b32encode
 from uuid import UUID
 
 from ulid import ULID
 
 _ULID_TEXT = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_TO_CROCKFORD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _CROCKFORD.encode())
+_PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]  # every 10-bit group, spelled
+_TRIPLES = [a + b for a in _PAIRS for b in _CROCKFORD]  # every 15-bit group, spelled
 
 
 def new_id(prefix: str) -> str:
@@ -24,9 +24,21 @@ def public_id(prefix: str, uuid: UUID) -> str:
 
 
 def ulid_text(n: int) -> str:
-    """The 26 ULID characters of a 128-bit integer: base32 in C, its alphabet mapped to
-    Crockford's (a test holds it equal to the ULID library's spelling)."""
-    return b32encode((n << 30).to_bytes(20)).translate(_TO_CROCKFORD)[:26].decode()
+    """The 26 ULID characters of a 128-bit integer: the top 10 bits (two characters), then
+    fifteen bits (three characters) at a time: nine look-ups where a character at a time
+    takes 26 (a test holds it equal to the ULID library's spelling)."""
+    t = _TRIPLES
+    return (
+        _PAIRS[n >> 120]
+        + t[(n >> 105) & 0x7FFF]
+        + t[(n >> 90) & 0x7FFF]
+        + t[(n >> 75) & 0x7FFF]
+        + t[(n >> 60) & 0x7FFF]
+        + t[(n >> 45) & 0x7FFF]
+        + t[(n >> 30) & 0x7FFF]
+        + t[(n >> 15) & 0x7FFF]
+        + t[n & 0x7FFF]
+    )
 
 
 def parse_id(prefix: str, value: str) -> UUID | None:
