@@ -96,7 +96,10 @@ def main() -> None:
     parser.add_argument("--walk", action="store_true", help="also time the event-by-event walk")
     args = parser.parse_args()
     url = None if args.sqlite else args.database_url
-    with bench_store(url, args.keep) as (store, head), Kyros(store.settings()) as kyros:
+    with (
+        bench_store(url, args.keep) as (store, head),
+        Kyros(store.settings(database_timeout_seconds=300)) as kyros,
+    ):
         kyros.audit.policy = CheckpointPolicy(events=1000, interval=timedelta(hours=1))
         if head == 0:
             started = time.perf_counter()
