@@ -10,6 +10,7 @@ from ulid import ULID
 _ULID_TEXT = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]  # every 10-bit group, spelled
+_TRIPLES = [a + b for a in _PAIRS for b in _CROCKFORD]  # every 15-bit group, spelled
 
 
 def new_id(prefix: str) -> str:
@@ -17,14 +18,27 @@ def new_id(prefix: str) -> str:
 
 
 def public_id(prefix: str, uuid: UUID) -> str:
-    """The ULID text of `uuid`, spelled ten bits at a time: read models spell an id for
-    nearly every event they apply, and the ULID library's round trip cost three times this."""
-    n = uuid.int
-    groups = []
-    for _ in range(13):  # 130 bits: the two on top are zero, so the first character is 0-7
-        groups.append(_PAIRS[n & 1023])
-        n >>= 10
-    return f"{prefix}_{''.join(reversed(groups))}"
+    """The ULID text of `uuid`: read models spell an id for nearly every event they apply,
+    and the ULID library's round trip costs several times `ulid_text`."""
+    return f"{prefix}_{ulid_text(uuid.int)}"
+
+
+def ulid_text(n: int) -> str:
+    """The 26 ULID characters of a 128-bit integer: the top 10 bits (two characters), then
+    fifteen bits (three characters) at a time: nine look-ups where a character at a time
+    takes 26 (a test holds it equal to the ULID library's spelling)."""
+    t = _TRIPLES
+    return (
+        _PAIRS[n >> 120]
+        + t[(n >> 105) & 0x7FFF]
+        + t[(n >> 90) & 0x7FFF]
+        + t[(n >> 75) & 0x7FFF]
+        + t[(n >> 60) & 0x7FFF]
+        + t[(n >> 45) & 0x7FFF]
+        + t[(n >> 30) & 0x7FFF]
+        + t[(n >> 15) & 0x7FFF]
+        + t[n & 0x7FFF]
+    )
 
 
 def parse_id(prefix: str, value: str) -> UUID | None:

@@ -19,9 +19,10 @@ from eventsourcing.utils import get_topic
 
 from kyros.domain.event_catalogue import BY_QUALNAME, EventType
 from kyros.domain.event_view import event_type, public_view
-from kyros.eventstore.log_reads import decode, stored_rows
+from kyros.eventstore.log_reads import decode_values, stored_rows
 from kyros.eventstore.log_sql import head
 from kyros.readstore.database import Database
+from kyros.readstore.tuples import tuples
 
 WINDOW = 20_000  # positions one statement may range over
 BUDGET = 200_000  # positions one page may range over before it answers with what it has
@@ -93,26 +94,27 @@ def read_page(
                 originators=query.originators,
                 limit=want,
             )
-            rows = cur.execute(sql, params).fetchall()
+            rows = tuples(cur, sql, params)  # (position, originator_id, version, topic, state)
             for row in rows:
-                if needle is not None and needle not in bytes(row["state"]):
+                if needle is not None and needle not in bytes(row[4]):
                     continue  # the actor is stored in the state as-is: no need to decode
                 view = _view(row)
                 if view is not None and query.wants(*view):
                     found.append(view[1])
             # a statement that filled its limit may have left rows in its window
-            cursor = int(rows[-1]["position"]) if len(rows) == want else upto
+            cursor = int(rows[-1][0]) if len(rows) == want else upto
             if len(found) > query.limit:
                 return found[: query.limit], found[query.limit - 1]["position"]
     return found, (cursor if cursor < last else None)
 
 
-def _view(row: Any) -> tuple[Any, View] | None:
-    event = decode(row)
+def _view(row: tuple[Any, ...]) -> tuple[Any, View] | None:
+    position, originator_id, version, topic, state = row
+    event = decode_values(originator_id, version, topic, state)
     described = event_type(event)
     if described is None:
         return None
-    return event, public_view(int(row["position"]), event, described)
+    return event, public_view(int(position), event, described)
 
 
 def iter_events(db: Database, query: EventQuery) -> Iterator[View]:
