@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from functools import lru_cache
 from typing import Any
-from uuid import UUID
+from uuid import UUID, SafeUUID
 
 from eventsourcing.persistence import Mapper
 from eventsourcing.utils import resolve_topic
@@ -81,7 +81,13 @@ def _as_uuid(value: Any) -> UUID:
     return value if isinstance(value, UUID) else _parsed(str(value))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=20_000)
 def _parsed(text: str) -> UUID:
-    """An entity's events come together: its id is parsed once for them."""
-    return UUID(text)
+    """An entity's events come together: its id is parsed once for them. The 32 hex digits
+    SQLite stores are read without `UUID`'s parsing; other spellings go through it."""
+    if len(text) != 32:
+        return UUID(text)
+    made = object.__new__(UUID)
+    object.__setattr__(made, "int", int(text, 16))
+    object.__setattr__(made, "is_safe", SafeUUID.unknown)
+    return made

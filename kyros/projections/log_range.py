@@ -4,8 +4,8 @@ A rebuild knows where it stops (the head when it started), so a page is a range 
 one statement returns only the events some read model of the run consumes (`topic IN`), as
 tuples, and the page still ends at the range's end when they are few, so positions move past
 everything else unread. Rows are decoded as the library's mapper does, without its per-row
-objects; a class with upcasters (`class_version` > 1), or a mapper that ciphers or compresses,
-goes through the mapper itself.
+objects, by the same function the events API uses (upcasters included); a mapper that ciphers or
+compresses is used itself.
 """
 
 from __future__ import annotations
@@ -14,16 +14,10 @@ import threading
 import weakref
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
-from uuid import UUID, SafeUUID
 
-from eventsourcing.persistence import (
-    Mapper,
-    StoredEvent,
-    find_id_convertor,
-    str_to_uuid_convertor,
-)
-from eventsourcing.utils import resolve_topic
+from eventsourcing.persistence import Mapper, StoredEvent
 
+from kyros.eventstore.log_reads import decode_values
 from kyros.eventstore.log_sql import EVENTS_TABLE, POSITION_COLUMN
 from kyros.projections.log_page import LogPage, Undecodable, kind_of
 from kyros.readstore.database import Database
@@ -61,76 +55,22 @@ def stored_topics(db: Database, upto: int) -> frozenset[str]:
         return seen.topics
 
 
-_UNKNOWN = SafeUUID.unknown
-_IDS_KEPT = 20_000  # ids one decoder remembers (~4 MB): an aggregate's events come close together
-
-
-def _uuid_of_text(text: str) -> UUID:
-    """`UUID(text)` for the 32 hex digits SQLite stores, without its parsing (ids are on
-    every event); other spellings go through `UUID`, which raises as it would."""
-    if len(text) != 32:
-        return UUID(text)
-    made = object.__new__(UUID)
-    object.__setattr__(made, "int", int(text, 16))
-    object.__setattr__(made, "is_safe", _UNKNOWN)
-    return made
-
-
-def _remembering(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """`convert`, once per id: a task's dozen events share one id object."""
-    seen: dict[Any, Any] = {}
-
-    def remembered(stored: Any) -> Any:
-        found = seen.get(stored)
-        if found is None:
-            if len(seen) >= _IDS_KEPT:
-                seen.clear()
-            found = seen[stored] = convert(stored)
-        return found
-
-    return remembered
-
-
 def decoder(mapper: Mapper[Any]) -> Decode:
-    """A function of (topic, originator id, version, state) to the domain event."""
-    direct = mapper.cipher is None and mapper.compressor is None
-    decode_state = mapper.transcoder.decode
-    classes: dict[tuple[str, type], tuple[type, Callable[[Any], Any]] | None] = {}
-    ids_of_text = _remembering(_uuid_of_text)
+    """A function of (topic, originator id, version, state) to the domain event: the log's own
+    direct decoding (`eventstore.log_reads`, upcasters included), or the library's mapper when
+    it ciphers or compresses."""
+    if mapper.cipher is None and mapper.compressor is None:
+        return lambda topic, originator_id, version, state: decode_values(
+            originator_id, version, topic, state
+        )
 
     def by_mapper(topic: str, originator_id: Any, version: int, state: bytes) -> Any:
         stored = StoredEvent(
-            originator_id=originator_id,
-            originator_version=version,
-            topic=topic,
-            state=state,
+            originator_id=originator_id, originator_version=version, topic=topic, state=state
         )
         return mapper.to_domain_event(stored)
 
-    def decode(topic: str, originator_id: Any, version: int, state: bytes) -> Any:
-        key = (topic, type(originator_id))
-        try:
-            known = classes[key]
-        except KeyError:
-            cls = resolve_topic(topic)
-            plain = direct and getattr(cls, "class_version", 1) == 1
-            convert = find_id_convertor(cls, key[1])
-            if convert is str_to_uuid_convertor:
-                convert = ids_of_text
-            known = (cls, convert) if plain else None
-            classes[key] = known
-        if known is None:
-            return by_mapper(topic, originator_id, version, state)
-        cls, convert = known
-        values = decode_state(state)
-        values.pop("class_version", None)
-        values["originator_id"] = convert(originator_id)
-        values["originator_version"] = version
-        event = object.__new__(cls)
-        object.__setattr__(event, "__dict__", values)
-        return event
-
-    return decode
+    return by_mapper
 
 
 def read_range(
