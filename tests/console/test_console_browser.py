@@ -5,15 +5,13 @@ hostile titles shown as text, and not one console error or CSP violation on any 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import httpx
-import pytest
 
 from kyros.bootstrap import Kyros
-from tests.builders.commands import PASSWORD, make_api_key, make_user
+from tests.builders.commands import PASSWORD, make_user
 from tests.builders.http import agent_client, create_budget, create_task, register_agent
-from tests.console.browser import Problems, chromium, new_page, screenshot, sign_in
+from tests.console.browser import Problems, new_page, screenshot, sign_in
 from tests.e2e.agent_helpers import claim, complete, data
 from tests.http_client import http_client
 
@@ -22,28 +20,6 @@ SECURE = {
     "files_to_modify": ["auth/oauth2.py"],
 }
 HOSTILE = '<img src=x onerror=alert(1)><script>alert("t")</script>'
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as instance:
-        yield instance
-
-
-@pytest.fixture
-def problems() -> Iterator[Problems]:
-    found = Problems()
-    yield found
-    assert found.errors == [], "the console logged errors or CSP violations"
-
-
-@pytest.fixture
-def developer(kyros: Kyros, base_url: str) -> Iterator[httpx.Client]:
-    key = make_api_key(kyros, "developer", name="dev").key
-    with http_client(
-        base_url=base_url, timeout=30, headers={"Authorization": f"Bearer {key}"}
-    ) as c:
-        yield c
 
 
 def premium_submission(developer: httpx.Client, **fields: object) -> tuple[str, str]:

@@ -4,46 +4,21 @@ console error or CSP violation on any page."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
-import pytest
 
 from kyros.bootstrap import Kyros
-from tests.builders.commands import make_api_key, make_user
+from tests.builders.commands import make_user
 from tests.builders.http import agent_client, create_task, register_agent
-from tests.console.browser import Problems, chromium, new_page, screenshot, sign_in
+from tests.console.browser import Problems, new_page, screenshot, sign_in
 from tests.e2e.agent_helpers import claim, complete, data, submit
-from tests.http_client import http_client
 
 HOSTILE = '<img src=x onerror=alert(1)><script>alert("t")</script>'
 PREMIUM = {
     "title": "Implement OAuth2 login with SAML and JWT session tokens",
     "files_to_modify": ["auth/oauth2.py"],
 }
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as instance:
-        yield instance
-
-
-@pytest.fixture
-def problems() -> Iterator[Problems]:
-    found = Problems()
-    yield found
-    assert found.errors == [], "the console logged errors or CSP violations"
-
-
-@pytest.fixture
-def developer(kyros: Kyros, base_url: str) -> Iterator[httpx.Client]:
-    key = make_api_key(kyros, "developer", name="dev").key
-    with http_client(
-        base_url=base_url, timeout=30, headers={"Authorization": f"Bearer {key}"}
-    ) as c:
-        yield c
 
 
 def test_an_auditor_watches_a_task_history_grow_without_reload_and_a_viewer_sees_no_timeline(

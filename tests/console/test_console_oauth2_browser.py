@@ -10,7 +10,7 @@ import msgspec
 import pytest
 
 from kyros.settings import Settings
-from tests.console.browser import Problems, chromium, new_page, screenshot
+from tests.console.browser import Problems, new_page, screenshot
 from tests.oauth2_provider.fixture import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, running_provider
 
 
@@ -18,12 +18,6 @@ from tests.oauth2_provider.fixture import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI
 def issuer() -> Iterator[str]:
     with running_provider() as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as instance:
-        yield instance
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ again, a test send, its delivery log with the failed attempt, and a redelivery."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import msgspec
 import pytest
@@ -12,15 +10,9 @@ import pytest
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
 from tests.builders.commands import make_user
-from tests.console.browser import Problems, chromium, new_page, screenshot, sign_in
+from tests.console.browser import Problems, new_page, screenshot, sign_in
 
 CLOSED = "http://127.0.0.1:9/hook"  # nothing listens: every attempt fails and is logged
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as instance:
-        yield instance
 
 
 @pytest.fixture
