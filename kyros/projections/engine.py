@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kyros.eventstore.application import KyrosApplication
+from kyros.projections import tracking
 from kyros.projections.failures import (
     FAILURES_DDL,
     ProjectionFailure,
@@ -22,19 +23,9 @@ from kyros.projections.log_page import LogPage, check_decoded, read_page
 from kyros.projections.log_range import decoder, read_range
 from kyros.projections.storable_cursor import storable_cursor
 from kyros.readstore.database import Cursor, Database
-from kyros.timefmt import now, sortable
 
 Event = Any
 Page = Sequence[tuple[int, Event]]
-
-TRACKING_DDL = """
-CREATE TABLE IF NOT EXISTS projection_positions (
-    name TEXT PRIMARY KEY,
-    position BIGINT NOT NULL,
-    updated_at TEXT NOT NULL
-)
-"""
-
 
 PAGE_SECONDS = 1.0  # a page's transaction stays well inside the database's bound on one use
 
@@ -109,25 +100,20 @@ class ProjectionEngine:
 
     def setup(self) -> None:
         with self.db.transaction() as tx:
-            tx.execute(TRACKING_DDL)
             tx.execute(FAILURES_DDL)
             for projection in self.projections.values():
                 projection.create(tx)
-                tx.execute(
-                    "INSERT INTO projection_positions (name, position, updated_at) "
-                    "VALUES (?, 0, ?) ON CONFLICT (name) DO NOTHING",
-                    (projection.name, sortable(now())),
-                )
+            tracking.create(tx, self.projections)
         self._failing = set(read_failures(self.db))
 
     def positions(self) -> dict[str, int]:
         with self.db.transaction(write=False) as tx:
-            rows = tx.execute("SELECT name, position FROM projection_positions").fetchall()
-        return {r["name"]: int(r["position"]) for r in rows if r["name"] in self.projections}
+            found = tracking.all_positions(tx)
+        return {name: at for name, at in found.items() if name in self.projections}
 
     def position(self, name: str) -> int:
         with self.db.transaction(write=False) as tx:
-            return self._position_in(tx, name)
+            return tracking.position_in(tx, name)
 
     def failure(self, name: str) -> ProjectionFailure | None:
         """The event `name` is stuck at, as recorded by whichever process runs it."""
@@ -212,7 +198,7 @@ class ProjectionEngine:
         missing = [n for n in names if n not in known]
         if missing:
             with self.db.transaction(write=False) as tx:
-                read = self._positions_in(tx, missing)
+                read = tracking.positions_in(tx, missing)
             self._known.update(read)
             known.update(read)
         return {n: known[n] for n in names}
@@ -229,7 +215,7 @@ class ProjectionEngine:
         try:
             with self.db.transaction() as tx:
                 cursor = storable_cursor(tx, self.db.dialect)
-                moved = self._move_in(tx, names, starts, page.end)
+                moved = tracking.move_all(tx, names, starts, page.end)
                 for name in names:
                     if name in moved and shares[name]:
                         try:
@@ -262,23 +248,6 @@ class ProjectionEngine:
                 results[name] = Stepped(0, 0, self.position(name))
         return results
 
-    def _move_in(self, tx: Cursor, names: list[str], starts: dict[str, int], end: int) -> set[str]:
-        """Moves each of `names` still at its start to `end`; returns those it moved."""
-        by_start: dict[int, list[str]] = {}
-        for name in names:
-            by_start.setdefault(starts[name], []).append(name)
-        moved: set[str] = set()
-        stamp = sortable(now())
-        for start, group in by_start.items():
-            marks = ", ".join("?" * len(group))
-            rows = tx.execute(
-                "UPDATE projection_positions SET position = ?, updated_at = ? "
-                f"WHERE position = ? AND name IN ({marks}) RETURNING name",
-                (end, stamp, start, *group),
-            ).fetchall()
-            moved.update(r["name"] for r in rows)
-        return moved
-
     def _forget(self, names: Collection[str]) -> None:
         for name in names:
             self._known.pop(name, None)
@@ -310,7 +279,7 @@ class ProjectionEngine:
                     if name in self._failing:
                         cleared.append(name)
                 else:
-                    results[name] = Stepped(0, 0, self._position_in(tx, name))
+                    results[name] = Stepped(0, 0, tracking.position_in(tx, name))
         self._failing.difference_update(cleared)
         for name, error in failed.items():
             results[name] = self._one_by_one(name, starts[name], page, shares[name], error)
@@ -321,12 +290,7 @@ class ProjectionEngine:
     ) -> bool:
         """Moves `name` from `start` to `end` applying `share`; False if it is not at `start`
         any more (another runner moved it on: its page is not applied twice)."""
-        tx.execute(
-            "UPDATE projection_positions SET position = ?, updated_at = ? "
-            "WHERE name = ? AND position = ?",
-            (end, sortable(now()), name, start),
-        )
-        if tx.rowcount != 1:
+        if not tracking.move(tx, name, start, end):
             return False
         if share:
             check_decoded(share)
@@ -407,24 +371,4 @@ class ProjectionEngine:
         with self.db.transaction() as tx:
             self.projections[name].clear(tx)
             clear_failure(tx, name)
-            tx.execute(
-                "UPDATE projection_positions SET position = 0, updated_at = ? WHERE name = ?",
-                (sortable(now()), name),
-            )
-
-    @staticmethod
-    def _position_in(tx: Cursor, name: str) -> int:
-        row = tx.execute(
-            "SELECT position FROM projection_positions WHERE name = ?", (name,)
-        ).fetchone()
-        return int(row["position"]) if row else 0
-
-    @staticmethod
-    def _positions_in(tx: Cursor, names: Collection[str]) -> dict[str, int]:
-        marks = ", ".join("?" * len(names))
-        rows = tx.execute(
-            f"SELECT name, position FROM projection_positions WHERE name IN ({marks})",
-            tuple(names),
-        ).fetchall()
-        found = {r["name"]: int(r["position"]) for r in rows}
-        return {name: found.get(name, 0) for name in names}
+            tracking.rewind(tx, name)
