@@ -12,6 +12,7 @@ from litestar.di import Provide
 
 from kyros.bootstrap import Kyros
 from kyros.http.auth import Principal, principal_of
+from kyros.readstore.database import Cursor, Database, PoolBusy, SqliteDatabase
 
 T = TypeVar("T")
 
@@ -32,6 +33,27 @@ def provide_actor(request: Request[Any, Any, Any]) -> str:
 async def in_thread(fn: Callable[..., T], *args: Any) -> T:
     """The event store and read models are synchronous; keep them off the event loop."""
     return await anyio.to_thread.run_sync(fn, *args)
+
+
+async def read_now(db: Database, read: Callable[..., T], *args: Any) -> T:
+    """`read(tx, *args)` in a read transaction. A short read of SQLite runs on the event loop
+    when a pooled connection is idle: a local file in WAL mode, where readers never wait on the
+    writer (as the identity watch reads it), costs less to read than the hop to a worker thread
+    and back. Otherwise (PostgreSQL's network round trip, or every connection lent) it runs on
+    a worker thread."""
+    if isinstance(db, SqliteDatabase):
+        try:
+            with db.transaction(write=False, wait=False) as tx:
+                return read(tx, *args)
+        except PoolBusy:
+            pass
+    return await in_thread(_in_transaction, db, read, *args)
+
+
+def _in_transaction(db: Database, read: Callable[..., T], *args: Any) -> T:
+    tx: Cursor
+    with db.transaction(write=False) as tx:
+        return read(tx, *args)
 
 
 DEPENDENCIES = {

@@ -25,6 +25,10 @@ _QMARK = re.compile(r"\?")
 SQLITE_POOL_SIZE = 8
 
 
+class PoolBusy(Exception):
+    """No read-model connection is idle, and the caller asked not to wait for one."""
+
+
 class Cursor(Protocol):
     rowcount: int
 
@@ -169,9 +173,11 @@ class SqliteDatabase:
         self._changed = threading.Condition()
 
     @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[Cursor]:
-        """Writers take the lock up front (IMMEDIATE) so they never deadlock upgrading."""
-        conn = self._borrow()
+    def transaction(self, *, write: bool = True, wait: bool = True) -> Iterator[Cursor]:
+        """Writers take the lock up front (IMMEDIATE) so they never deadlock upgrading.
+        `wait=False`: `PoolBusy` at once unless an open connection is idle (a caller on the
+        event loop must not wait for one, nor open one)."""
+        conn = self._borrow(wait)
         try:
             cur = conn.cursor()
             cur.execute("BEGIN IMMEDIATE" if write else "BEGIN")
@@ -187,7 +193,13 @@ class SqliteDatabase:
         finally:
             self._give_back(conn)
 
-    def _borrow(self) -> sqlite3.Connection:
+    def _borrow(self, wait: bool = True) -> sqlite3.Connection:
+        if not wait:
+            with self._changed:
+                if not self._idle:
+                    raise PoolBusy
+                self._lent += 1
+                return self._idle.pop()
         deadline = time.monotonic() + self._timeout
         with self._changed:
             while not self._idle and self._open >= self._max:
