@@ -16,9 +16,9 @@ from kyros.domain.errors import DomainError, TaskNotFound
 from kyros.domain.task import EDITABLE_FIELDS
 from kyros.domain.vocabulary import PRIORITIES, ROLES, TASK_STATUSES, TASK_TYPES
 from kyros.http.as_of import AS_OF, AS_OF_POSITION, current_or_past
-from kyros.http.auth import Principal, requires, requires_any
+from kyros.http.auth import Principal, principal_of, requires, requires_any
 from kyros.http.consistency import reads
-from kyros.http.dependencies import in_thread, read_now
+from kyros.http.dependencies import in_thread, kyros_of, read_now
 from kyros.http.envelope import ok
 from kyros.http.idempotency import IDEMPOTENT
 from kyros.http.query_params import choices
@@ -60,14 +60,15 @@ class TaskController(Controller):
         self,
         request: Request[Any, Any, Any],
         task_id: str,
-        kyros: Kyros,
-        principal: Principal,
         as_of: str | None = AS_OF,
         as_of_position: int | None = AS_OF_POSITION,
     ) -> Response[bytes]:
+        """Takes no injected dependency: Litestar resolves two or more in a task group of their
+        own, two tasks spawned per request for what `request` already holds."""
+        kyros = kyros_of(request)
         view = await current_or_past(
             kyros,
-            principal,
+            principal_of(request),
             as_of,
             as_of_position,
             lambda: _read_stored(kyros, task_id),
