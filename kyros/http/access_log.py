@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 from collections import deque
+from typing import NamedTuple
 
 log = logging.getLogger("kyros.access")
 
@@ -26,10 +27,46 @@ BATCH_SECONDS = 0.02  # how long a woken writer lets lines gather: at most this 
 _IDLE_SECONDS = 1.0  # a writer that missed a wake-up finds its lines after this at the latest
 
 
+class _Line(NamedTuple):
+    created: float  # Unix time the request was answered
+    request_id: str
+    method: str
+    route: str
+    status: int
+    seconds: float
+    principal: str | None
+
+
+def _record(line: _Line) -> logging.LogRecord:
+    ms = line.seconds * 1000
+    record = log.makeRecord(
+        log.name,
+        logging.INFO,
+        __file__,
+        0,
+        "%s %s %d %.1fms principal=%s",
+        (line.method, line.route, line.status, ms, line.principal or "-"),
+        None,
+        extra={
+            "method": line.method,
+            "route": line.route,
+            "status": line.status,
+            "duration_ms": round(ms, 1),
+            "principal": line.principal,
+            "request_id": line.request_id,  # the writer thread has no request context
+        },
+    )
+    late = record.created - line.created
+    record.created = line.created
+    record.msecs = int((line.created - int(line.created)) * 1000) + 0.0
+    record.relativeCreated -= late * 1000
+    return record
+
+
 class AccessLog:
     def __init__(self, max_lines: int = QUEUE_LINES) -> None:
         # A deque: its append is one C call that never blocks nor wakes anyone.
-        self._queue: deque[logging.LogRecord] = deque()
+        self._queue: deque[_Line] = deque()
         self._max = max_lines
         self._wake = threading.Event()
         self._stopping = False
@@ -46,32 +83,17 @@ class AccessLog:
         seconds: float,
         principal: str | None,
     ) -> None:
-        """Queues the line; never waits."""
+        """Queues the line; never waits. The writer builds the record (a LogRecord looks up
+        its thread and process, a tenth of the request path's own work), stamped with now."""
         if not log.isEnabledFor(logging.INFO):
             return
-        record = log.makeRecord(
-            log.name,
-            logging.INFO,
-            __file__,
-            0,
-            "%s %s %d %.1fms principal=%s",
-            (method, route, status, seconds * 1000, principal or "-"),
-            None,
-            extra={
-                "method": method,
-                "route": route,
-                "status": status,
-                "duration_ms": round(seconds * 1000, 1),
-                "principal": principal,
-                "request_id": request_id,  # the writer thread has no request context
-            },
-        )
+        line = _Line(time.time(), request_id, method, route, status, seconds, principal)
         self._start()
         pending = len(self._queue)
         if pending >= self._max:
             self._dropped += 1
             return
-        self._queue.append(record)
+        self._queue.append(line)
         if not pending:
             self._wake.set()
 
@@ -104,7 +126,7 @@ class AccessLog:
             if not stopping:
                 time.sleep(BATCH_SECONDS)
             while self._queue:
-                log.handle(self._queue.popleft())
+                log.handle(_record(self._queue.popleft()))
                 if self._dropped:
                     dropped, self._dropped = self._dropped, 0
                     log.warning("access log behind: %d lines dropped", dropped)

@@ -22,7 +22,7 @@ def unknown_query_refusal(scope: Scope, names: list[str]) -> dict[str, str] | No
     """`details` for the first parameter the route does not take, or taken more than once
     though it is not a list; None when the query is fine (or the route is not checked)."""
     handler = scope.get("route_handler")
-    if handler is None or scope["method"] in _UNCHECKED_METHODS:
+    if not names or handler is None or scope["method"] in _UNCHECKED_METHODS:
         return None
     if not handler.resolve_include_in_schema():
         return None  # outside the API contract: the docs (Swagger's OAuth2 redirect), assets

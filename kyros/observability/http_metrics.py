@@ -25,7 +25,18 @@ class HttpMetrics:
             registry=registry,
         )
 
+        # Each label set's two series, found once: `labels()` checks and joins the labels and
+        # takes the metric's lock on every call.
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        labels = (method, route, str(status))
-        self.requests.labels(*labels).inc()
-        self.latency.labels(*labels).observe(seconds)
+        key = (method, route, status)
+        series = self._series.get(key)
+        if series is None:
+            labels = (method, route, str(status))
+            series = self._series[key] = (
+                self.requests.labels(*labels),
+                self.latency.labels(*labels),
+            )
+        series[0].inc()
+        series[1].observe(seconds)
