@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import anyio
@@ -12,7 +12,14 @@ from litestar.di import Provide
 
 from kyros.bootstrap import Kyros
 from kyros.http.auth import Principal, principal_of
-from kyros.readstore.database import Cursor, Database, PoolBusy, SqliteDatabase
+from kyros.readstore.database import (
+    Cursor,
+    Database,
+    PoolBusy,
+    PostgresDatabase,
+    Row,
+    SqliteDatabase,
+)
 
 T = TypeVar("T")
 
@@ -40,25 +47,28 @@ async def in_thread(fn: Callable[..., T], *args: Any) -> T:
     return await anyio.to_thread.run_sync(fn, *args)
 
 
-async def read_now(db: Database, read: Callable[..., T], *args: Any) -> T:
-    """`read(tx, *args)` in a read transaction. A short read of SQLite runs on the event loop
-    when a pooled connection is idle: a local file in WAL mode, where readers never wait on the
-    writer (as the identity watch reads it), costs less to read than the hop to a worker thread
-    and back. Otherwise (PostgreSQL's network round trip, or every connection lent) it runs on
-    a worker thread."""
+async def read_row(db: Database, sql: str, params: Sequence[Any] = ()) -> Row | None:
+    """The first row of one read-model statement, read without a worker thread when it can be.
+    On SQLite, on the event loop when a pooled connection is idle: a local file in WAL mode,
+    where readers never wait on the writer (as the identity watch reads it), costs less to read
+    than the hop to a worker thread and back. On PostgreSQL, one round trip on the event loop's
+    own connections (kyros.readstore.loop_reads). Else (every SQLite connection lent) on a
+    worker thread."""
+    if isinstance(db, PostgresDatabase):
+        return await db.loop_reads.fetchone(sql, params)
     if isinstance(db, SqliteDatabase):
         try:
             with db.transaction(write=False, wait=False) as tx:
-                return read(tx, *args)
+                return tx.execute(sql, params).fetchone()
         except PoolBusy:
             pass
-    return await in_thread(_in_transaction, db, read, *args)
+    return await in_thread(_first_row, db, sql, params)
 
 
-def _in_transaction(db: Database, read: Callable[..., T], *args: Any) -> T:
+def _first_row(db: Database, sql: str, params: Sequence[Any]) -> Row | None:
     tx: Cursor
     with db.transaction(write=False) as tx:
-        return read(tx, *args)
+        return tx.execute(sql, params).fetchone()
 
 
 DEPENDENCIES = {

@@ -18,14 +18,14 @@ from kyros.domain.vocabulary import PRIORITIES, ROLES, TASK_STATUSES, TASK_TYPES
 from kyros.http.as_of import AS_OF, AS_OF_POSITION, current_or_past
 from kyros.http.auth import Principal, principal_of, requires, requires_any
 from kyros.http.consistency import reads
-from kyros.http.dependencies import in_thread, kyros_of, read_now
+from kyros.http.dependencies import in_thread, kyros_of, read_row
 from kyros.http.envelope import ok
 from kyros.http.idempotency import IDEMPOTENT
 from kyros.http.query_params import choices
 from kyros.http.schemas.bounds import check_json
 from kyros.http.schemas.tasks import TaskCancel, TaskCreate, TaskUpdate
 from kyros.ids import public_id
-from kyros.queries.tasks import TaskFilter, get_task, list_tasks, task_document
+from kyros.queries.tasks import TASK_DOCUMENT, TaskFilter, get_task, list_tasks, task_document
 from kyros.timetravel.reads import task_at
 
 _WIRE_NAMES = {"task_type": "type"}  # the API's name where it differs from the domain's
@@ -170,7 +170,7 @@ async def _read(kyros: Kyros, task_id: str) -> dict[str, Any]:
 
 
 async def _read_stored(kyros: Kyros, task_id: str) -> dict[str, msgspec.Raw]:
-    task = await read_now(kyros.db, task_document, task_id)
+    task = task_document(await read_row(kyros.db, TASK_DOCUMENT, (task_id,)))
     if task is None:
         raise TaskNotFound(task_id)
     return task

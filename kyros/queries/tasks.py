@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 
 from kyros.projections.jsondoc import loads
-from kyros.readstore.database import Cursor, Database
+from kyros.readstore.database import Database, Row
 
 SUMMARY_FIELDS = (
     "id",
@@ -62,13 +62,13 @@ def get_task(db: Database, task_id: str) -> dict[str, Any] | None:
 
 
 _STORED_FIELDS = msgspec.json.Decoder(dict[str, msgspec.Raw])
+TASK_DOCUMENT = "SELECT doc FROM rm_tasks WHERE id = ?"  # its row for `task_document`
 
 
-def task_document(tx: Cursor, task_id: str) -> dict[str, msgspec.Raw] | None:
+def task_document(row: Row | None) -> dict[str, msgspec.Raw] | None:
     """The task's public view with each field's JSON as stored, not decoded: an answer encodes
     it as it is (the stored text is the read model's own msgspec encoding, so the bytes are
     those decoding and encoding again would give, without building every value twice)."""
-    row = tx.execute("SELECT doc FROM rm_tasks WHERE id = ?", (task_id,)).fetchone()
     if row is None:
         return None
     fields = _STORED_FIELDS.decode(row["doc"])

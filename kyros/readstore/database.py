@@ -15,6 +15,7 @@ from psycopg.rows import dict_row, tuple_row
 
 from kyros.connections.bounded_pool import BoundedPool
 from kyros.connections.unavailable import StoreUnavailable
+from kyros.readstore.loop_reads import LoopReads
 from kyros.settings import Settings
 
 Row = dict[str, Any]
@@ -91,6 +92,7 @@ class PostgresDatabase:
             timeout=timeout_seconds,
             use_seconds=timeout_seconds,
         )
+        self.loop_reads = LoopReads(url, timeout_seconds)  # one-statement reads, no thread
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Cursor]:
@@ -110,6 +112,7 @@ class PostgresDatabase:
         }
 
     def close(self) -> None:
+        self.loop_reads.close()
         self.pool.close()
 
 

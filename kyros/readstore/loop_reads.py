@@ -1,0 +1,100 @@
+"""Single-statement reads of PostgreSQL read models made on the event loop.
+
+A read through the pooled, synchronous connections costs a worker thread four round trips
+(the pool's health check, BEGIN, the SELECT, COMMIT), and the thread waits for the GIL after
+each: under load a GET held its connection for milliseconds of GIL waits, and the pool's ten
+connections bounded GET /v1/tasks/{id} to some 800 req/s. Here one statement is one round trip
+on an autocommit connection of the event loop's own (a single SELECT is its own consistent
+snapshot, as every statement of a READ COMMITTED transaction is), and no thread takes part.
+
+The connections belong to the event loop that opened them (psycopg's asynchronous connections
+wait through it); a new loop (a test's portal) starts afresh. A connection that failed or whose
+read was cancelled is closed, never reused; one that died while idle (the server restarted)
+is met once, then the read is repeated on a fresh one, as the pool's check would have done.
+Every read is bounded by the database timeout: past it, `StoreUnavailable` (503).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from kyros.connections.unavailable import StoreUnavailable
+
+CONNECTIONS = 4  # reads in flight at once; more wait for one (a read takes one round trip)
+_QMARK = re.compile(r"\?")
+
+Row = dict[str, Any]
+Connection = psycopg.AsyncConnection[Row]
+
+
+class LoopReads:
+    def __init__(self, url: str, timeout_seconds: float, connections: int = CONNECTIONS) -> None:
+        self._url = url
+        self._timeout = timeout_seconds
+        self._max = connections
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._slots = asyncio.Semaphore(connections)
+        self._idle: list[Connection] = []
+        self._sql: dict[str, str] = {}  # qmark SQL -> psycopg's
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """The first row of `sql` (qmark placeholders, as `Database` takes them), or None."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self.close()
+            self._loop, self._slots = loop, asyncio.Semaphore(self._max)
+        query = self._sql.get(sql)
+        if query is None:
+            query = self._sql[sql] = _QMARK.sub("%s", sql.replace("%", "%%"))
+        async with self._slots:
+            kept = self._idle.pop() if self._idle else None
+            try:
+                async with asyncio.timeout(self._timeout):
+                    try:
+                        conn, row = await self._read(kept, query, params)
+                    except psycopg.OperationalError:
+                        if kept is None:
+                            raise
+                        conn, row = await self._read(None, query, params)  # died while idle
+            except (TimeoutError, psycopg.Error) as failed:
+                raise StoreUnavailable(f"a read-model read failed: {failed}") from None
+            self._idle.append(conn)
+            return row
+
+    async def _read(
+        self, conn: Connection | None, query: str, params: Sequence[Any]
+    ) -> tuple[Connection, Row | None]:
+        """Closes the connection it used unless the read completed."""
+        if conn is None:
+            conn = await psycopg.AsyncConnection.connect(
+                self._url,
+                autocommit=True,
+                row_factory=dict_row,
+                connect_timeout=max(2, math.ceil(self._timeout)),
+            )
+        try:
+            cursor = await conn.execute(query, params)
+            return conn, await cursor.fetchone()
+        except BaseException:
+            _finish(conn)
+            raise
+
+    def close(self) -> None:
+        """Closes the idle connections (one in use is closed when its read fails)."""
+        idle, self._idle = self._idle, []
+        for conn in idle:
+            _finish(conn)
+
+
+def _finish(conn: Connection) -> None:
+    """What `AsyncConnection.close` does, without awaiting: it has nothing to wait for."""
+    with contextlib.suppress(Exception):
+        conn.pgconn.finish()
