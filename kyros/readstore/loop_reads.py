@@ -8,9 +8,10 @@ on an autocommit connection of the event loop's own (a single SELECT is its own 
 snapshot, as every statement of a READ COMMITTED transaction is), and no thread takes part.
 
 The connections belong to the event loop that opened them (psycopg's asynchronous connections
-wait through it); a new loop (a test's portal) starts afresh. A connection that failed or whose
-read was cancelled is closed, never reused; one that died while idle (the server restarted)
-is met once, then the read is repeated on a fresh one, as the pool's check would have done.
+wait through it): each loop (a test's portal beside the server's) has its own, closed once a
+new loop finds it closed. A connection that failed or whose read was cancelled is closed,
+never reused; one that died while idle (the server restarted) is met once, then the read is
+repeated on a fresh one, as the pool's check would have done.
 Every read is bounded by the database timeout: past it, `StoreUnavailable` (503).
 """
 
@@ -35,27 +36,34 @@ Row = dict[str, Any]
 Connection = psycopg.AsyncConnection[Row]
 
 
+class _OnLoop:
+    """One event loop's connections: those idle, and the slots of the reads in flight."""
+
+    def __init__(self, connections: int) -> None:
+        self.slots = asyncio.Semaphore(connections)
+        self.idle: list[Connection] = []
+
+
 class LoopReads:
     def __init__(self, url: str, timeout_seconds: float, connections: int = CONNECTIONS) -> None:
         self._url = url
         self._timeout = timeout_seconds
         self._max = connections
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._slots = asyncio.Semaphore(connections)
-        self._idle: list[Connection] = []
+        self._loops: dict[asyncio.AbstractEventLoop, _OnLoop] = {}
         self._sql: dict[str, str] = {}  # qmark SQL -> psycopg's
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """The first row of `sql` (qmark placeholders, as `Database` takes them), or None."""
         loop = asyncio.get_running_loop()
-        if loop is not self._loop:
-            self.close()
-            self._loop, self._slots = loop, asyncio.Semaphore(self._max)
+        here = self._loops.get(loop)
+        if here is None:
+            self._forget_closed_loops()
+            here = self._loops[loop] = _OnLoop(self._max)
         query = self._sql.get(sql)
         if query is None:
             query = self._sql[sql] = _QMARK.sub("%s", sql.replace("%", "%%"))
-        async with self._slots:
-            kept = self._idle.pop() if self._idle else None
+        async with here.slots:
+            kept = here.idle.pop() if here.idle else None
             try:
                 async with asyncio.timeout(self._timeout):
                     try:
@@ -66,7 +74,7 @@ class LoopReads:
                         conn, row = await self._read(None, query, params)  # died while idle
             except (TimeoutError, psycopg.Error) as failed:
                 raise StoreUnavailable(f"a read-model read failed: {failed}") from None
-            self._idle.append(conn)
+            here.idle.append(conn)
             return row
 
     async def _read(
@@ -89,9 +97,18 @@ class LoopReads:
 
     def close(self) -> None:
         """Closes the idle connections (one in use is closed when its read fails)."""
-        idle, self._idle = self._idle, []
-        for conn in idle:
-            _finish(conn)
+        for here in list(self._loops.values()):
+            _close_idle(here)
+
+    def _forget_closed_loops(self) -> None:
+        for loop in [loop for loop in self._loops if loop.is_closed()]:
+            _close_idle(self._loops.pop(loop))
+
+
+def _close_idle(here: _OnLoop) -> None:
+    idle, here.idle = here.idle, []
+    for conn in idle:
+        _finish(conn)
 
 
 def _finish(conn: Connection) -> None:
