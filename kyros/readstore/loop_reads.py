@@ -29,11 +29,12 @@ from psycopg.rows import dict_row
 
 from kyros.connections.unavailable import StoreUnavailable
 
-CONNECTIONS = 4  # reads in flight at once; more wait for one (a read takes one round trip)
+CONNECTIONS = 2  # reads in flight at once; more wait (a read is one round trip; PostgreSQL
+# connections are scarce: every process of every deployment holds its own)
 _QMARK = re.compile(r"\?")
 
 Row = dict[str, Any]
-Connection = psycopg.AsyncConnection[Row]
+Reader = psycopg.AsyncCursor[Row]
 
 
 class _OnLoop:
@@ -41,7 +42,7 @@ class _OnLoop:
 
     def __init__(self, connections: int) -> None:
         self.slots = asyncio.Semaphore(connections)
-        self.idle: list[Connection] = []
+        self.idle: list[Reader] = []  # a cursor per connection: a new one copies its adapters
 
 
 class LoopReads:
@@ -67,32 +68,33 @@ class LoopReads:
             try:
                 async with asyncio.timeout(self._timeout):
                     try:
-                        conn, row = await self._read(kept, query, params)
+                        reader, row = await self._read(kept, query, params)
                     except psycopg.OperationalError:
                         if kept is None:
                             raise
-                        conn, row = await self._read(None, query, params)  # died while idle
+                        reader, row = await self._read(None, query, params)  # died while idle
             except (TimeoutError, psycopg.Error) as failed:
                 raise StoreUnavailable(f"a read-model read failed: {failed}") from None
-            here.idle.append(conn)
+            here.idle.append(reader)
             return row
 
     async def _read(
-        self, conn: Connection | None, query: str, params: Sequence[Any]
-    ) -> tuple[Connection, Row | None]:
+        self, reader: Reader | None, query: str, params: Sequence[Any]
+    ) -> tuple[Reader, Row | None]:
         """Closes the connection it used unless the read completed."""
-        if conn is None:
+        if reader is None:
             conn = await psycopg.AsyncConnection.connect(
                 self._url,
                 autocommit=True,
                 row_factory=dict_row,
                 connect_timeout=max(2, math.ceil(self._timeout)),
             )
+            reader = conn.cursor()
         try:
-            cursor = await conn.execute(query, params)
-            return conn, await cursor.fetchone()
+            await reader.execute(query, params)
+            return reader, await reader.fetchone()
         except BaseException:
-            _finish(conn)
+            _finish(reader)
             raise
 
     def close(self) -> None:
@@ -107,11 +109,11 @@ class LoopReads:
 
 def _close_idle(here: _OnLoop) -> None:
     idle, here.idle = here.idle, []
-    for conn in idle:
-        _finish(conn)
+    for reader in idle:
+        _finish(reader)
 
 
-def _finish(conn: Connection) -> None:
+def _finish(reader: Reader) -> None:
     """What `AsyncConnection.close` does, without awaiting: it has nothing to wait for."""
     with contextlib.suppress(Exception):
-        conn.pgconn.finish()
+        reader.connection.pgconn.finish()
