@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 import anyio
 from litestar import Litestar, Router
 from litestar.datastructures import State
-from litestar.handlers.base import BaseRouteHandler
 
 from kyros import __version__
 from kyros.bootstrap import Kyros
@@ -19,7 +18,7 @@ from kyros.http.alerts import AlertController
 from kyros.http.analysis import AnalysisController
 from kyros.http.api_keys import ApiKeyController
 from kyros.http.audit import AuditController
-from kyros.http.auth import Authenticator, Connection, authenticated
+from kyros.http.auth import Authenticator, authenticated
 from kyros.http.auth_routes import AuthController
 from kyros.http.budget_periods import BudgetPeriodsController
 from kyros.http.budgets import BudgetController
@@ -54,12 +53,6 @@ from kyros.http.webhooks import WebhookController
 from kyros.http.websocket import redact_tokens_in_server_logs, root_socket, v1_socket
 from kyros.identity.passwords import dummy_hash
 from kyros.observability.app_monitor import AppMonitor
-
-
-async def admitted(connection: Connection, handler: BaseRouteHandler) -> None:
-    """Every /v1 route's guards in one: Litestar copies the handler for each guard it runs."""
-    await authenticated(connection, handler)
-    await wait_for_min_position(connection, handler)
 
 
 def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
@@ -114,7 +107,7 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
             v1_socket,
         ],
         dependencies=DEPENDENCIES,
-        guards=[admitted],  # fail closed: a new route needs a caller
+        guards=[authenticated, wait_for_min_position],  # fail closed: a new route needs a caller
     )
     return Litestar(
         route_handlers=[v1, assets_router(), console_router(), root_socket, prometheus_metrics],

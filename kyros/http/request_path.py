@@ -90,11 +90,13 @@ def set_headers(message: Message, fields: list[tuple[bytes, bytes]]) -> None:
     """Sets each header as `MutableScopeHeaders.__setitem__` does: the first of the name is
     replaced in place, any others removed, else it is appended."""
     headers: list[tuple[bytes, bytes]] = list(message.get("headers") or ())  # type: ignore[arg-type]
+    present = {n.lower() for n, _ in headers}
     for name, value in fields:
-        at = [i for i, (n, _) in enumerate(headers) if n.lower() == name]
-        if not at:
+        if name not in present:  # the usual case: one look at the names, not one per field
             headers.append((name, value))
+            present.add(name)
             continue
+        at = [i for i, (n, _) in enumerate(headers) if n.lower() == name]
         for i in reversed(at[1:]):
             del headers[i]
         headers[at[0]] = (name, value)
