@@ -55,17 +55,19 @@ class MemoryWindows:
         self._lock = threading.Lock()
         self._until_sweep = self._SWEEP_EVERY
 
-    def hit(self, key: str, limit: int, expiry: int) -> bool:
+    def hit(self, key: str, limit: int, expiry: int) -> tuple[bool, float, int]:
+        """Whether the hit is allowed (and so recorded), then the window as `window` gives it
+        after the hit: one pass under the lock instead of a hit, then a look."""
         with self._lock:
             now = time.time()
-            hits = self._current(key, now - expiry)
             self._until_sweep -= 1
-            if self._until_sweep <= 0:
+            if self._until_sweep <= 0:  # before the look: a swept key's hits would be lost
                 self._sweep(now)
-            if len(hits) >= limit:
-                return False
-            hits.append(now)
-            return True
+            hits = self._current(key, now - expiry)
+            allowed = len(hits) < limit
+            if allowed:
+                hits.append(now)
+            return allowed, (hits[0] if hits else now), len(hits)
 
     def window(self, key: str, expiry: int) -> tuple[float, int]:
         """The oldest hit inside the window (or now) and how many hits it holds."""
@@ -134,9 +136,9 @@ class RateLimiter:
             raise ValueError("identity must be non-empty")
         if self._memory is not None:
             key = item.key_for(group, identity)
-            allowed = self._memory.hit(key, item.amount, item.get_expiry())
-        else:
-            allowed = self._strategy.hit(item, group, identity)  # type: ignore[union-attr]
+            allowed, start, count = self._memory.hit(key, item.amount, item.get_expiry())
+            return _result(item, allowed, start + item.get_expiry(), item.amount - count)
+        allowed = self._strategy.hit(item, group, identity)  # type: ignore[union-attr]
         return self._standing(item, group, identity, allowed)
 
     def peek(self, group: str, identity: str) -> RateLimitResult:
@@ -155,16 +157,20 @@ class RateLimiter:
         else:
             stats = self._strategy.get_window_stats(item, group, identity)  # type: ignore[union-attr]
             reset_at, remaining = stats.reset_time, stats.remaining
-        reset_after = max(0, math.ceil(reset_at - time.time()))
-        return RateLimitResult(
-            allowed=allowed,
-            limit=item.amount,
-            remaining=max(0, remaining),
-            reset_epoch_seconds=math.ceil(reset_at),
-            reset_after_seconds=reset_after,
-            retry_after_seconds=0 if allowed else max(1, reset_after),
-            policy=f"{item.amount};w={item.get_expiry()}",
-        )
+        return _result(item, allowed, reset_at, remaining)
+
+
+def _result(item: RateLimitItem, allowed: bool, reset_at: float, remaining: int) -> RateLimitResult:
+    reset_after = max(0, math.ceil(reset_at - time.time()))
+    return RateLimitResult(
+        allowed=allowed,
+        limit=item.amount,
+        remaining=max(0, remaining),
+        reset_epoch_seconds=math.ceil(reset_at),
+        reset_after_seconds=reset_after,
+        retry_after_seconds=0 if allowed else max(1, reset_after),
+        policy=f"{item.amount};w={item.get_expiry()}",
+    )
 
 
 def headers(result: RateLimitResult) -> dict[str, str]:

@@ -12,6 +12,7 @@ import redis
 from limits.errors import StorageError
 
 from kyros.http.rate_limiter import (
+    MemoryWindows,
     RateLimiter,
     RateLimitResult,
     UnknownRateLimitGroup,
@@ -254,3 +255,12 @@ def test_an_ipv6_client_can_be_identified_by_its_full_address() -> None:
 def test_a_malformed_trusted_proxy_cidr_is_a_configuration_error() -> None:
     with pytest.raises(ValueError, match="does not appear to be"):
         client_identity("10.0.0.1", "1.2.3.4", ["10.0.0.0/33"])
+
+
+def test_a_hit_that_sets_off_the_idle_sweep_still_counts() -> None:
+    class SweepingEveryHit(MemoryWindows):
+        _SWEEP_EVERY = 1
+
+    windows = SweepingEveryHit()
+    assert windows.hit("key", 1, 60)[0]
+    assert not windows.hit("key", 1, 60)[0]  # the first was kept, not swept with its new key
