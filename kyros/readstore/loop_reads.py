@@ -52,6 +52,7 @@ class LoopReads:
         self._max = connections
         self._loops: dict[asyncio.AbstractEventLoop, _OnLoop] = {}
         self._sql: dict[str, str] = {}  # qmark SQL -> psycopg's
+        self._closed = False
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """The first row of `sql` (qmark placeholders, as `Database` takes them), or None."""
@@ -75,7 +76,10 @@ class LoopReads:
                         reader, row = await self._read(None, query, params)  # died while idle
             except (TimeoutError, psycopg.Error) as failed:
                 raise StoreUnavailable(f"a read-model read failed: {failed}") from None
-            here.idle.append(reader)
+            if self._closed:
+                _finish(reader)
+            else:
+                here.idle.append(reader)
             return row
 
     async def _read(
@@ -98,7 +102,8 @@ class LoopReads:
             raise
 
     def close(self) -> None:
-        """Closes the idle connections (one in use is closed when its read fails)."""
+        """Closes the idle connections, and each one in use when its read ends."""
+        self._closed = True
         for here in list(self._loops.values()):
             _close_idle(here)
 
