@@ -10,6 +10,7 @@ from uuid import UUID
 import msgspec
 
 from kyros.commands import spending
+from kyros.commands.decided import Decided, save_decided
 from kyros.commands.escalations import withdraw_escalation
 from kyros.commands.loading import TASKS, holding_agent
 from kyros.domain.dependencies import check_no_cycle
@@ -63,11 +64,11 @@ class CancelTask(msgspec.Struct, frozen=True, kw_only=True):
     reason: str | None
 
 
-def create_task(app: KyrosApplication, cmd: CreateTask) -> int:
+def create_task(app: KyrosApplication, cmd: CreateTask) -> Decided:
     own_id = public_id("task", cmd.task_id)
     _check_dependencies(app, own_id, cmd.dependencies)
     fields = msgspec.structs.asdict(cmd)
-    return app.save_all(Task(**fields))
+    return save_decided(app, Task(**fields))
 
 
 def update_task(app: KyrosApplication, cmd: UpdateTask) -> int:

@@ -24,6 +24,7 @@ from kyros.http.idempotency import IDEMPOTENT
 from kyros.http.query_params import choices
 from kyros.http.schemas.bounds import check_json
 from kyros.http.schemas.tasks import TaskCancel, TaskCreate, TaskUpdate
+from kyros.http.task_answer import created_task
 from kyros.ids import public_id
 from kyros.queries.tasks import TaskFilter, get_task, list_tasks
 from kyros.timetravel.reads import task_at
@@ -52,8 +53,8 @@ class TaskController(Controller):
         fields["task_type"] = fields.pop("type")
         command = CreateTask(task_id=task_id, actor=actor, **fields)
         created = {"id": public_id("task", task_id)}
-        await kyros.execute(command, created)
-        return ok(request, await _read(kyros, created["id"]), status=201)
+        decided = await kyros.execute(command, created)  # answered from it: no read-back
+        return ok(request, created_task(decided.events), status=201)
 
     @get("/{task_id:str}", operation_id="GetTask", guards=[requires("read_tasks")])
     async def get_task(
