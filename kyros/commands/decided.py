@@ -1,5 +1,6 @@
 """What a write decided, for an answer built from it rather than read back from a read model
-that may not have applied it yet (such a command's `Route` says `answers_from_command`)."""
+that may not have applied it yet (such a command's `Route` says `answers_from_command`), and
+which of those answers a later read must wait for."""
 
 from __future__ import annotations
 
@@ -14,16 +15,24 @@ from kyros.eventstore.application import KyrosApplication
 
 @dataclass(frozen=True)
 class Decided:
-    """The log position the save committed at and the subject aggregate's events it saved."""
+    """The log position the save committed at (0: nothing changed) and the subject aggregate's
+    events up to the version it decided."""
 
     position: int
     events: tuple[Any, ...]
 
 
 def save_decided(app: KyrosApplication, subject: Aggregate, *others: Aggregate) -> Decided:
-    """`app.save_all(subject, *others)`, keeping the subject's new events (saving takes them)."""
+    """`app.save_all(subject, *others)` for a new subject: its events are all it has."""
     events = tuple(subject.pending_events)
     return Decided(app.save_all(subject, *others), events)
+
+
+def save_with_history(app: KyrosApplication, subject: Aggregate, *others: Aggregate) -> Decided:
+    """`app.save_all(subject, *others)`, then the subject's whole history up to the version it
+    decided (a view folds all of it), read from the log: one query, not a read model's wait."""
+    position = app.save_all(subject, *others)
+    return Decided(position, tuple(app.events.get(subject.id, lte=subject.version)))
 
 
 class AnsweredAhead:

@@ -69,8 +69,8 @@ INTERNAL = ()  # run by the scheduler or the worker machinery with `run_command`
 ROUTES: dict[type, Route] = {
     # tasks and their work
     tasks.CreateTask: Route(tasks.create_task, read_back=TASKS, answers_from_command=True),
-    tasks.UpdateTask: Route(tasks.update_task, read_back=TASKS),
-    tasks.CancelTask: Route(tasks.cancel_task, read_back=TASKS),
+    tasks.UpdateTask: Route(tasks.update_task, read_back=TASKS, answers_from_command=True),
+    tasks.CancelTask: Route(tasks.cancel_task, read_back=TASKS, answers_from_command=True),
     submissions.SubmitTask: Route(
         submissions.submit_task,
         take_turns,

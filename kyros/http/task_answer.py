@@ -37,8 +37,8 @@ class _Captured:
         return []
 
 
-def created_task(events: Sequence[Any]) -> dict[str, Any]:
-    """The view of a task from all of its events (a create: the one `Task.Created`)."""
+def task_view(events: Sequence[Any]) -> dict[str, Any]:
+    """The view of a task from all of its events, as the tasks read model would hold it."""
     captured = _Captured()
     _PROJECTION.apply(captured, [(0, event) for event in events])
     if captured.doc is None:

@@ -1,6 +1,6 @@
-"""A task's create answers from what the command decided, without waiting for the tasks read
-model: the answer is the very representation a later read returns, and a read without a
-consistency token still waits for the creates this server has answered."""
+"""A task's create, update and cancel answer from what the command decided, without waiting
+for the tasks read model: the answer is the very representation a later read returns, and a
+read without a consistency token still waits for the writes this server has answered."""
 
 from __future__ import annotations
 
@@ -71,6 +71,29 @@ def test_the_create_answers_the_bytes_a_later_read_answers(client: httpx.Client)
     read = client.get(f"/v1/tasks/{task_id}", headers=token)
     assert read.status_code == 200, read.text
     assert _data(created) == _data(read)
+
+
+@pytest.mark.both_stores
+def test_updates_and_a_cancel_answer_the_bytes_a_later_read_answers(client: httpx.Client) -> None:
+    created = client.post("/v1/tasks", json={"title": "edited", "metadata": {"x": 1e-7}})
+    path = f"/v1/tasks/{created.json()['data']['id']}"
+    edits = [
+        {"title": "renamed", "tags": ["b", "a"], "metadata": {"estimated_hours": 1.25}},
+        {"status": "in_progress", "assigned_to": "agent_x"},
+        {"progress": {"completed_steps": 1, "total_steps": 3, "current_step": "half"}},
+        {"description": "unchanged twice"},
+        {"description": "unchanged twice"},  # changes nothing: answers the task as it is
+    ]
+    for edit in edits:
+        answer = client.put(path, json=edit)
+        assert answer.status_code == 200, answer.text
+        token = {MIN_POSITION: answer.headers.get(POSITION, created.headers[POSITION])}
+        assert _data(answer) == _data(client.get(path, headers=token))
+    cancelled = client.request("DELETE", path, json={"reason": "enough"})
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["data"]["status"] == "cancelled"
+    token = {MIN_POSITION: cancelled.headers[POSITION]}
+    assert _data(cancelled) == _data(client.get(path, headers=token))
 
 
 def test_a_read_without_a_token_waits_for_a_create_answered_before_it(
