@@ -52,8 +52,9 @@ class ReadModelsBehind(Exception):
         self.position = position
 
 
-def stamp_position(response: Response[Any]) -> Response[Any]:
-    """`after_request`: a request whose write committed answers with its log position."""
+async def stamp_position(response: Response[Any]) -> Response[Any]:
+    """`after_request`: a request whose write committed answers with its log position. A
+    coroutine: Litestar runs a plain function hook on a worker thread, a hop per answer."""
     position = committed_position()
     if position:
         response.headers[POSITION] = str(position)
