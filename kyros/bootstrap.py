@@ -20,6 +20,7 @@ from kyros.audit.keys import load_signing_key
 from kyros.cluster.leadership import LeaderSession
 from kyros.cluster.signals import Pulse, listen_for_appends
 from kyros.commands.alerts import RaiseProjectionAlert, ResolveProjectionAlert
+from kyros.commands.decided import AnsweredAhead
 from kyros.commands.registry import position_of, route_of, run_command
 from kyros.commands.users import CreateUser
 from kyros.domain.configuration import DEFAULTS
@@ -73,6 +74,7 @@ class Kyros:
         self.oauth2 = oauth2_login(settings, self.db)
         self.sessions = SessionActivity(self.db)  # when each login session was last used
         self.sessions.create()
+        self.answered_ahead = AnsweredAhead()  # writes answered before their read models
         self.appended = Pulse()
         self.app.add_listener(self.appended.fire_threadsafe)
         self.leaders = LeaderSession(  # one connection for every lease
@@ -171,8 +173,10 @@ class Kyros:
         off the event loop, then waits until the read models its route reads back include its
         events, so the answer and the caller's next read of them see it (other read models:
         the answer's `X-Kyros-Position` makes a later read wait, kyros.http.consistency).
-        `created` names a new resource, for the answer given if reading it back fails
-        (kyros.eventstore.committed). Returns what the handler returns."""
+        A route that `answers_from_command` does not wait: the next read of those read models
+        in this process does (`answered_ahead`). `created` names a new resource, for the
+        answer given if reading it back fails (kyros.eventstore.committed). Returns what the
+        handler returns."""
         route = route_of(command)
         try:
             result = await anyio.to_thread.run_sync(run_command, self.app, self.catalog, command)
@@ -180,7 +184,12 @@ class Kyros:
             head = await anyio.to_thread.run_sync(self.app.head)
             await self.read_your_writes(head, names=route.read_back)
             raise
-        await self.read_your_writes(position_of(result), created, names=route.read_back)
+        position = position_of(result)
+        if route.answers_from_command:
+            note_committed(position, created)
+            self.answered_ahead.note(position, route.read_back or ())
+        else:
+            await self.read_your_writes(position, created, names=route.read_back)
         return result
 
     async def read_your_writes(

@@ -38,15 +38,19 @@ from kyros.eventstore.application import KyrosApplication
 class Route:
     """`with_catalog` handlers take `(app, catalog, cmd)`, the others `(app, cmd)`;
     `read_back` names the read models a request's answer and its caller's next step read
-    (`Kyros.execute` waits for those only; None: every read model, () none), and
-    `committed_refusals` are refusals that may follow a save (a reused refresh token revokes
-    its session, then is refused): readers must see the log as it was when they were raised."""
+    (`Kyros.execute` waits for those only; None: every read model, () none), unless
+    `answers_from_command`: the answer is built from what the handler returns (a
+    `kyros.commands.decided.Decided`), so only the caller's next read of them waits (see
+    `Kyros.execute`). `committed_refusals` are refusals that may follow a save (a reused
+    refresh token revokes its session, then is refused): readers must see the log as it was
+    when they were raised."""
 
     handler: Callable[..., Any]
     on_conflict: Policy[Any] = once
     with_catalog: bool = False
     read_back: tuple[str, ...] | None = None
     committed_refusals: tuple[type[Exception], ...] = ()
+    answers_from_command: bool = False
 
 
 TASKS = ("tasks",)
@@ -64,9 +68,9 @@ INTERNAL = ()  # run by the scheduler or the worker machinery with `run_command`
 
 ROUTES: dict[type, Route] = {
     # tasks and their work
-    tasks.CreateTask: Route(tasks.create_task, read_back=TASKS),
-    tasks.UpdateTask: Route(tasks.update_task, read_back=TASKS),
-    tasks.CancelTask: Route(tasks.cancel_task, read_back=TASKS),
+    tasks.CreateTask: Route(tasks.create_task, read_back=TASKS, answers_from_command=True),
+    tasks.UpdateTask: Route(tasks.update_task, read_back=TASKS, answers_from_command=True),
+    tasks.CancelTask: Route(tasks.cancel_task, read_back=TASKS, answers_from_command=True),
     submissions.SubmitTask: Route(
         submissions.submit_task,
         take_turns,

@@ -10,6 +10,7 @@ from uuid import UUID
 import msgspec
 
 from kyros.commands import spending
+from kyros.commands.decided import Decided, save_decided, save_with_history
 from kyros.commands.escalations import withdraw_escalation
 from kyros.commands.loading import TASKS, holding_agent
 from kyros.domain.dependencies import check_no_cycle
@@ -63,14 +64,14 @@ class CancelTask(msgspec.Struct, frozen=True, kw_only=True):
     reason: str | None
 
 
-def create_task(app: KyrosApplication, cmd: CreateTask) -> int:
+def create_task(app: KyrosApplication, cmd: CreateTask) -> Decided:
     own_id = public_id("task", cmd.task_id)
     _check_dependencies(app, own_id, cmd.dependencies)
     fields = msgspec.structs.asdict(cmd)
-    return app.save_all(Task(**fields))
+    return save_decided(app, Task(**fields))
 
 
-def update_task(app: KyrosApplication, cmd: UpdateTask) -> int:
+def update_task(app: KyrosApplication, cmd: UpdateTask) -> Decided:
     task = TASKS.load(app, cmd.task_id)
     hold = holding_agent(app, task)
     if cmd.as_agent:
@@ -79,7 +80,7 @@ def update_task(app: KyrosApplication, cmd: UpdateTask) -> int:
         _check_dependencies(app, cmd.task_id, cmd.fields["dependencies"])
     task.update(cmd.fields, actor=cmd.actor)
     changed = _report(app, task, cmd)
-    return app.save_all(task, *released(task, hold, cmd.actor), *changed)
+    return save_with_history(app, task, *released(task, hold, cmd.actor), *changed)
 
 
 def _report(app: KyrosApplication, task: Task, cmd: UpdateTask) -> list[Any]:
@@ -100,11 +101,11 @@ def _report(app: KyrosApplication, task: Task, cmd: UpdateTask) -> list[Any]:
     return []
 
 
-def cancel_task(app: KyrosApplication, cmd: CancelTask) -> int:
+def cancel_task(app: KyrosApplication, cmd: CancelTask) -> Decided:
     task = TASKS.load(app, cmd.task_id)
     hold = holding_agent(app, task)
     changed = _cancel(app, task, cmd.reason, cmd.actor)
-    return app.save_all(task, *released(task, hold, cmd.actor), *changed)
+    return save_with_history(app, task, *released(task, hold, cmd.actor), *changed)
 
 
 def _cancel(app: KyrosApplication, task: Task, reason: str | None, actor: str) -> list[Any]:

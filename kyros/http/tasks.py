@@ -24,6 +24,7 @@ from kyros.http.idempotency import IDEMPOTENT
 from kyros.http.query_params import choices
 from kyros.http.schemas.bounds import check_json
 from kyros.http.schemas.tasks import TaskCancel, TaskCreate, TaskUpdate
+from kyros.http.task_answer import task_view
 from kyros.ids import public_id
 from kyros.queries.tasks import TASK_DOCUMENT, TaskFilter, get_task, list_tasks, task_document
 from kyros.timetravel.reads import task_at
@@ -52,8 +53,8 @@ class TaskController(Controller):
         fields["task_type"] = fields.pop("type")
         command = CreateTask(task_id=task_id, actor=actor, **fields)
         created = {"id": public_id("task", task_id)}
-        await kyros.execute(command, created)
-        return ok(request, await _read(kyros, created["id"]), status=201)
+        decided = await kyros.execute(command, created)  # answered from it: no read-back
+        return ok(request, task_view(decided.events), status=201)
 
     @get("/{task_id:str}", operation_id="GetTask", guards=[requires("read_tasks")])
     async def get_task(
@@ -139,8 +140,8 @@ class TaskController(Controller):
             _update_command(task_id, actor, data),
             as_agent="update_task" not in principal.permissions,
         )
-        await kyros.execute(command)
-        return ok(request, await _read(kyros, task_id))
+        decided = await kyros.execute(command)
+        return ok(request, task_view(decided.events))
 
     @delete(
         "/{task_id:str}",
@@ -158,8 +159,8 @@ class TaskController(Controller):
     ) -> Response[bytes]:
         reason = data.reason if data is not None else None
         command = CancelTask(task_id=task_id, actor=actor, reason=reason)
-        await kyros.execute(command)
-        return ok(request, await _read(kyros, task_id), message="Task cancelled")
+        decided = await kyros.execute(command)
+        return ok(request, task_view(decided.events), message="Task cancelled")
 
 
 async def _read(kyros: Kyros, task_id: str) -> dict[str, Any]:
