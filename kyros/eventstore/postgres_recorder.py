@@ -59,8 +59,11 @@ class OneTripRecorder(PostgresApplicationRecorder):
                 channel=Identifier(self.channel_name),
             )
         )
-        self._append = SQL("SELECT * FROM {schema}.{function}(%s, %s)").format(
-            schema=schema, function=function
+        # Rendered once; the events go in binary (no escaping of each state's bytes as text).
+        self._append = (
+            SQL("SELECT * FROM {schema}.{function}(%b, %s)")
+            .format(schema=schema, function=function)
+            .as_bytes()
         )
         self._lock_wait = f"{self.datastore.lock_timeout}s"
 
