@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
@@ -15,6 +16,7 @@ from kyros.bootstrap import Kyros
 from kyros.commands.loading import TASKS
 from kyros.connections.unavailable import StoreUnavailable
 from kyros.domain.errors import Conflict
+from kyros.eventstore.application import KyrosApplication, store_env
 from kyros.eventstore.log_sql import EVENTS_TABLE
 from kyros.settings import Settings
 from tests.builders.commands import make_task
@@ -116,3 +118,26 @@ def test_a_save_waits_for_an_uncommitted_writer_so_the_log_order_is_the_commit_o
         assert app.head() == head
         make_task(app)
         assert app.head() > head
+
+
+def test_processes_starting_together_all_open_the_store(settings: Settings) -> None:
+    """Each replaces the append function as it starts (a new version may have changed it):
+    one at a time, or PostgreSQL fails all but one with "tuple concurrently updated"."""
+    env = store_env(settings)
+    KyrosApplication(env=env).close()  # the types and tables exist, as after a first start
+    barrier = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def start() -> None:
+        barrier.wait()
+        try:
+            KyrosApplication(env=env).close()
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
