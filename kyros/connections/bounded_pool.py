@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 from eventsourcing.postgres import ConnectionPool
+from psycopg.pq import TransactionStatus
 from psycopg_pool import PoolTimeout, TooManyRequests
 
 from kyros.connections.unavailable import StoreUnavailable
@@ -17,17 +19,23 @@ from kyros.connections.watchdog import WATCHDOG
 class BoundedPool(ConnectionPool[Any]):
     """Checks a pooled connection before lending it, and cuts one kept busy past `use_seconds`.
 
-    The check (an empty query) replaces a connection that died while idle — a server restart
-    — before a request meets it. One found dead sends every idle one through the check at once:
-    the pool sleeps a growing backoff (1 s, 2 s, …) between failed checks, so a borrower
-    meeting the dead one by one would run out of time. Failures past a bound surface as
-    `StoreUnavailable`, which the event store library does not retry.
+    The check replaces a connection that died while idle — a server restart, a terminated
+    backend — before a request meets it. A server that closes a connection says so first (an
+    error, then end of file): an idle connection with nothing to read is lent as it is, with no
+    round trip (a write is one round trip: this would be a second); only one with something to
+    read is sent an empty query. A server gone silent is met by the watchdog, in the check or
+    in the use. One found dead sends every idle one through the check at once: the pool sleeps
+    a growing backoff (1 s, 2 s, …) between failed checks, so a borrower meeting the dead one
+    by one would run out of time. Failures past a bound surface as `StoreUnavailable`, which
+    the event store library does not retry.
     """
 
     def __init__(self, conninfo: str = "", *, use_seconds: float, **kwargs: Any) -> None:
         self.use_seconds = use_seconds
 
         def check(conn: psycopg.Connection[Any]) -> None:
+            if _quiet(conn):
+                return
             with WATCHDOG.guard(conn, use_seconds) as guard:
                 try:
                     ConnectionPool.check_connection(conn)
@@ -52,3 +60,16 @@ class BoundedPool(ConnectionPool[Any]):
                     raise
         except (PoolTimeout, TooManyRequests) as exc:
             raise StoreUnavailable(f"no database connection available: {exc}") from exc
+
+
+def _quiet(conn: psycopg.Connection[Any]) -> bool:
+    """True if `conn` is idle and nothing arrived on it since its last use."""
+    if conn.pgconn.transaction_status != TransactionStatus.IDLE:
+        return False
+    try:
+        fd = conn.pgconn.socket
+    except psycopg.OperationalError:  # closed
+        return False
+    poll = select.poll()
+    poll.register(fd, select.POLLIN)
+    return not poll.poll(0)

@@ -8,16 +8,20 @@ from typing import Any
 from eventsourcing.postgres import PostgresFactory
 
 from kyros.connections.bounded_pool import BoundedPool
+from kyros.eventstore.postgres_recorder import OneTripRecorder
 
 TIMEOUT_KEY = "KYROS_DATABASE_TIMEOUT_SECONDS"
 
 
 class BoundedPostgresFactory(PostgresFactory):
-    """Swaps the recorder's pool (built closed, so nothing is open yet) for a `BoundedPool`.
+    """Records with `OneTripRecorder`, and swaps the recorder's pool (built closed, so nothing
+    is open yet) for a `BoundedPool`.
 
     The library bounds only the checkout; a statement to a server that stopped answering
     would wait for ever, and each failure is retried ten times.
     """
+
+    application_recorder_class = OneTripRecorder
 
     def __init__(self, env: Any) -> None:
         super().__init__(env)
