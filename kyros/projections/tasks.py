@@ -124,44 +124,55 @@ def _load(tx: Cursor, ids: list[str]) -> dict[str, dict[str, Any]]:
 
 
 _COLUMNS = (
-    "id, title, status, type, priority, priority_rank, assignee_role, created_by, created_at,"
-    " updated_at, deadline, doc"
+    "id",
+    "title",
+    "status",
+    "type",
+    "priority",
+    "priority_rank",
+    "assignee_role",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "deadline",
+    "doc",
 )
 _UPSERT = (
-    f"INSERT INTO rm_tasks ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS.replace(" ", "").split(",")[1:])
+    f"INSERT INTO rm_tasks ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+    " ON CONFLICT (id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[1:])
 )
 
 
 def _save(tx: Cursor, docs: dict[str, dict[str, Any]], stored: set[str], tagged: set[str]) -> None:
-    """One upsert for the tasks; tags are rewritten only for tasks whose tags may differ."""
-    tx.executemany(
-        _UPSERT,
-        [
-            (
-                task_id,
-                doc["title"],
-                doc["status"],
-                doc["type"],
-                doc["priority"],
-                PRIORITY_RANK[doc["priority"]],
-                doc["assignee_role"],
-                doc["created_by"],
-                doc["_created_sort"],
-                doc["_updated_sort"],
-                doc["_deadline_sort"],
-                dumps(doc),
-            )
-            for task_id, doc in docs.items()
-        ],
-    )
+    """Tasks the table holds are upserted, the others (every one, in a rebuild) inserted as
+    new rows (COPY on PostgreSQL); tags are rewritten only for tasks whose tags may differ."""
+    old, new = [], []
+    for task_id, doc in docs.items():
+        row = (
+            task_id,
+            doc["title"],
+            doc["status"],
+            doc["type"],
+            doc["priority"],
+            PRIORITY_RANK[doc["priority"]],
+            doc["assignee_role"],
+            doc["created_by"],
+            doc["_created_sort"],
+            doc["_updated_sort"],
+            doc["_deadline_sort"],
+            dumps(doc),
+        )
+        (old if task_id in stored else new).append(row)
+    if old:
+        tx.executemany(_UPSERT, old)
+    if new:
+        tx.insert_new("rm_tasks", _COLUMNS, new)
     retagged = [task_id for task_id in tagged if task_id in stored]
     if retagged:
         tx.executemany("DELETE FROM rm_task_tags WHERE task_id = ?", [(t,) for t in retagged])
     tags = [(task_id, tag) for task_id in tagged for tag in sorted(set(docs[task_id]["tags"]))]
     if tags:
-        tx.executemany("INSERT INTO rm_task_tags (task_id, tag) VALUES (?, ?)", tags)
+        tx.insert_new("rm_task_tags", ("task_id", "tag"), tags)
 
 
 def _created(doc: dict[str, Any], e: Any, task_id: str) -> None:
