@@ -56,6 +56,14 @@ class RowSet:
                 found = self._rows[key]
                 self._stored[key] = dict(found) if found is not None else None
 
+    def absent(self, keys: Iterable[Key]) -> None:
+        """Takes `keys` as having no row without reading them (an entity this page creates):
+        `load` skips them, and `flush` inserts them as new."""
+        for key in keys:
+            if key not in self._rows:
+                self._rows[key] = None
+                self._stored[key] = None
+
     def loaded(self, rows: Iterable[Row]) -> None:
         """Takes rows the caller read itself (by another column) as loaded."""
         for row in rows:
