@@ -4,8 +4,8 @@ Rebuilds are round-trip bound: a statement per event caps a read model at a few 
 events a second. Projections fold a page's events into the rows they touch instead, so a
 page costs a constant number of statements whatever its length: `load` the touched keys,
 `get`/`put`/`delete` per event, `flush` what changed (one `executemany` of deletes, one of
-upserts, and rows loaded as absent inserted as new: COPY on PostgreSQL). The upsert writes
-every column, so the stored row is exactly the in-memory one.
+upserts, and rows known absent, loaded so or marked `absent`, inserted as new: COPY on
+PostgreSQL). The upsert writes every column, so the stored row is exactly the in-memory one.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ class RowSet:
             if row is None:
                 if stored is not None:  # unknown too: it may have a row
                     deleted.append(key if self._composite else (key,))
-            elif stored is None:  # loaded and found absent: no conflict to resolve
+            elif stored is None:  # known absent: no conflict to resolve
                 new.append(tuple(row[c] for c in self.columns))
             elif row != stored:
                 written.append(tuple(row[c] for c in self.columns))
