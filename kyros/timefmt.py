@@ -25,6 +25,15 @@ def sortable(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
+def stamps(moment: datetime | None) -> tuple[str | None, str | None]:
+    """(`iso`, `sortable`) of one moment, formatted once: the tasks read model stores both
+    forms of each time, and formatting them apart was a tenth of its rebuild."""
+    fixed = sortable(moment)
+    if fixed is None:
+        return None, None
+    return (fixed[:19] + "Z" if fixed.endswith(".000000Z") else fixed), fixed
+
+
 def from_sortable(text: str) -> datetime:
     """`fromisoformat` reads the fixed-width form at a tenth of strptime's cost (read models
     parse one per finished attempt); anything else goes through the strict format."""

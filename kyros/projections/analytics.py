@@ -114,7 +114,10 @@ class AnalyticsProjection:
             if purged_before and (sortable(event.timestamp) or "") < purged_before:
                 handler = _BEFORE_HORIZON.get(handler, handler)
             if handler is not _escalation_submitted and handler is not _skip:
+                first = event.originator_id not in fold.ids
                 fold.task_ids.append(fold.task_id(event))
+                if first and handler is _created:  # a task's first event: it has no row
+                    fold.tasks.absent(fold.task_ids[-1:])
             handled.append((handler, event))
         if not handled:
             return
@@ -148,12 +151,12 @@ class _Fold:
         self.submissions: list[tuple[Any, ...]] = []
         self.escalations: list[tuple[Any, ...]] = []
         self.attempts: list[tuple[Any, ...]] = []
-        self._ids: dict[Any, str] = {}
+        self.ids: dict[Any, str] = {}  # public ids by originator, spelt once a page
 
     def task_id(self, e: Any) -> str:
-        found = self._ids.get(e.originator_id)
+        found = self.ids.get(e.originator_id)
         if found is None:
-            found = self._ids[e.originator_id] = public_id("task", e.originator_id)
+            found = self.ids[e.originator_id] = public_id("task", e.originator_id)
         return found
 
     def flush(self, tx: Cursor) -> None:

@@ -139,7 +139,10 @@ class CostLedgerProjection:
             handler = _HANDLERS.get(type(event).__qualname__)
             if handler is not None:
                 handled.append((handler, position, event))
+                first = event.originator_id not in fold.ids
                 fold.task_ids.append(fold.task_id(event))
+                if first and handler is _created:  # a task's first event: it has no row
+                    fold.tasks.absent(fold.task_ids[-1:])
         if not handled:
             return
         fold.tasks.load(tx, fold.task_ids)
@@ -160,12 +163,12 @@ class _Fold:
         self.tasks = RowSet("rm_cost_ledger_tasks", "task_id", _TASK_COLUMNS)
         self.task_ids: list[str] = []
         self.attempts: list[tuple[Any, ...]] = []
-        self._ids: dict[Any, str] = {}
+        self.ids: dict[Any, str] = {}  # public ids by originator, spelt once a page
 
     def task_id(self, e: Any) -> str:
-        found = self._ids.get(e.originator_id)
+        found = self.ids.get(e.originator_id)
         if found is None:
-            found = self._ids[e.originator_id] = public_id("task", e.originator_id)
+            found = self.ids[e.originator_id] = public_id("task", e.originator_id)
         return found
 
     def change(self, e: Any, **columns: Any) -> dict[str, Any] | None:

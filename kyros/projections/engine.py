@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from kyros.eventstore.application import KyrosApplication
 from kyros.projections import tracking
+from kyros.projections.collector import collector_paused
 from kyros.projections.failures import (
     FAILURES_DDL,
     ProjectionFailure,
@@ -152,6 +153,17 @@ class ProjectionEngine:
         The read models of `first` (those a waiting write reads back) commit in a
         transaction of their own before the others, and `on_first` is given their results
         then: a write's answer waits for its read model, not for all fifteen."""
+        with collector_paused():  # a page's decoded events would set off full collections
+            return self._step_all(names, limit, first, on_first, upto)
+
+    def _step_all(
+        self,
+        names: Collection[str],
+        limit: int,
+        first: Collection[str],
+        on_first: Callable[[dict[str, Stepped]], None] | None,
+        upto: int | None,
+    ) -> dict[str, Stepped]:
         cached = all(n in self._known for n in names)
         starts, page = self._page(names, limit, upto)
         if page.end is None and cached:  # idle: look again at what other runners recorded

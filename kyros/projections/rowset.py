@@ -4,7 +4,8 @@ Rebuilds are round-trip bound: a statement per event caps a read model at a few 
 events a second. Projections fold a page's events into the rows they touch instead, so a
 page costs a constant number of statements whatever its length: `load` the touched keys,
 `get`/`put`/`delete` per event, `flush` what changed (one `executemany` of deletes, one of
-upserts). The upsert writes every column, so the stored row is exactly the in-memory one.
+upserts, and rows known absent, loaded so or marked `absent`, inserted as new: COPY on
+PostgreSQL). The upsert writes every column, so the stored row is exactly the in-memory one.
 """
 
 from __future__ import annotations
@@ -55,6 +56,14 @@ class RowSet:
                 found = self._rows[key]
                 self._stored[key] = dict(found) if found is not None else None
 
+    def absent(self, keys: Iterable[Key]) -> None:
+        """Takes `keys` as having no row without reading them (an entity this page creates):
+        `load` skips them, and `flush` inserts them as new."""
+        for key in keys:
+            if key not in self._rows:
+                self._rows[key] = None
+                self._stored[key] = None
+
     def loaded(self, rows: Iterable[Row]) -> None:
         """Takes rows the caller read itself (by another column) as loaded."""
         for row in rows:
@@ -90,17 +99,21 @@ class RowSet:
 
     def flush(self, tx: Cursor) -> None:
         """Writes the rows that differ from what was loaded; the set is empty afterwards."""
-        deleted, written = [], []
+        deleted, written, new = [], [], []
         for key, row in self._rows.items():
             stored = self._stored.get(key, _UNKNOWN)
             if row is None:
                 if stored is not None:  # unknown too: it may have a row
                     deleted.append(key if self._composite else (key,))
+            elif stored is None:  # known absent: no conflict to resolve
+                new.append(tuple(row[c] for c in self.columns))
             elif row != stored:
                 written.append(tuple(row[c] for c in self.columns))
         if deleted:
             tx.executemany(self._delete, deleted)
         if written:
             tx.executemany(self._upsert, written)
+        if new:
+            tx.insert_new(self.table, self.columns, new)
         self._rows.clear()
         self._stored.clear()

@@ -42,6 +42,9 @@ class _Recording:
     def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
         self.sql.append(sql)
 
+    def insert_new(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        self.sql.append(f"INSERT INTO {table}")
+
     def fetchone(self) -> Row | None:
         return None
 
@@ -90,6 +93,9 @@ class _Renaming:
 
     def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> Any:
         return self._cursor.executemany(self._rename(sql), params)
+
+    def insert_new(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        self._cursor.insert_new(self._rename(table), columns, rows)
 
     def fetchone(self) -> Row | None:
         return self._cursor.fetchone()

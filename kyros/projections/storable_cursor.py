@@ -50,6 +50,9 @@ class StorableCursor:
     def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> Any:
         return self._cursor.executemany(sql, [_clean(p) for p in params])
 
+    def insert_new(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        self._cursor.insert_new(table, columns, [_clean(r) for r in rows])
+
     def fetchone(self) -> Row | None:
         return self._cursor.fetchone()
 

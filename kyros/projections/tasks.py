@@ -11,7 +11,7 @@ from kyros.projections.engine import Page
 from kyros.projections.jsondoc import dumps, loads
 from kyros.projections.rowset import CHUNK
 from kyros.readstore.database import Cursor
-from kyros.timefmt import from_sortable, iso, sortable
+from kyros.timefmt import from_sortable, iso, stamps
 
 DDL = (
     """
@@ -79,6 +79,7 @@ class TasksProjection:
 
     def apply(self, tx: Cursor, page: Page) -> None:
         ids: dict[Any, str] = {}  # public ids are costly to spell: once per task and page
+        born: set[str] = set()  # created in this page (a task's first event): no row to read
         touched = []
         for _, event in page:
             handler = _HANDLERS.get(type(event).__qualname__)
@@ -86,10 +87,12 @@ class TasksProjection:
                 task_id = ids.get(event.originator_id)
                 if task_id is None:
                     task_id = ids[event.originator_id] = public_id("task", event.originator_id)
+                    if handler is _created:
+                        born.add(task_id)
                 touched.append((handler, event, task_id))
         if not touched:
             return
-        docs = _load(tx, list(ids.values()))
+        docs = _load(tx, [task_id for task_id in ids.values() if task_id not in born])
         stored = set(docs)
         tagged: set[str] = set()  # tasks whose tags this page may have changed
         last: dict[str, Any] = {}
@@ -106,8 +109,7 @@ class TasksProjection:
                 tagged.add(task_id)
         for task_id, event in last.items():  # only the latest event's stamp survives the page
             doc = docs[task_id]
-            doc["updated_at"] = iso(event.timestamp)
-            doc["_updated_sort"] = sortable(event.timestamp)
+            doc["updated_at"], doc["_updated_sort"] = stamps(event.timestamp)
             doc["version"] = event.originator_version
         _save(tx, docs, stored, tagged)
 
@@ -124,47 +126,60 @@ def _load(tx: Cursor, ids: list[str]) -> dict[str, dict[str, Any]]:
 
 
 _COLUMNS = (
-    "id, title, status, type, priority, priority_rank, assignee_role, created_by, created_at,"
-    " updated_at, deadline, doc"
+    "id",
+    "title",
+    "status",
+    "type",
+    "priority",
+    "priority_rank",
+    "assignee_role",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "deadline",
+    "doc",
 )
 _UPSERT = (
-    f"INSERT INTO rm_tasks ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS.replace(" ", "").split(",")[1:])
+    f"INSERT INTO rm_tasks ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+    " ON CONFLICT (id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[1:])
 )
 
 
 def _save(tx: Cursor, docs: dict[str, dict[str, Any]], stored: set[str], tagged: set[str]) -> None:
-    """One upsert for the tasks; tags are rewritten only for tasks whose tags may differ."""
-    tx.executemany(
-        _UPSERT,
-        [
-            (
-                task_id,
-                doc["title"],
-                doc["status"],
-                doc["type"],
-                doc["priority"],
-                PRIORITY_RANK[doc["priority"]],
-                doc["assignee_role"],
-                doc["created_by"],
-                doc["_created_sort"],
-                doc["_updated_sort"],
-                doc["_deadline_sort"],
-                dumps(doc),
-            )
-            for task_id, doc in docs.items()
-        ],
-    )
+    """Tasks the table holds are upserted, the others (every one, in a rebuild) inserted as
+    new rows (COPY on PostgreSQL); tags are rewritten only for tasks whose tags may differ."""
+    old, new = [], []
+    for task_id, doc in docs.items():
+        row = (
+            task_id,
+            doc["title"],
+            doc["status"],
+            doc["type"],
+            doc["priority"],
+            PRIORITY_RANK[doc["priority"]],
+            doc["assignee_role"],
+            doc["created_by"],
+            doc["_created_sort"],
+            doc["_updated_sort"],
+            doc["_deadline_sort"],
+            dumps(doc),
+        )
+        (old if task_id in stored else new).append(row)
+    if old:
+        tx.executemany(_UPSERT, old)
+    if new:
+        tx.insert_new("rm_tasks", _COLUMNS, new)
     retagged = [task_id for task_id in tagged if task_id in stored]
     if retagged:
         tx.executemany("DELETE FROM rm_task_tags WHERE task_id = ?", [(t,) for t in retagged])
     tags = [(task_id, tag) for task_id in tagged for tag in sorted(set(docs[task_id]["tags"]))]
     if tags:
-        tx.executemany("INSERT INTO rm_task_tags (task_id, tag) VALUES (?, ?)", tags)
+        tx.insert_new("rm_task_tags", ("task_id", "tag"), tags)
 
 
 def _created(doc: dict[str, Any], e: Any, task_id: str) -> None:
+    created_at, created_sort = stamps(e.timestamp)
+    deadline, deadline_sort = stamps(e.deadline)
     doc.update(
         id=task_id,
         title=e.title,
@@ -173,14 +188,14 @@ def _created(doc: dict[str, Any], e: Any, task_id: str) -> None:
         status="pending",
         priority=e.priority,
         assignee_role=e.assignee_role,
-        created_at=iso(e.timestamp),
+        created_at=created_at,
         created_by=e.actor,
         assigned_to=None,
         files_to_modify=e.files_to_modify,
         acceptance_criteria=e.acceptance_criteria,
         dependencies=e.dependencies,
         tags=e.tags,
-        deadline=iso(e.deadline),
+        deadline=deadline,
         metadata=dict(e.metadata),
         progress=None,
         results=None,
@@ -192,8 +207,8 @@ def _created(doc: dict[str, Any], e: Any, task_id: str) -> None:
         cancellation=None,
         started_at=None,
         completed_at=None,
-        _created_sort=sortable(e.timestamp),
-        _deadline_sort=sortable(e.deadline),
+        _created_sort=created_sort,
+        _deadline_sort=deadline_sort,
     )
     _estimated_hours(doc)
 
@@ -202,8 +217,7 @@ def _updated(doc: dict[str, Any], e: Any) -> None:
     for name, change in e.changes.items():
         value = change["new"]
         if name == "deadline":
-            doc["_deadline_sort"] = sortable(value)
-            value = iso(value)
+            value, doc["_deadline_sort"] = stamps(value)
         if name == "metadata":
             value = {**{k: doc["metadata"][k] for k in _DERIVED if k in doc["metadata"]}, **value}
         doc[_RENAMED.get(name, name)] = value
@@ -280,8 +294,7 @@ def _escalation_resolved(doc: dict[str, Any], e: Any) -> None:
 def _assigned(doc: dict[str, Any], e: Any) -> None:
     doc["status"] = "in_progress"
     doc["assigned_to"] = e.agent_id
-    doc["started_at"] = iso(e.timestamp)
-    doc["_started_sort"] = sortable(e.timestamp)
+    doc["started_at"], doc["_started_sort"] = stamps(e.timestamp)
 
 
 def _progress(doc: dict[str, Any], e: Any) -> None:

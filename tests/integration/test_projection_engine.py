@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -184,6 +185,48 @@ def test_concurrent_modifications_of_one_task_one_wins_the_other_conflicts(kyros
     with pytest.raises(Conflict):
         kyros.app.save_all(second)
     assert TASKS.load(kyros.app, task_id).title == "first"
+
+
+class Watching:
+    """Records whether the cyclic collector ran while it applied; fails when told to."""
+
+    name = "watching"
+
+    def __init__(self, fail: bool) -> None:
+        self.fail = fail
+        self.collecting: list[bool] = []
+
+    def create(self, tx: Cursor) -> None:
+        return None
+
+    def clear(self, tx: Cursor) -> None:
+        return None
+
+    def apply(self, tx: Cursor, page: Page) -> None:
+        self.collecting.append(gc.isenabled())
+        if self.fail:
+            raise RuntimeError("boom")
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_a_step_holds_the_collector_off_while_it_applies_and_turns_it_back_on(
+    kyros: Kyros, fail: bool
+) -> None:
+    make_task(kyros.app)
+    watching = Watching(fail)
+    engine = ProjectionEngine(kyros.app, kyros.db, [watching])
+    engine.setup()
+    assert gc.isenabled()
+    stepped = engine.step_all(["watching"], 10)["watching"]
+    assert (stepped.error is not None) is fail
+    assert watching.collecting and not any(watching.collecting)
+    assert gc.isenabled()
+    gc.disable()  # one it did not turn off stays off
+    try:
+        engine.step_all(["watching"], 10)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 class Exploding:

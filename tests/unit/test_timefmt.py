@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from kyros.timefmt import from_sortable, iso, sortable
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kyros.timefmt import from_sortable, iso, sortable, stamps
 
 
 def test_whole_seconds_print_as_the_spec_shows_them() -> None:
@@ -23,3 +26,11 @@ def test_years_before_1000_keep_four_digits_so_text_order_is_time_order() -> Non
     assert iso(ancient) == "0999-06-01T00:00:00Z"
     assert sortable(ancient) < sortable(modern)  # type: ignore[operator]
     assert from_sortable(sortable(ancient) or "") == ancient
+
+
+@given(
+    st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=-5, minutes=-30))]))
+    | st.sampled_from([datetime(2024, 1, 20, 23, 59, 59, tzinfo=UTC), None])
+)
+def test_stamps_are_iso_and_sortable_formatted_once(moment: datetime | None) -> None:
+    assert stamps(moment) == (iso(moment), sortable(moment))
