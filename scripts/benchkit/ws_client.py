@@ -93,9 +93,8 @@ class Client(asyncio.Protocol):
                     self._wake()
             elif opcode == 0x9:
                 self._write(0xA, payload)
-            elif opcode == 0x8:
-                if self.transport is not None:
-                    self.transport.close()
+            elif opcode == 0x8 and self.transport is not None:
+                self.transport.close()
         return buffer
 
     def _wake(self) -> None:
