@@ -22,7 +22,8 @@ from kyros.fanout import protocol as p
 from kyros.fanout.event_types import WS_TYPES
 from kyros.fanout.inline import Unfinished
 from kyros.fanout.subscriber import Subscriber
-from kyros.http.auth import PUBLIC, Authenticator, Principal
+from kyros.http.auth import PUBLIC, Principal
+from kyros.http.websocket_credentials import WebSocketCredentials
 
 log = logging.getLogger(__name__)
 Headers = list[tuple[bytes, bytes]]
@@ -39,14 +40,14 @@ class Session:
     """One socket: authentication first, then a receiver, a sender and a periodic re-check of
     the credential (a revoked key or an expired token closes the socket with 4401).
 
-    Credentials are resolved by the HTTP path's `Authenticator`: a decision the log has not
-    voided is reused, so a thousand sockets re-checking the same key cost one look at the log,
-    not a thousand store reads on worker threads (each interval, all at once), and a
-    revocation still closes every socket at its next check."""
+    Credentials are resolved by the HTTP path's `Authenticator` (kyros.http.websocket_credentials):
+    a decision the log has not voided is reused, so a thousand sockets re-checking one key cost
+    a look at the log, not a thousand store reads on worker threads (each interval, all at
+    once), and a revocation still closes every socket at its next check."""
 
     def __init__(self, socket: WebSocket[Any, Any, Any], kyros: Kyros) -> None:
         self.socket, self.kyros, self.hub = socket, kyros, kyros.hub
-        self.authenticator: Authenticator = socket.app.state.authenticator
+        self.credentials: WebSocketCredentials = socket.app.state.websocket_credentials
         self.settings = kyros.settings
         self.credential: Headers = []
         self.subscriber: Subscriber | None = None
@@ -103,17 +104,19 @@ class Session:
         token = self.socket.query_params.get("token")
         if token:
             return await self._resolve_token(token)
+        message: p.ClientMessage | None = None
         with anyio.move_on_after(self.settings.ws_auth_timeout_seconds):
             message = await self._next_message()
-            if not isinstance(message, p.Auth):
-                raise _Closing(p.UNAUTHORIZED, "The first message must be {type: auth, token}")
-            return await self._resolve_token(message.token)
-        raise _Closing(p.UNAUTHORIZED, "No credential within the authentication timeout")
+        if message is None:  # the timeout is the client's: resolving is not counted in it
+            raise _Closing(p.UNAUTHORIZED, "No credential within the authentication timeout")
+        if not isinstance(message, p.Auth):
+            raise _Closing(p.UNAUTHORIZED, "The first message must be {type: auth, token}")
+        return await self._resolve_token(message.token)
 
     async def _resolve_token(self, token: str) -> Principal:
         headers = [(b"authorization", f"Bearer {token}".encode("latin-1", "replace"))]
         try:
-            principal = await self.authenticator.resolve(headers)
+            principal = await self.credentials.resolve(headers)
         except Unauthorized as refused:
             raise _Closing(p.UNAUTHORIZED, refused.issue) from None
         if principal is None:  # pragma: no cover - a header was given
@@ -234,7 +237,7 @@ class Session:
 
     async def _recheck(self, subscriber: Subscriber) -> None:
         try:
-            principal = await self.authenticator.resolve(self.credential)
+            principal = await self.credentials.resolve(self.credential)
         except Unauthorized as refused:
             raise _Closing(p.UNAUTHORIZED, refused.issue) from None
         if principal is None:

@@ -35,6 +35,7 @@ class Client(asyncio.Protocol):
         self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.arrived: list[tuple[float, bytes]] = []
         self.on_message: Callable[[float, bytes], None] | None = None
+        self.close_code: int | None = None
         self._buffer = b""
         self._inflate: Any = None
         self._waiter: asyncio.Future[None] | None = None
@@ -93,8 +94,10 @@ class Client(asyncio.Protocol):
                     self._wake()
             elif opcode == 0x9:
                 self._write(0xA, payload)
-            elif opcode == 0x8 and self.transport is not None:
-                self.transport.close()
+            elif opcode == 0x8:
+                self.close_code = struct.unpack_from("!H", payload)[0] if payload else 1005
+                if self.transport is not None:
+                    self.transport.close()
         return buffer
 
     def _wake(self) -> None:
