@@ -52,7 +52,7 @@ async def open_subscriber(url: str, key: str) -> ws_client.Client:
 
 
 async def websocket_latency(
-    base: str, key: str, sockets: int, events: int, interval: float
+    base: str, key: str, sockets: int, events: int, interval: float, pid: int | None = None
 ) -> dict[str, Any]:
     """Append-to-receive latency of every (event, socket): from the event's timestamp (taken
     when it is appended) to the arrival of its bytes at the client process. Frames are decoded
@@ -79,7 +79,7 @@ async def websocket_latency(
     for socket in opened:
         socket.on_message = arrived
     headers = {"Authorization": f"Bearer {key}"}
-    cpu = time.process_time()
+    cpu, server_cpu = time.process_time(), cpu_seconds(pid)
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as client:
         task = (await client.post("/v1/tasks", json={"title": "watched"})).json()["data"]["id"]
         await client.put(f"/v1/tasks/{task}", json={"status": "in_progress"})
@@ -91,10 +91,21 @@ async def websocket_latency(
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(everything, timeout=120)
         wall = time.monotonic() - wall
-    cpu = time.process_time() - cpu
+    cpu, server_cpu = time.process_time() - cpu, cpu_seconds(pid) - server_cpu
     for socket in opened:
         socket.close()
-    return summary(arrivals, expected, connect_seconds) | {"client_cpu_share": cpu / wall}
+    return summary(arrivals, expected, connect_seconds) | {
+        "client_cpu_share": cpu / wall,
+        "server_cpu_ms_per_event": 1000 * server_cpu / events,
+    }
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of a process so far (Linux /proc); 0 without a pid."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def summary(
@@ -235,14 +246,16 @@ def main() -> None:
     with kyros_serve(store, env=env) as server:
         print(f"kyros serve on {store.kind}, {os.cpu_count()} CPUs; server pid {server.pid}")
         ws = asyncio.run(
-            websocket_latency(server.url, key, args.sockets, args.events, args.interval)
+            websocket_latency(server.url, key, args.sockets, args.events, args.interval, server.pid)
         )
         print(
             f"WebSocket fan-out: {args.sockets} sockets (opened in {ws['connect_seconds']:.1f}s),"
             f" {args.events} task_progress events: received {ws['received']}/{ws['expected']};"
             f" append-to-receive p50 {ws['p50_ms']:.1f} ms, p99 {ws['p99_ms']:.1f} ms,"
             f" max {ws['max_ms']:.1f} ms; per event: first socket {ws['first_socket_ms']:.1f} ms,"
-            f" first to last {ws['spread_ms']:.1f} ms; client CPU {ws['client_cpu_share']:.0%}"
+            f" first to last {ws['spread_ms']:.1f} ms; server CPU"
+            f" {ws['server_cpu_ms_per_event']:.1f} ms/event;"
+            f" client CPU {ws['client_cpu_share']:.0%}"
         )
         if not args.endpoints:
             return
