@@ -38,7 +38,7 @@ from kyros.commands.tasks import CreateTask
 from kyros.domain.task import Task
 from kyros.settings import Settings
 
-OPEN_BATCH = 100  # sockets opened concurrently
+OPEN_BATCH = 100  # sockets opened concurrently; --open-batch 1000 opens them all at once
 COMPRESSION = True  # permessage-deflate, what browsers offer; --no-compression turns it off
 
 
@@ -216,6 +216,7 @@ def command_fields() -> dict[str, Any]:
 
 
 def main() -> None:
+    global COMPRESSION, OPEN_BATCH
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get("KYROS_DATABASE_URL"))
     parser.add_argument("--sockets", type=int, default=1000)
@@ -225,8 +226,15 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=500)
     parser.add_argument("--rate-per-minute", type=int, default=1_000_000)
     parser.add_argument("--no-compression", action="store_true", help="no permessage-deflate")
+    parser.add_argument(
+        "--open-batch",
+        type=int,
+        default=OPEN_BATCH,
+        help="sockets opened at once (1000 with --database-url of a large log: a server just"
+        " started must authenticate them all within the timeout)",
+    )
     args = parser.parse_args()
-    global COMPRESSION
+    OPEN_BATCH = args.open_batch
     COMPRESSION = not args.no_compression
     store = Store(
         "PostgreSQL" if args.database_url else "SQLite",

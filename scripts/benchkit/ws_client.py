@@ -126,7 +126,7 @@ class Client(asyncio.Protocol):
         """The next text message, decoded (for the setup exchange before measuring)."""
         while not self.arrived:
             if self.closed.done():
-                raise ConnectionError("closed before the expected message")
+                raise ConnectionError(f"closed with {self.close_code} before the message")
             self._waiter = asyncio.get_running_loop().create_future()
             await self._waiter
         return msgspec.json.decode(self.arrived.pop(0)[1])
