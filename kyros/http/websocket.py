@@ -17,6 +17,7 @@ from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
 from kyros.bootstrap import Kyros
+from kyros.connections.unavailable import is_unavailable
 from kyros.domain.identity_errors import Unauthorized
 from kyros.fanout import protocol as p
 from kyros.fanout.event_types import WS_TYPES
@@ -115,10 +116,7 @@ class Session:
 
     async def _resolve_token(self, token: str) -> Principal:
         headers = [(b"authorization", f"Bearer {token}".encode("latin-1", "replace"))]
-        try:
-            principal = await self.credentials.resolve(headers)
-        except Unauthorized as refused:
-            raise _Closing(p.UNAUTHORIZED, refused.issue) from None
+        principal = await self._checked(headers)
         if principal is None:  # pragma: no cover - a header was given
             raise _Closing(p.UNAUTHORIZED, "Authentication required")
         self.credential = headers
@@ -235,11 +233,21 @@ class Session:
                 subscriber.active_at = now  # one heartbeat per idle interval
                 subscriber.push(p.frame("heartbeat", {"position": subscriber.seen}))
 
-    async def _recheck(self, subscriber: Subscriber) -> None:
+    async def _checked(self, headers: Headers) -> Principal | None:
+        """The credential's holder; a refusal closes with 4401, a store that cannot answer
+        with 1013 (try again later), never as if the credential were wrong."""
         try:
-            principal = await self.credentials.resolve(self.credential)
+            return await self.credentials.resolve(headers)
         except Unauthorized as refused:
             raise _Closing(p.UNAUTHORIZED, refused.issue) from None
+        except Exception as failed:
+            if not is_unavailable(failed):
+                raise
+            issue = "The store is unavailable; reconnect shortly"
+            raise _Closing(p.TRY_AGAIN_LATER, issue) from None
+
+    async def _recheck(self, subscriber: Subscriber) -> None:
+        principal = await self._checked(self.credential)
         if principal is None:
             raise _Closing(p.UNAUTHORIZED, "Authentication required")
         subscriber.permissions = principal.permissions
