@@ -97,8 +97,7 @@ class Hub:
             del self._frames[:excess]
         self.position = last
         for subscriber in list(self.subscribers):
-            for frame in frames:
-                subscriber.offer(frame)
+            subscriber.offer_batch(frames)
 
     def backlog(self, since: int) -> list[Frame] | None:
         """Buffered frames after `since`, or None when `since` is older than the buffer."""

@@ -16,6 +16,7 @@ from kyros.timefmt import iso, now
 GOING_AWAY = 1001  # the server is shutting down: reconnect elsewhere and resume
 TOO_BIG = 1009  # a client message over MAX_MESSAGE_BYTES
 INTERNAL = 1011
+TRY_AGAIN_LATER = 1013  # the store is unavailable: reconnect shortly (and resume)
 UNAUTHORIZED = 4401  # no valid credential in time, or it was revoked or expired
 FORBIDDEN = 4403  # the caller lost the permission a subscription needs
 SLOW_CONSUMER = 4408  # the send queue overflowed: reconnect and resume from your position

@@ -51,6 +51,7 @@ from kyros.http.text_guard import CheckedRequest
 from kyros.http.users import UserController
 from kyros.http.webhooks import WebhookController
 from kyros.http.websocket import redact_tokens_in_server_logs, root_socket, v1_socket
+from kyros.http.websocket_credentials import WebSocketCredentials
 from kyros.identity.passwords import dummy_hash
 from kyros.observability.app_monitor import AppMonitor
 
@@ -127,7 +128,13 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
         before_send=[rate_limits.report_standing],  # unknown routes, 405s, probes and docs too
         openapi_config=openapi_config(__version__),
         lifespan=[lifespan],
-        state=State({"kyros": kyros, "monitor": monitor}),
+        state=State(
+            {
+                "kyros": kyros,
+                "monitor": monitor,
+                "websocket_credentials": WebSocketCredentials(authenticator),
+            }
+        ),
         logging_config=None,  # logging is the process's (kyros serve), not reset per app
         request_max_body_size=kyros.settings.max_body_bytes,
         request_class=CheckedRequest,  # refuses text no store can hold, in every JSON body

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+from collections.abc import Coroutine
 from typing import Any
 
 import anyio
@@ -15,11 +17,14 @@ from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
 from kyros.bootstrap import Kyros
+from kyros.connections.unavailable import is_unavailable
 from kyros.domain.identity_errors import Unauthorized
 from kyros.fanout import protocol as p
 from kyros.fanout.event_types import WS_TYPES
+from kyros.fanout.inline import Unfinished
 from kyros.fanout.subscriber import Subscriber
-from kyros.http.auth import PUBLIC, Principal, _resolve
+from kyros.http.auth import PUBLIC, Principal
+from kyros.http.websocket_credentials import WebSocketCredentials
 
 log = logging.getLogger(__name__)
 Headers = list[tuple[bytes, bytes]]
@@ -34,10 +39,16 @@ class _Closing(Exception):
 
 class Session:
     """One socket: authentication first, then a receiver, a sender and a periodic re-check of
-    the credential (a revoked key or an expired token closes the socket with 4401)."""
+    the credential (a revoked key or an expired token closes the socket with 4401).
+
+    Credentials are resolved by the HTTP path's `Authenticator` (kyros.http.websocket_credentials):
+    a decision the log has not voided is reused, so a thousand sockets re-checking one key cost
+    a look at the log, not a thousand store reads on worker threads (each interval, all at
+    once), and a revocation still closes every socket at its next check."""
 
     def __init__(self, socket: WebSocket[Any, Any, Any], kyros: Kyros) -> None:
         self.socket, self.kyros, self.hub = socket, kyros, kyros.hub
+        self.credentials: WebSocketCredentials = socket.app.state.websocket_credentials
         self.settings = kyros.settings
         self.credential: Headers = []
         self.subscriber: Subscriber | None = None
@@ -47,11 +58,13 @@ class Session:
         self.closing: _Closing | None = None
         try:
             principal = await self._authenticate()
-            self.subscriber = Subscriber(principal.permissions, self.settings.ws_queue_size)
+            self.subscriber = Subscriber(
+                principal.permissions, self.settings.ws_queue_size, self._deliver
+            )
             self.hub.attach(self.subscriber)
             await self.socket.send_text(_authenticated(principal, self.hub.position))
             async with anyio.create_task_group() as tg:
-                for work in (self._receive, self._send, self._recheck, self._watch):
+                for work in (self._receive, self._send, self._tick, self._watch):
                     tg.start_soon(self._until_done, work, tg.cancel_scope)
         except _Closing as closing:
             self.closing = closing
@@ -60,6 +73,7 @@ class Session:
         finally:
             if self.subscriber is not None:
                 self.hub.detach(self.subscriber)
+                self.subscriber.discard()
         if self.closing is not None:
             with anyio.CancelScope(shield=True), anyio.move_on_after(2):
                 try:
@@ -91,19 +105,18 @@ class Session:
         token = self.socket.query_params.get("token")
         if token:
             return await self._resolve_token(token)
+        message: p.ClientMessage | None = None
         with anyio.move_on_after(self.settings.ws_auth_timeout_seconds):
             message = await self._next_message()
-            if not isinstance(message, p.Auth):
-                raise _Closing(p.UNAUTHORIZED, "The first message must be {type: auth, token}")
-            return await self._resolve_token(message.token)
-        raise _Closing(p.UNAUTHORIZED, "No credential within the authentication timeout")
+        if message is None:  # the timeout is the client's: resolving is not counted in it
+            raise _Closing(p.UNAUTHORIZED, "No credential within the authentication timeout")
+        if not isinstance(message, p.Auth):
+            raise _Closing(p.UNAUTHORIZED, "The first message must be {type: auth, token}")
+        return await self._resolve_token(message.token)
 
     async def _resolve_token(self, token: str) -> Principal:
         headers = [(b"authorization", f"Bearer {token}".encode("latin-1", "replace"))]
-        try:
-            principal = await _resolve(self.kyros, headers)
-        except Unauthorized as refused:
-            raise _Closing(p.UNAUTHORIZED, refused.issue) from None
+        principal = await self._checked(headers)
         if principal is None:  # pragma: no cover - a header was given
             raise _Closing(p.UNAUTHORIZED, "Authentication required")
         self.credential = headers
@@ -180,14 +193,19 @@ class Session:
         subscriber = self.subscriber
         assert subscriber is not None
         while True:
-            item = await subscriber.next(self.settings.ws_heartbeat_seconds)
-            if subscriber.overflowed:
+            item = await subscriber.next()
+            if item is None:
                 issue = f"Slow consumer: over {subscriber.limit} messages waiting; resume"
                 raise _Closing(p.SLOW_CONSUMER, issue)
-            if item is None:
-                item = p.frame("heartbeat", {"position": subscriber.seen})
+            if isinstance(item, Unfinished):
+                await item
+                continue
             for text in [item] if isinstance(item, str) else item:
-                await self.socket.send_text(text)
+                await self._deliver(text)
+
+    def _deliver(self, text: str) -> Coroutine[Any, Any, None]:
+        """A frame's send, as a coroutine the subscriber may run inline (kyros.fanout.inline)."""
+        return self.socket.send({"type": "websocket.send", "bytes": None, "text": text})
 
     async def _watch(self) -> None:
         """Closes a slow consumer even while a send to it is blocked on a full TCP window."""
@@ -197,21 +215,45 @@ class Session:
         issue = f"Slow consumer: over {subscriber.limit} messages waiting; resume"
         raise _Closing(p.SLOW_CONSUMER, issue)
 
-    async def _recheck(self) -> None:
+    async def _tick(self) -> None:
+        """The socket's one timer: the credential is checked again every heartbeat interval,
+        and a heartbeat goes out once nothing was sent for an interval."""
         subscriber = self.subscriber
         assert subscriber is not None
+        interval = self.settings.ws_heartbeat_seconds
+        check_at = time.monotonic() + interval
         while True:
-            await anyio.sleep(self.settings.ws_heartbeat_seconds)
-            try:
-                principal = await _resolve(self.kyros, self.credential)
-            except Unauthorized as refused:
-                raise _Closing(p.UNAUTHORIZED, refused.issue) from None
-            if principal is None:
-                raise _Closing(p.UNAUTHORIZED, "Authentication required")
-            subscriber.permissions = principal.permissions
-            lost = sorted(t for t in subscriber.types if WS_TYPES[t] not in principal.permissions)
-            if lost:
-                raise _Closing(p.FORBIDDEN, f"No longer permitted to read {', '.join(lost)}")
+            due = min(check_at, subscriber.active_at + interval)
+            await anyio.sleep(max(0.0, due - time.monotonic()))
+            now = time.monotonic()
+            if now >= check_at:
+                await self._recheck(subscriber)
+                check_at = now + interval
+            if now - subscriber.active_at >= interval:
+                subscriber.active_at = now  # one heartbeat per idle interval
+                subscriber.push(p.frame("heartbeat", {"position": subscriber.seen}))
+
+    async def _checked(self, headers: Headers) -> Principal | None:
+        """The credential's holder; a refusal closes with 4401, a store that cannot answer
+        with 1013 (try again later), never as if the credential were wrong."""
+        try:
+            return await self.credentials.resolve(headers)
+        except Unauthorized as refused:
+            raise _Closing(p.UNAUTHORIZED, refused.issue) from None
+        except Exception as failed:
+            if not is_unavailable(failed):
+                raise
+            issue = "The store is unavailable; reconnect shortly"
+            raise _Closing(p.TRY_AGAIN_LATER, issue) from None
+
+    async def _recheck(self, subscriber: Subscriber) -> None:
+        principal = await self._checked(self.credential)
+        if principal is None:
+            raise _Closing(p.UNAUTHORIZED, "Authentication required")
+        subscriber.permissions = principal.permissions
+        lost = sorted(t for t in subscriber.types if WS_TYPES[t] not in principal.permissions)
+        if lost:
+            raise _Closing(p.FORBIDDEN, f"No longer permitted to read {', '.join(lost)}")
 
 
 def _authenticated(principal: Principal, position: int) -> str:

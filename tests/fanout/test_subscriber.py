@@ -6,6 +6,7 @@ import anyio
 
 from kyros.domain.webhook import WEBHOOK_EVENT_TYPES
 from kyros.fanout.event_types import CATALOG, WS_TYPES
+from kyros.fanout.inline import Unfinished
 from kyros.fanout.subscriber import Frame, Subscriber
 
 
@@ -52,21 +53,14 @@ def test_frames_a_role_may_not_read_are_never_queued() -> None:
     assert sub.pending == 0
 
 
-def test_next_returns_none_when_idle_so_the_sender_can_heartbeat() -> None:
-    async def idle() -> object:
-        return await subscriber().next(0.05)
-
-    assert anyio.run(idle) is None
-
-
 def test_a_push_wakes_a_waiting_sender_and_overflow_wakes_it_empty_handed() -> None:
     async def wake() -> list[object]:
         sub = subscriber(limit=1)
         got: list[object] = []
 
         async def send() -> None:
-            got.append(await sub.next(5))
-            got.append(await sub.next(5))
+            got.append(await sub.next())
+            got.append(await sub.next())
 
         with anyio.fail_after(2):
             async with anyio.create_task_group() as tg:
@@ -79,6 +73,76 @@ def test_a_push_wakes_a_waiting_sender_and_overflow_wakes_it_empty_handed() -> N
         return got
 
     assert anyio.run(wake) == ['{"position": 1}', None]
+
+
+def test_an_idle_sender_is_not_woken_the_pusher_sends_inline() -> None:
+    async def inline() -> tuple[list[str], int]:
+        sent: list[str] = []
+
+        async def deliver(text: str) -> None:
+            sent.append(text)
+
+        sub = Subscriber(frozenset({"read_tasks"}), 10, deliver)
+        sub.types = frozenset({"task_status"})
+        woken = 0
+
+        async def sender() -> None:
+            nonlocal woken
+            await sub.next()
+            woken += 1
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(sender)
+            await anyio.sleep(0.01)
+            for position in (1, 2, 3):
+                sub.offer(frame(position))
+            await anyio.sleep(0.01)
+            tg.cancel_scope.cancel()
+        return sent, woken
+
+    sent, woken = anyio.run(inline)
+    assert sent == ['{"position": 1}', '{"position": 2}', '{"position": 3}']
+    assert woken == 0
+
+
+def test_a_send_that_must_wait_is_finished_by_the_sender_before_later_frames() -> None:
+    """The first send blocks (a full TCP window); the sender completes it, then sends the
+    frames pushed meanwhile, in order; none is sent twice or lost."""
+
+    async def blocked() -> list[str]:
+        window = anyio.Event()
+        sent: list[str] = []
+
+        async def deliver(text: str) -> None:
+            if not window.is_set():
+                await window.wait()
+            sent.append(text)
+
+        sub = Subscriber(frozenset({"read_tasks"}), 10, deliver)
+        sub.types = frozenset({"task_status"})
+
+        async def sender() -> None:
+            while True:
+                item = await sub.next()
+                if isinstance(item, Unfinished):
+                    await item
+                elif isinstance(item, str):
+                    await deliver(item)
+
+        with anyio.fail_after(2):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(sender)
+                await anyio.sleep(0.01)
+                for position in (1, 2, 3):
+                    sub.offer(frame(position))
+                assert sent == [] and sub.pending == 3
+                window.set()
+                while len(sent) < 3:
+                    await anyio.sleep(0.01)
+                tg.cancel_scope.cancel()
+        return sent
+
+    assert anyio.run(blocked) == ['{"position": 1}', '{"position": 2}', '{"position": 3}']
 
 
 def test_the_catalog_publishes_only_known_types() -> None:
