@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -78,40 +79,65 @@ class TasksProjection:
         tx.execute("DELETE FROM rm_tasks")
 
     def apply(self, tx: Cursor, page: Page) -> None:
-        ids: dict[Any, str] = {}  # public ids are costly to spell: once per task and page
-        born: set[str] = set()  # created in this page (a task's first event): no row to read
-        touched = []
-        for _, event in page:
-            handler = _HANDLERS.get(type(event).__qualname__)
-            if handler is not None:
-                task_id = ids.get(event.originator_id)
-                if task_id is None:
-                    task_id = ids[event.originator_id] = public_id("task", event.originator_id)
-                    if handler is _created:
-                        born.add(task_id)
-                touched.append((handler, event, task_id))
+        touched, born = _touched(page)
         if not touched:
             return
-        docs = _load(tx, [task_id for task_id in ids.values() if task_id not in born])
+        docs = _load(tx, list({task_id for _, _, task_id in touched} - born))
         stored = set(docs)
-        tagged: set[str] = set()  # tasks whose tags this page may have changed
-        last: dict[str, Any] = {}
-        for handler, event, task_id in touched:
-            doc = docs.setdefault(task_id, {})
-            if handler is _created:
-                _created(doc, event, task_id)
-            else:
-                handler(doc, event)
-            if "version" not in doc:  # a new task: its stamp keys go where each event puts them
-                doc.update(updated_at=None, _updated_sort=None, version=None)
-            last[task_id] = event
-            if handler is _created or (handler is _updated and "tags" in event.changes):
-                tagged.add(task_id)
-        for task_id, event in last.items():  # only the latest event's stamp survives the page
-            doc = docs[task_id]
-            doc["updated_at"], doc["_updated_sort"] = stamps(event.timestamp)
-            doc["version"] = event.originator_version
+        tagged = _fold(docs, touched)
         _save(tx, docs, stored, tagged)
+
+
+def task_document(events: Sequence[Any]) -> dict[str, Any]:
+    """The stored document of a task from all of its events, as `apply` folds it: a write can
+    answer with exactly what a later read returns without waiting for the read model."""
+    touched, _ = _touched([(0, event) for event in events])
+    docs: dict[str, dict[str, Any]] = {}
+    _fold(docs, touched)
+    if len(docs) != 1:
+        raise ValueError("the events do not make one task")
+    (doc,) = docs.values()
+    return loads(dumps(doc))
+
+
+def _touched(page: Page) -> tuple[list[tuple[Any, Any, str]], set[str]]:
+    """The page's task events with their handlers and public ids, and the tasks it creates
+    (a task's first event: no row to read)."""
+    ids: dict[Any, str] = {}  # public ids are costly to spell: once per task and page
+    born: set[str] = set()
+    touched = []
+    for _, event in page:
+        handler = _HANDLERS.get(type(event).__qualname__)
+        if handler is not None:
+            task_id = ids.get(event.originator_id)
+            if task_id is None:
+                task_id = ids[event.originator_id] = public_id("task", event.originator_id)
+                if handler is _created:
+                    born.add(task_id)
+            touched.append((handler, event, task_id))
+    return touched, born
+
+
+def _fold(docs: dict[str, dict[str, Any]], touched: list[tuple[Any, Any, str]]) -> set[str]:
+    """Applies the events to the documents in memory; returns the tasks whose tags may differ."""
+    tagged: set[str] = set()
+    last: dict[str, Any] = {}
+    for handler, event, task_id in touched:
+        doc = docs.setdefault(task_id, {})
+        if handler is _created:
+            _created(doc, event, task_id)
+        else:
+            handler(doc, event)
+        if "version" not in doc:  # a new task: its stamp keys go where each event puts them
+            doc.update(updated_at=None, _updated_sort=None, version=None)
+        last[task_id] = event
+        if handler is _created or (handler is _updated and "tags" in event.changes):
+            tagged.add(task_id)
+    for task_id, event in last.items():  # only the latest event's stamp survives the page
+        doc = docs[task_id]
+        doc["updated_at"], doc["_updated_sort"] = stamps(event.timestamp)
+        doc["version"] = event.originator_version
+    return tagged
 
 
 def _load(tx: Cursor, ids: list[str]) -> dict[str, dict[str, Any]]:
