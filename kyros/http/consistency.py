@@ -1,14 +1,17 @@
 """Session consistency tokens: writes answer with their log position, reads may wait for one.
 
 A write waits only for the read models it reads back (kyros.commands.registry `read_back`),
-so a later read of another read model may not include it yet. Every write's answer carries
-`X-Kyros-Position`; a request that sends it back as `X-Kyros-Min-Position` waits, bounded by
-`read_your_writes_seconds`, until the read models its route reads (declared once per
-controller or route with `opt=reads(...)`) have applied the log that far.
+or for none when it answers from its command, so a later read may not include it yet. Every
+write's answer carries `X-Kyros-Position`; a request that sends it back as
+`X-Kyros-Min-Position` waits, bounded by `read_your_writes_seconds`, until the read models
+its route reads (declared once per controller or route with `opt=reads(...)`) have applied
+the log that far. A read without one still waits for the writes this process answered from
+their command (`Kyros.answered_ahead`), as it would have found them had they waited.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 from typing import Any
 
@@ -29,6 +32,8 @@ RETRY_AFTER_SECONDS = 1  # a lagging read model catches up in well under a secon
 _MIN_POSITION_KEY = MIN_POSITION.lower().encode()
 _MAX_POSITION = 2**63 - 1  # positions are BIGINT
 _ISSUE = "Must be a log position: a non-negative integer, as sent in X-Kyros-Position"
+_READS = frozenset({"GET", "HEAD"})  # writes decide over the log, not over read models
+log = logging.getLogger(__name__)
 
 
 def reads(*names: str) -> dict[str, tuple[str, ...]]:
@@ -49,7 +54,7 @@ class ReadModelsBehind(Exception):
 
 async def stamp_position(response: Response[Any]) -> Response[Any]:
     """`after_request`: a request whose write committed answers with its log position. A
-    coroutine: Litestar runs a plain function hook on a worker thread, a hop per request."""
+    coroutine: Litestar runs a plain function hook on a worker thread, a hop per answer."""
     position = committed_position()
     if position:
         response.headers[POSITION] = str(position)
@@ -61,15 +66,20 @@ async def wait_for_min_position(
 ) -> None:
     """Guard: holds a request carrying `X-Kyros-Min-Position` until the read models its route
     reads include that position; 422 for a malformed one or one beyond the log's head, 503
-    with Retry-After when they are still behind at the bound."""
-    if connection.scope["type"] != "http":
+    with Retry-After when they are still behind at the bound. A read also waits for the
+    writes answered ahead of its read models here."""
+    scope = connection.scope
+    if scope["type"] != "http":
         return
-    raw = [value for key, value in connection.scope["headers"] if key == _MIN_POSITION_KEY]
-    if not raw:
-        return
-    position = parse_position(raw)
-    if position:
-        await _settle(connection.app.state.kyros, position, handler.opt.get(READ_MODELS))
+    kyros: Kyros = connection.app.state.kyros
+    names = handler.opt.get(READ_MODELS)
+    raw = [value for key, value in scope["headers"] if key == _MIN_POSITION_KEY]
+    if raw:
+        position = parse_position(raw)
+        if position:
+            await _settle(kyros, position, names)
+    if scope["method"] in _READS:
+        await _answered_ahead(kyros, names)
 
 
 def parse_position(values: list[bytes]) -> int:
@@ -95,6 +105,19 @@ async def _settle(kyros: Kyros, position: int, names: Collection[str] | None) ->
         raise DomainError(issue, field=MIN_POSITION)
     if not await projections.wait_for(position, kyros.settings.read_your_writes_seconds, names):
         raise ReadModelsBehind(position)
+
+
+async def _answered_ahead(kyros: Kyros, names: Collection[str] | None) -> None:
+    """Waits, bounded, for the writes this process answered before these read models applied
+    them; at the bound it answers with what they hold, as a write that waited in vain did
+    (its answer was 202), and later reads stop waiting for that write."""
+    position, marked = kyros.answered_ahead.awaited(names)
+    if not position:
+        return
+    projections = kyros.projections
+    if not await projections.wait_for(position, kyros.settings.read_your_writes_seconds, marked):
+        log.warning("read models still behind position %d (%s)", position, ", ".join(marked))
+    kyros.answered_ahead.forget(position, marked)
 
 
 def behind_response(request: Request[Any, Any, Any], exc: ReadModelsBehind) -> Response[bytes]:

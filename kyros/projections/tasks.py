@@ -88,16 +88,16 @@ class TasksProjection:
         _save(tx, docs, stored, tagged)
 
 
-def task_document(events: Sequence[Any]) -> dict[str, Any]:
-    """The stored document of a task from all of its events, as `apply` folds it: a write can
-    answer with exactly what a later read returns without waiting for the read model."""
+def stored_document(events: Sequence[Any]) -> str:
+    """The stored document of a task from all of its events, as `apply` folds and writes it: a
+    write can answer with exactly what a later read returns without waiting for the read model."""
     touched, _ = _touched([(0, event) for event in events])
     docs: dict[str, dict[str, Any]] = {}
     _fold(docs, touched)
     if len(docs) != 1:
         raise ValueError("the events do not make one task")
     (doc,) = docs.values()
-    return loads(dumps(doc))
+    return dumps(doc)
 
 
 def _touched(page: Page) -> tuple[list[tuple[Any, Any, str]], set[str]]:

@@ -66,12 +66,15 @@ TASK_DOCUMENT = "SELECT doc FROM rm_tasks WHERE id = ?"  # its row for `task_doc
 
 
 def task_document(row: Row | None) -> dict[str, msgspec.Raw] | None:
-    """The task's public view with each field's JSON as stored, not decoded: an answer encodes
-    it as it is (the stored text is the read model's own msgspec encoding, so the bytes are
-    those decoding and encoding again would give, without building every value twice)."""
-    if row is None:
-        return None
-    fields = _STORED_FIELDS.decode(row["doc"])
+    """The task's public view from its row, each field's JSON as stored (see `stored_view`)."""
+    return stored_view(row["doc"]) if row is not None else None
+
+
+def stored_view(doc: str | bytes) -> dict[str, msgspec.Raw]:
+    """The public view with each field's JSON as the read model encoded it, not decoded: an
+    answer encodes it as it is, without building every value twice, and a write answering
+    from its command (`projections.tasks.stored_document`) gives the very same bytes."""
+    fields = _STORED_FIELDS.decode(doc)
     return {k: v for k, v in fields.items() if not k.startswith("_")}
 
 
