@@ -94,6 +94,7 @@ class ProjectionWorkers:
         self.progressed = Pulse()
         self.workers = [ProjectionWorker(name) for name in engine.projections]
         self._by_name = {w.name: w for w in self.workers}
+        self.names = tuple(self._by_name)
         self._reader = WorkerState(name="projection-reader")
         self._limit = page_size  # adapts: see `next_limit`
         self._awaited: Counter[str] = Counter()  # read models writes are waiting for now
