@@ -173,10 +173,10 @@ class Kyros:
         off the event loop, then waits until the read models its route reads back include its
         events, so the answer and the caller's next read of them see it (other read models:
         the answer's `X-Kyros-Position` makes a later read wait, kyros.http.consistency).
-        A route that `answers_from_command` does not wait: the next read of any read model in
-        this process does (`answered_ahead`). `created` names a new resource, for the
-        answer given if reading it back fails (kyros.eventstore.committed). Returns what the
-        handler returns."""
+        A route that `answers_from_command` does not wait. Either way the next read of any
+        read model in this process waits for the write (`answered_ahead`). `created` names a
+        new resource, for the answer given if reading it back fails
+        (kyros.eventstore.committed). Returns what the handler returns."""
         route = route_of(command)
         try:
             result = await anyio.to_thread.run_sync(run_command, self.app, self.catalog, command)
@@ -187,11 +187,12 @@ class Kyros:
         position = position_of(result)
         if route.answers_from_command:
             note_committed(position, created)
-            # Every read model: a write's events may reach more than the one it answers for
-            # (a cancel releases a budget's reservation), and a read here must see them all.
-            self.answered_ahead.note(position, self.projections.names)
         else:
             await self.read_your_writes(position, created, names=route.read_back)
+        # Every read model: a write's events reach more than the ones it answers from (a
+        # submit raises a budget alert, a cancel releases a reservation), and a later read
+        # here must see them all; one already there costs that read nothing.
+        self.answered_ahead.note(position, self.projections.names)
         return result
 
     async def read_your_writes(

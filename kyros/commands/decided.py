@@ -36,8 +36,8 @@ def save_with_history(app: KyrosApplication, subject: Aggregate, *others: Aggreg
 
 
 class AnsweredAhead:
-    """Per read model, the highest log position of a write this process answered from its
-    command, ahead of that read model. A later read here waits for it (kyros.http.consistency),
+    """Per read model, the highest log position of a write this process answered, possibly
+    ahead of that read model. A later read here waits for it (kyros.http.consistency),
     so a client that sends no X-Kyros-Min-Position still reads its own writes from this
     process, as when each write waited for its read models. Used on the event loop only."""
 

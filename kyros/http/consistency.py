@@ -5,8 +5,9 @@ or for none when it answers from its command, so a later read may not include it
 write's answer carries `X-Kyros-Position`; a request that sends it back as
 `X-Kyros-Min-Position` waits, bounded by `read_your_writes_seconds`, until the read models
 its route reads (declared once per controller or route with `opt=reads(...)`) have applied
-the log that far. A read without one still waits for the writes this process answered from
-their command (`Kyros.answered_ahead`), as it would have found them had they waited.
+the log that far. A read without one still waits, bounded and once, for the writes this
+process answered before it (`Kyros.answered_ahead`), as it would have found them had each
+write waited for every read model.
 """
 
 from __future__ import annotations
