@@ -243,17 +243,16 @@ def served(store: Store, plan: Plan, key: str, figures: Figures, console: Consol
             )
         )
         with bare_route(body, content_type, store.data_dir) as bare:
-            others: list[tuple[str, Process]] = []
-            if store.database_url:  # SQLite serves from one process
-                others.append(("workers 2", kyros_serve(store, workers=2, env=WS_ENV)))
-            try:
-                rows += http_rows(
-                    server, bare, others, task_path, auth, post, plan, figures, console
-                )
-            finally:
-                for _, other in others:
-                    other.stop()
+            rows += http_rows(server, bare, task_path, auth, post, plan, figures, console)
         after = server.rss_mb()
+        if store.database_url:  # SQLite serves from one process
+            # Started only now: a second server following the same log on the same cores
+            # would tax every figure above (its hub and reader work on each append).
+            two = kyros_serve(store, workers=2, env=WS_ENV)
+            try:
+                rows += workers_rows(two, task_path, auth, post, plan, figures, console)
+            finally:
+                two.stop()
     rows.append(
         Row(
             "RSS after GET+POST load",
@@ -270,7 +269,6 @@ def served(store: Store, plan: Plan, key: str, figures: Figures, console: Consol
 def http_rows(
     server: Process,
     bare: Process,
-    others: list[tuple[str, Process]],
     task_path: str,
     auth: dict[str, str],
     post: dict[str, str],
@@ -279,30 +277,12 @@ def http_rows(
     console: Console,
 ) -> list[Row]:
     s = plan.http_seconds
-
-    def get(url: str) -> Callable[[], load.Load]:
-        return lambda: load.run(url + task_path, connections=64, seconds=s, headers=auth)
-
-    def posts(url: str) -> Callable[[], load.Load]:
-        return lambda: post_load(url, post, s)
-
     runs: list[tuple[str, Callable[[], load.Load]]] = [
-        ("GET kyros", get(server.url)),
+        ("GET kyros", get_load(server.url, task_path, auth, s)),
         ("GET bare", lambda: load.run(f"{bare.url}/bare/x", connections=64, seconds=s)),
-        ("POST kyros", posts(server.url)),
+        ("POST kyros", lambda: post_load(server.url, post, s)),
     ]
-    for label, other in others:
-        runs += [(f"GET {label}", get(other.url)), (f"POST {label}", posts(other.url))]
-    for round_no in range(1, plan.rounds + 1):
-        for label, go in runs:
-            measured = go()
-            figures.add(f"{label} rate", measured.rate)
-            figures.add(f"{label} p50", measured.p50_ms)
-            figures.add(f"{label} p99", measured.p99_ms)
-            console.print(
-                f"round {round_no} {label:<16} {measured.rate:8,.0f} req/s"
-                f"  {latency(measured.p50_ms, measured.p99_ms)}"
-            )
+    interleave(runs, plan, figures, console)
     for label in ("GET kyros", "GET bare", "POST kyros"):
         console.print(f"spread {label}: {spread(figures.samples[f'{label} rate'])} req/s")
     get, bare_rate = figures.med("GET kyros rate"), figures.med("GET bare rate")
@@ -327,18 +307,61 @@ def http_rows(
             posted / command >= 0.6,
         ),
     ]
-    for label, _ in others:
-        for verb in ("GET", "POST"):
-            two, one = figures.med(f"{verb} {label} rate"), figures.med(f"{verb} kyros rate")
-            rows.append(
-                Row(
-                    f"{verb} with --workers 2 ({'64' if verb == 'GET' else '16'} conns)",
-                    f"{rate(two)} p99 {figures.med(f'{verb} {label} p99'):.1f} ms",
-                    f"--workers 1: {rate(one)}",
-                    two / one,
-                )
-            )
     return rows
+
+
+def workers_rows(
+    two: Process,
+    task_path: str,
+    auth: dict[str, str],
+    post: dict[str, str],
+    plan: Plan,
+    figures: Figures,
+    console: Console,
+) -> list[Row]:
+    """`--workers 2` against the one-process figures above, each server measured while the
+    other (idle) follows the same log."""
+    s = plan.http_seconds
+    runs: list[tuple[str, Callable[[], load.Load]]] = [
+        ("GET workers 2", get_load(two.url, task_path, auth, s)),
+        ("POST workers 2", lambda: post_load(two.url, post, s)),
+    ]
+    interleave(runs, plan, figures, console)
+    rows = []
+    for verb in ("GET", "POST"):
+        two_rate, one = figures.med(f"{verb} workers 2 rate"), figures.med(f"{verb} kyros rate")
+        rows.append(
+            Row(
+                f"{verb} with --workers 2 ({'64' if verb == 'GET' else '16'} conns)",
+                f"{rate(two_rate)} p99 {figures.med(f'{verb} workers 2 p99'):.1f} ms",
+                f"--workers 1: {rate(one)}",
+                two_rate / one,
+            )
+        )
+    return rows
+
+
+def interleave(
+    runs: list[tuple[str, Callable[[], load.Load]]],
+    plan: Plan,
+    figures: Figures,
+    console: Console,
+) -> None:
+    """Each run once per round, in turn, so the shared machine's noise falls on all of them."""
+    for round_no in range(1, plan.rounds + 1):
+        for label, go in runs:
+            measured = go()
+            figures.add(f"{label} rate", measured.rate)
+            figures.add(f"{label} p50", measured.p50_ms)
+            figures.add(f"{label} p99", measured.p99_ms)
+            console.print(
+                f"round {round_no} {label:<16} {measured.rate:8,.0f} req/s"
+                f"  {latency(measured.p50_ms, measured.p99_ms)}"
+            )
+
+
+def get_load(url: str, task_path: str, auth: dict[str, str], s: float) -> Callable[[], load.Load]:
+    return lambda: load.run(url + task_path, connections=64, seconds=s, headers=auth)
 
 
 def post_load(url: str, headers: dict[str, str], seconds: float) -> load.Load:

@@ -128,7 +128,7 @@ class IdentityWatch:
             self._local.row_factory = sqlite3.Row
             self._local.execute(f"PRAGMA busy_timeout={max(1, round(self._timeout * 1000))}")
         row: sqlite3.Row | None = self._local.execute(
-            self._sql, (*self._params, self._seen)
+            self._sql, self._params(self._seen)
         ).fetchone()
         return row
 
@@ -154,8 +154,9 @@ class IdentityWatch:
             self._connection = await psycopg.AsyncConnection.connect(
                 self._url or "", autocommit=True, row_factory=dict_row
             )
+        # Never prepared: a generic plan cannot see that the range past `_seen` is short.
         cursor = await self._connection.execute(
-            self._sql.replace("?", "%s"), (*self._params, self._seen)
+            self._sql.replace("?", "%s"), self._params(self._seen), prepare=False
         )
         return await cursor.fetchone()
 
