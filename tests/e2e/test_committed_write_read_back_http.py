@@ -4,7 +4,6 @@ answer is 202 Accepted naming what was created, with its log position."""
 from __future__ import annotations
 
 import logging
-import time
 
 import httpx
 import msgspec
@@ -12,6 +11,7 @@ import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
+from tests.e2e.read_model_helpers import stop_read_model
 
 POSITION = "X-Kyros-Position"
 
@@ -22,20 +22,11 @@ def settings(settings: Settings) -> Settings:
     return msgspec.structs.replace(settings, read_your_writes_seconds=0.3)
 
 
-def _stop(kyros: Kyros, name: str) -> None:
-    kyros.projections.stop(name)
-    (worker,) = [w for w in kyros.projections.workers if w.name == name]
-    deadline = time.monotonic() + 10
-    while worker.state.status != "stopped":
-        assert time.monotonic() < deadline, "the worker did not stop"
-        time.sleep(0.02)
-
-
 def test_a_create_whose_read_model_is_halted_answers_202_with_its_position(
     kyros: Kyros, client: httpx.Client
 ) -> None:
     """A budget's create reads it back from its read model (a task's does not: below)."""
-    _stop(kyros, "budgets")
+    stop_read_model(kyros, "budgets")
     budget = {"name": "halted", "period": "daily", "limit": "5.00", "enforcement": "soft"}
 
     created = client.post("/v1/budgets", json=budget)
@@ -57,7 +48,7 @@ def test_a_task_created_while_its_read_model_is_halted_is_answered_from_the_comm
     """The answer does not wait for the tasks read model; a read without a token waits for
     it, bounded, once, then answers what the read model holds; caught up, the read answers
     the very task the create did."""
-    _stop(kyros, "tasks")
+    stop_read_model(kyros, "tasks")
 
     created = client.post("/v1/tasks", json={"title": "Saved while tasks is halted"})
 
@@ -79,7 +70,7 @@ def test_a_task_created_while_its_read_model_is_halted_is_answered_from_the_comm
 def test_a_missing_task_is_still_404_when_nothing_was_written(
     kyros: Kyros, client: httpx.Client
 ) -> None:
-    _stop(kyros, "tasks")
+    stop_read_model(kyros, "tasks")
 
     missing = client.get("/v1/tasks/task_01ARZ3NDEKTSV4RRFFQ69G5FAV")
 

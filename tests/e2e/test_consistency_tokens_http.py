@@ -24,6 +24,7 @@ from kyros.projections.registry import all_projections
 from kyros.settings import Settings
 from tests.builders.http import agent_client, create_task, register_agent
 from tests.e2e.agent_helpers import claim, complete, submit
+from tests.e2e.read_model_helpers import stop_read_model
 
 POSITION, MIN_POSITION = "X-Kyros-Position", "X-Kyros-Min-Position"
 PATIENT = 20.0  # the bound on waits here: long enough that only a real lag reaches it
@@ -32,16 +33,6 @@ PATIENT = 20.0  # the bound on waits here: long enough that only a real lag reac
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return msgspec.structs.replace(settings, read_your_writes_seconds=PATIENT)
-
-
-def _stop(kyros: Kyros, name: str) -> None:
-    """Stops one read model's worker for real; it stays where it is until caught up by hand."""
-    kyros.projections.stop(name)
-    (worker,) = [w for w in kyros.projections.workers if w.name == name]
-    deadline = time.monotonic() + 10
-    while worker.state.status != "stopped":
-        assert time.monotonic() < deadline, "the worker did not stop"
-        time.sleep(0.02)
 
 
 def _created_count(client: httpx.Client, **headers: str) -> httpx.Response:
@@ -101,7 +92,7 @@ def test_the_worker_protocol_answers_carry_positions_too(
 def test_a_read_carrying_a_fresh_writes_position_sees_it_although_its_read_model_lagged(
     kyros: Kyros, client: httpx.Client, caplog: pytest.LogCaptureFixture, settings: Settings
 ) -> None:
-    _stop(kyros, "analytics")  # the metrics read model: tasks' answers do not read it
+    stop_read_model(kyros, "analytics")  # the metrics read model: tasks' answers do not read it
     with caplog.at_level(logging.WARNING, logger="kyros.bootstrap"):
         created = client.post("/v1/tasks", json={"title": "counted"})
     assert created.status_code == 201
@@ -131,7 +122,7 @@ def test_a_read_whose_read_model_stays_behind_is_answered_503_with_retry_after(
     kyros: Kyros, client: httpx.Client, settings: Settings
 ) -> None:
     kyros.settings = msgspec.structs.replace(settings, read_your_writes_seconds=0.3)
-    _stop(kyros, "analytics")
+    stop_read_model(kyros, "analytics")
     created = client.post("/v1/tasks", json={"title": "not counted yet"})
     token = created.headers[POSITION]
 

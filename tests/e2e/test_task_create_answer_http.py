@@ -13,6 +13,7 @@ import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
+from tests.e2e.read_model_helpers import stop_read_model
 
 POSITION, MIN_POSITION = "X-Kyros-Position", "X-Kyros-Min-Position"
 PATIENT = 20.0  # the bound on waits here: long enough that only a real lag reaches it
@@ -25,15 +26,6 @@ class _Envelope(msgspec.Struct):
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return msgspec.structs.replace(settings, read_your_writes_seconds=PATIENT)
-
-
-def _stop(kyros: Kyros, name: str) -> None:
-    kyros.projections.stop(name)
-    (worker,) = [w for w in kyros.projections.workers if w.name == name]
-    deadline = time.monotonic() + 10
-    while worker.state.status != "stopped":
-        assert time.monotonic() < deadline, "the worker did not stop"
-        time.sleep(0.02)
 
 
 def _data(answer: httpx.Response) -> bytes:
@@ -101,7 +93,7 @@ def test_a_read_without_a_token_waits_for_a_create_answered_before_it(
 ) -> None:
     """Held where the create left it, the tasks read model catches up only later: the read
     that follows the create, sending nothing, waits for it (as the create used to)."""
-    _stop(kyros, "tasks")
+    stop_read_model(kyros, "tasks")
     created = client.post("/v1/tasks", json={"title": "read me back"})
     assert created.status_code == 201
 
@@ -125,7 +117,7 @@ def test_writes_do_not_wait_for_the_creates_answered_before_them(
     kyros: Kyros, client: httpx.Client
 ) -> None:
     """Only reads wait for what was answered ahead: a write decides over the log."""
-    _stop(kyros, "tasks")
+    stop_read_model(kyros, "tasks")
     first = client.post("/v1/tasks", json={"title": "one"})
     second = client.post("/v1/tasks", json={"title": "two"})  # would wait PATIENT seconds
     assert (first.status_code, second.status_code) == (201, 201)
