@@ -60,11 +60,11 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     import uvicorn
 
     from kyros.cli_serve import (
-        SERVER_OPTIONS,
         SQLITE_SINGLE,
         WORKER_START_SECONDS,
         served,
         settle_heap,
+        uvicorn_options,
     )
     from kyros.observability.log_format import configure_logging
 
@@ -80,7 +80,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         if workers == 1:
             app = served(kyros)
             settle_heap()
-            uvicorn.run(app, host=settings.host, port=settings.port, **SERVER_OPTIONS)
+            uvicorn.run(app, host=settings.host, port=settings.port, **uvicorn_options(settings))
             return
     # Each worker builds its own Kyros from the environment; the host and port given here
     # reach them through it too.
@@ -92,7 +92,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         timeout_worker_healthcheck=WORKER_START_SECONDS,
         host=settings.host,
         port=settings.port,
-        **SERVER_OPTIONS,
+        **uvicorn_options(settings),
     )
 
 

@@ -47,6 +47,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ws_queue_size: int = 1_000
     ws_heartbeat_seconds: float = 15.0
     ws_auth_timeout_seconds: float = 10.0
+    ws_compression: bool = False  # permessage-deflate when a client offers it
     oauth2_default_role: str = "viewer"  # the role of a user first seen through a provider
     oauth2_allow_insecure_loopback: bool = False  # plain http to 127.0.0.1: tests, local IdPs
     oauth2_providers: dict[str, ProviderConfig] = {}  # from KYROS_OAUTH2_<NAME>_* variables
@@ -96,6 +97,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return cls(**values)  # type: ignore[arg-type]
 
 
+def _flag(raw: str) -> bool:
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
 def _csv(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
 
@@ -127,7 +132,7 @@ _ENV_FIELDS: dict[str, Callable[[str], object]] = {
     "models_file": Path,
     "agent_lease_seconds": float,
     "agent_max_retries": int,
-    "webhook_allow_private": lambda raw: raw.strip().lower() in ("1", "true", "yes", "on"),
+    "webhook_allow_private": _flag,
     "webhook_allowed_networks": _csv,
     "webhook_timeout_seconds": float,
     "webhook_retry_base_seconds": float,
@@ -139,8 +144,9 @@ _ENV_FIELDS: dict[str, Callable[[str], object]] = {
     "ws_queue_size": int,
     "ws_heartbeat_seconds": float,
     "ws_auth_timeout_seconds": float,
+    "ws_compression": _flag,
     "oauth2_default_role": str,
-    "oauth2_allow_insecure_loopback": lambda raw: raw.strip().lower() in ("1", "true", "yes", "on"),
+    "oauth2_allow_insecure_loopback": _flag,
     "log_format": lambda raw: raw.strip().lower(),
     "startup_timeout_seconds": float,
     "audit_checkpoint_events": int,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -77,12 +78,22 @@ class Figures:
 
     samples: dict[str, list[float]] = field(default_factory=dict)
     values: dict[str, float] = field(default_factory=dict)
+    failed: dict[str, list[str]] = field(default_factory=dict)  # runs refused, by label
 
     def add(self, label: str, value: float) -> None:
         self.samples.setdefault(label, []).append(value)
 
     def med(self, label: str) -> float:
-        return median(self.samples[label])
+        """NaN when every run of `label` was refused: its row then shows nan and is not met."""
+        samples = self.samples.get(label)
+        return median(samples) if samples else math.nan
+
+    def refusals(self, labels: list[str]) -> list[Row]:
+        return [
+            Row(f"{label}: {len(errors)} run(s) refused", errors[0][:200])
+            for label in labels
+            if (errors := self.failed.get(label))
+        ]
 
 
 def main() -> None:
@@ -284,7 +295,7 @@ def http_rows(
     ]
     interleave(runs, plan, figures, console)
     for label in ("GET kyros", "GET bare", "POST kyros"):
-        console.print(f"spread {label}: {spread(figures.samples[f'{label} rate'])} req/s")
+        console.print(f"spread {label}: {spread(figures.samples.get(f'{label} rate', []))} req/s")
     get, bare_rate = figures.med("GET kyros rate"), figures.med("GET bare rate")
     get_p99 = figures.med("GET kyros p99")
     posted, command = figures.med("POST kyros rate"), figures.med("kyros 16")
@@ -307,7 +318,7 @@ def http_rows(
             posted / command >= 0.6,
         ),
     ]
-    return rows
+    return rows + figures.refusals([label for label, _ in runs])
 
 
 def workers_rows(
@@ -338,7 +349,7 @@ def workers_rows(
                 two_rate / one,
             )
         )
-    return rows
+    return rows + figures.refusals([label for label, _ in runs])
 
 
 def interleave(
@@ -350,7 +361,12 @@ def interleave(
     """Each run once per round, in turn, so the shared machine's noise falls on all of them."""
     for round_no in range(1, plan.rounds + 1):
         for label, go in runs:
-            measured = go()
+            try:
+                measured = go()
+            except load.LoadError as error:  # recorded and shown in its row; the rest goes on
+                figures.failed.setdefault(label, []).append(str(error))
+                console.print(f"round {round_no} {label:<16} [red]failed[/]: {error}")
+                continue
             figures.add(f"{label} rate", measured.rate)
             figures.add(f"{label} p50", measured.p50_ms)
             figures.add(f"{label} p99", measured.p99_ms)

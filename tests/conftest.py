@@ -20,6 +20,7 @@ import pytest
 import uvicorn
 
 from kyros.bootstrap import Kyros
+from kyros.cli_serve import uvicorn_options
 from kyros.http.app import create_app
 from kyros.settings import Settings
 from tests.builders.commands import Credential, make_api_key
@@ -182,13 +183,13 @@ class LiveServer:
     """Uvicorn serving the real app on a loopback port, in a background thread."""
 
     def __init__(self, kyros: Kyros, *, run_workers: bool = True) -> None:
+        options = {**uvicorn_options(kyros.settings), "log_level": "warning"}
         config = uvicorn.Config(
             create_app(kyros, run_workers=run_workers),
             host="127.0.0.1",
             port=0,
-            log_level="warning",
             lifespan="on",
-            proxy_headers=False,
+            **options,
         )
         self.server = _PromptServer(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,11 +115,31 @@ def _wrk(
     figures = json.loads(found[-1].removeprefix("BENCHKIT "))
     if figures["status"] or figures["socket"]:
         raise LoadError(
-            f"{method} {url}: {figures['status']} bad answers, {figures['socket']} socket errors"
+            f"{method} {url}: {figures['status']} bad answers, {figures['socket']} socket errors;"
+            f" {_probe(url, method, headers, body)}"
         )
     return Load(
         figures["requests"], figures["us"] / 1e6, figures["p50"] / 1e3, figures["p99"] / 1e3
     )
+
+
+def _probe(url: str, method: str, headers: dict[str, str], body: bytes | None) -> str:
+    """What 20 requests answer right after a run with bad answers (wrk counts them, it does
+    not say which): their statuses, and the first refusal's body."""
+    statuses: Counter[int] = Counter()
+    refusal = ""
+    with httpx.Client(headers=headers, timeout=10) as client:
+        for _ in range(20):
+            try:
+                answer = client.request(method, url, content=body)
+            except httpx.HTTPError as error:
+                statuses[0] += 1
+                refusal = refusal or repr(error)
+                continue
+            statuses[answer.status_code] += 1
+            if answer.status_code >= 400 and not refusal:
+                refusal = answer.text[:200]
+    return f"a probe after it: {dict(statuses)} {refusal}".rstrip()
 
 
 async def _python(
