@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import time
+from random import getrandbits
 from uuid import UUID
 
 from ulid import ULID
@@ -15,6 +17,14 @@ _TRIPLES = [a + b for a in _PAIRS for b in _CROCKFORD]  # every 15-bit group, sp
 
 def new_id(prefix: str) -> str:
     return f"{prefix}_{ULID()}"
+
+
+def unordered_id(prefix: str) -> str:
+    """`new_id`'s form (a ULID: the millisecond, then 80 random bits) without the ULID
+    library's ordering of ids made in the same millisecond, for ids nothing sorts (a request's
+    id, made for every request), nor its read of the system's randomness (a system call):
+    such an id correlates log lines, it guards nothing. Half the cost."""
+    return f"{prefix}_{ulid_text((time.time_ns() // 1_000_000) << 80 | getrandbits(80))}"
 
 
 def public_id(prefix: str, uuid: UUID) -> str:

@@ -11,7 +11,9 @@ def iso(moment: datetime | None) -> str | None:
     """Whole seconds print as the spec shows them; sub-second times keep their microseconds."""
     if moment is None:
         return None
-    naive = moment.astimezone(UTC).replace(tzinfo=None)
+    if moment.tzinfo is not UTC:  # `now()` and stored events are UTC: no conversion
+        moment = moment.astimezone(UTC)
+    naive = moment.replace(tzinfo=None)
     return naive.isoformat(timespec="microseconds" if naive.microsecond else "seconds") + "Z"
 
 

@@ -10,8 +10,9 @@ For each store (PostgreSQL when reachable, then SQLite) in a throwaway database:
    PostgreSQL also `--workers 2` beside `--workers 1`, interleaved.
 
 `--quick` seeds 20k events and runs short rounds (a few minutes); the default seeds 1M events
-(tens of minutes). Figures are medians over `--rounds` interleaved rounds; the machine is
-shared, so read the min..max spreads printed along the way.
+(tens of minutes). `--only-get` seeds, then measures only the GET row beside its baseline.
+Figures are medians over `--rounds` interleaved rounds; the machine is shared, so read the
+min..max spreads printed along the way.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class Plan:
     sockets: int
     ws_events: int
     ws_interval: float
+    only_get: bool = False  # seed, then GET beside the bare route: nothing else
 
 
 QUICK = Plan(20_000, 2.0, 4.0, 2, 1000, 8, 0.3)
@@ -103,10 +105,18 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--events", type=int, help="events to seed (overrides the plan)")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds (overrides the plan)")
+    parser.add_argument(
+        "--only-get", action="store_true", help="seed, then only the GET /v1/tasks/{id} row"
+    )
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL
-    if args.events:
+    if args.events is not None:
         plan = replace(plan, events=args.events)
+    if args.rounds:
+        plan = replace(plan, rounds=args.rounds)
+    if args.only_get:
+        plan = replace(plan, only_get=True)
     console = Console(width=160)
     urls: list[str | None] = []
     if not args.no_postgres and reachable(args.database_url):
@@ -150,6 +160,10 @@ def header(console: Console, plan: Plan, facts: dict[str, str]) -> None:
 def run_store(store: Store, plan: Plan, console: Console) -> list[Row]:
     figures = Figures()
     with Kyros(store.settings()) as kyros:
+        if plan.only_get:  # read models caught up before the server starts, as below
+            seed(kyros, plan.events, console)
+            catch_up_all(kyros)
+            return served(store, plan, admin_key(kyros), figures, console)
         rows = writes(kyros, store, plan, figures, console)
         rows += rebuilds(kyros, store, plan, console)
         key = admin_key(kyros)
@@ -239,6 +253,9 @@ def served(store: Store, plan: Plan, key: str, figures: Figures, console: Consol
         idle = server.rss_mb()
         task_path, body, content_type = a_task(server.url, auth)
         console.print(f"GET {task_path}: {len(body)} bytes of {content_type}")
+        if plan.only_get:
+            with bare_route(body, content_type, store.data_dir) as bare:
+                return http_rows(server, bare, task_path, auth, post, plan, figures, console)
         ws = asyncio.run(
             bench_fanout.websocket_latency(
                 server.url, key, plan.sockets, plan.ws_events, plan.ws_interval
@@ -292,13 +309,12 @@ def http_rows(
         ("GET kyros", get_load(server.url, task_path, auth, s)),
         ("GET bare", lambda: load.run(f"{bare.url}/bare/x", connections=64, seconds=s)),
         ("POST kyros", lambda: post_load(server.url, post, s)),
-    ]
+    ][: 2 if plan.only_get else 3]
     interleave(runs, plan, figures, console)
-    for label in ("GET kyros", "GET bare", "POST kyros"):
+    for label, _ in runs:
         console.print(f"spread {label}: {spread(figures.samples.get(f'{label} rate', []))} req/s")
     get, bare_rate = figures.med("GET kyros rate"), figures.med("GET bare rate")
     get_p99 = figures.med("GET kyros p99")
-    posted, command = figures.med("POST kyros rate"), figures.med("kyros 16")
     rows = [
         Row(
             "GET /v1/tasks/{id}, 64 conns",
@@ -309,6 +325,12 @@ def http_rows(
             "≥ 0.50x, p99 ≤ 20 ms",
             get / bare_rate >= 0.5 and get_p99 <= 20,
         ),
+    ]
+    refused = figures.refusals([label for label, _ in runs])
+    if plan.only_get:
+        return rows + refused
+    posted, command = figures.med("POST kyros rate"), figures.med("kyros 16")
+    rows.append(
         Row(
             "POST /v1/tasks, 16 conns",
             f"{rate(posted)} p99 {figures.med('POST kyros p99'):.1f} ms",
@@ -316,9 +338,9 @@ def http_rows(
             posted / command,
             "≥ 0.60x of the command rate",
             posted / command >= 0.6,
-        ),
-    ]
-    return rows + figures.refusals([label for label, _ in runs])
+        )
+    )
+    return rows + refused
 
 
 def workers_rows(

@@ -40,6 +40,7 @@ from kyros.http.monitoring_analytics import MonitoringAnalyticsController
 from kyros.http.monitoring_health import MonitoringHealthController
 from kyros.http.nul_guard import nul_guard_middleware
 from kyros.http.oauth2_routes import OAuth2Controller
+from kyros.http.one_guard import run_guards_as_one
 from kyros.http.options import options_middleware
 from kyros.http.prometheus_metrics import prometheus_metrics
 from kyros.http.rate_limit import RateLimits
@@ -128,6 +129,7 @@ def create_app(kyros: Kyros, *, run_workers: bool = True) -> Litestar:
         before_send=[rate_limits.report_standing],  # unknown routes, 405s, probes and docs too
         openapi_config=openapi_config(__version__),
         lifespan=[lifespan],
+        on_startup=[run_guards_as_one],
         state=State(
             {
                 "kyros": kyros,

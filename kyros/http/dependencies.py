@@ -58,8 +58,7 @@ async def read_row(db: Database, sql: str, params: Sequence[Any] = ()) -> Row | 
         return await db.loop_reads.fetchone(sql, params)
     if isinstance(db, SqliteDatabase):
         try:
-            with db.transaction(write=False, wait=False) as tx:
-                return tx.execute(sql, params).fetchone()
+            return db.read_one(sql, params)
         except PoolBusy:
             pass
     return await in_thread(_first_row, db, sql, params)

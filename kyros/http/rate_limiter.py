@@ -113,6 +113,8 @@ class RateLimiter:
     ) -> None:
         specs = {**DEFAULT_LIMITS, **(overrides or {})}
         self._items = {group: _parse_limit(group, spec) for group, spec in specs.items()}
+        # Per group, what every hit in memory uses: its limit, window and policy, worked out once
+        self._shapes = {group: _Shape(item) for group, item in self._items.items()}
         # A Redis that accepts connections but never answers must not hold a request for ever.
         bounds = {"socket_timeout": timeout_seconds, "socket_connect_timeout": timeout_seconds}
         self._memory = None if storage_url else MemoryWindows()
@@ -135,9 +137,9 @@ class RateLimiter:
         if not identity:
             raise ValueError("identity must be non-empty")
         if self._memory is not None:
-            key = item.key_for(group, identity)
-            allowed, start, count = self._memory.hit(key, item.amount, item.get_expiry())
-            return _result(item, allowed, start + item.get_expiry(), item.amount - count)
+            shape = self._shapes[group]  # the key needs no escaping: group names have no "/"
+            allowed, start, count = self._memory.hit(f"{group}/{identity}", *shape.window)
+            return shape.result(allowed, start + shape.expiry, shape.amount - count)
         allowed = self._strategy.hit(item, group, identity)  # type: ignore[union-attr]
         return self._standing(item, group, identity, allowed)
 
@@ -151,26 +153,35 @@ class RateLimiter:
     def _standing(
         self, item: RateLimitItem, group: str, identity: str, allowed: bool
     ) -> RateLimitResult:
+        shape = self._shapes[group]
         if self._memory is not None:
-            start, count = self._memory.window(item.key_for(group, identity), item.get_expiry())
-            reset_at, remaining = start + item.get_expiry(), item.amount - count
-        else:
-            stats = self._strategy.get_window_stats(item, group, identity)  # type: ignore[union-attr]
-            reset_at, remaining = stats.reset_time, stats.remaining
-        return _result(item, allowed, reset_at, remaining)
+            start, count = self._memory.window(f"{group}/{identity}", shape.expiry)
+            return shape.result(allowed, start + shape.expiry, shape.amount - count)
+        stats = self._strategy.get_window_stats(item, group, identity)  # type: ignore[union-attr]
+        return shape.result(allowed, stats.reset_time, stats.remaining)
 
 
-def _result(item: RateLimitItem, allowed: bool, reset_at: float, remaining: int) -> RateLimitResult:
-    reset_after = max(0, math.ceil(reset_at - time.time()))
-    return RateLimitResult(
-        allowed=allowed,
-        limit=item.amount,
-        remaining=max(0, remaining),
-        reset_epoch_seconds=math.ceil(reset_at),
-        reset_after_seconds=reset_after,
-        retry_after_seconds=0 if allowed else max(1, reset_after),
-        policy=f"{item.amount};w={item.get_expiry()}",
-    )
+class _Shape:
+    """A limit's figures, read from its `RateLimitItem` once rather than on every hit."""
+
+    __slots__ = ("amount", "expiry", "policy", "window")
+
+    def __init__(self, item: RateLimitItem) -> None:
+        self.amount, self.expiry = item.amount, item.get_expiry()
+        self.window = (self.amount, self.expiry)
+        self.policy = f"{item.amount};w={self.expiry}"
+
+    def result(self, allowed: bool, reset_at: float, remaining: int) -> RateLimitResult:
+        reset_after = max(0, math.ceil(reset_at - time.time()))
+        return RateLimitResult(
+            allowed=allowed,
+            limit=self.amount,
+            remaining=max(0, remaining),
+            reset_epoch_seconds=math.ceil(reset_at),
+            reset_after_seconds=reset_after,
+            retry_after_seconds=0 if allowed else max(1, reset_after),
+            policy=self.policy,
+        )
 
 
 def headers(result: RateLimitResult) -> dict[str, str]:
@@ -187,6 +198,25 @@ def headers(result: RateLimitResult) -> dict[str, str]:
     }
     if not result.allowed:
         fields["Retry-After"] = str(result.retry_after_seconds)
+    return fields
+
+
+def encoded_headers(result: RateLimitResult) -> list[tuple[bytes, bytes]]:
+    """`headers` as an ASGI message carries them (lower-case names, latin-1 bytes), built
+    directly: every answer carries them."""
+    limit, remaining = str(result.limit), str(result.remaining)
+    fields = [
+        (b"x-ratelimit-limit", limit.encode()),
+        (b"x-ratelimit-remaining", remaining.encode()),
+        (b"x-ratelimit-reset", str(result.reset_epoch_seconds).encode()),
+        (
+            b"ratelimit",
+            f"limit={limit}, remaining={remaining}, reset={result.reset_after_seconds}".encode(),
+        ),
+        (b"ratelimit-policy", result.policy.encode("latin-1")),
+    ]
+    if not result.allowed:
+        fields.append((b"retry-after", str(result.retry_after_seconds).encode()))
     return fields
 
 

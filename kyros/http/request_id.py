@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from kyros.ids import new_id
+from kyros.ids import unordered_id
 
 _SANE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -21,4 +21,4 @@ def request_id_of(headers: Sequence[tuple[bytes, bytes]]) -> str:
         if name == b"x-request-id":
             incoming = value
     text = incoming.decode("latin-1")
-    return text if _SANE.match(text) else new_id("req")
+    return text if _SANE.match(text) else unordered_id("req")

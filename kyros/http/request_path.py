@@ -20,7 +20,7 @@ from kyros.http.access_log import AccessLog
 from kyros.http.auth import Authenticator
 from kyros.http.failure_answer import answer_failure
 from kyros.http.rate_limit import RateLimits, refuse
-from kyros.http.rate_limiter import headers as rate_limit_headers
+from kyros.http.rate_limiter import encoded_headers
 from kyros.http.request_id import request_id_of
 from kyros.observability.http_metrics import HttpMetrics
 from kyros.observability.request_context import REQUEST_ID
@@ -61,7 +61,7 @@ def request_path_middleware(
                         if not standing.allowed:
                             await refuse(scope, send_stamped, standing)
                             return
-                        extra = _encoded(rate_limit_headers(standing))
+                        extra = encoded_headers(standing)
                     await app(scope, receive, send_stamped)
                 except Exception as exc:  # raised by a middleware: answered here, logged as sent
                     if started_answer or kind != "http":
@@ -80,10 +80,6 @@ def request_path_middleware(
         return middleware
 
     return wrap
-
-
-def _encoded(fields: dict[str, str]) -> list[tuple[bytes, bytes]]:
-    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in fields.items()]
 
 
 def set_headers(message: Message, fields: list[tuple[bytes, bytes]]) -> None:

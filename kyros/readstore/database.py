@@ -214,6 +214,21 @@ class SqliteDatabase:
         finally:
             self._give_back(conn)
 
+    def read_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """The first row of one statement on an idle connection, else `PoolBusy` at once (for
+        the event loop, like `transaction(wait=False)`). A lone statement is its own read
+        transaction: no BEGIN and COMMIT around it, two of the three statements of a read."""
+        conn = self._borrow(wait=False)
+        try:
+            cur = conn.execute(sql, tuple(params))
+            try:
+                row = cur.fetchone()
+            finally:
+                cur.close()
+        finally:
+            self._give_back(conn)
+        return dict(row) if row is not None else None
+
     def _borrow(self, wait: bool = True) -> sqlite3.Connection:
         if not wait:
             with self._changed:

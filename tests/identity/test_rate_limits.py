@@ -17,6 +17,7 @@ from kyros.http.rate_limiter import (
     RateLimitResult,
     UnknownRateLimitGroup,
     client_identity,
+    encoded_headers,
     headers,
 )
 from kyros.rate_limit_groups import DEFAULT_LIMITS
@@ -217,6 +218,13 @@ def test_a_refused_result_adds_retry_after() -> None:
     fields = headers(_result(allowed=False))
     assert fields["Retry-After"] == "42"
     assert fields["X-RateLimit-Remaining"] == "0"
+
+
+@pytest.mark.parametrize("allowed", [True, False])
+def test_the_encoded_headers_are_the_headers_as_an_answer_carries_them(allowed: bool) -> None:
+    result = _result(allowed=allowed)
+    spelled = [(k.lower().encode(), v.encode()) for k, v in headers(result).items()]
+    assert encoded_headers(result) == spelled
 
 
 PROXIES = ["10.0.0.0/8", "fd00::/8"]

@@ -47,6 +47,19 @@ def test_sqlite_reads_on_a_thread_when_every_connection_is_lent(tmp_path: Path) 
     db.close()
 
 
+def test_sqlite_reads_one_statement_and_leaves_no_transaction_open(tmp_path: Path) -> None:
+    db = SqliteDatabase(str(tmp_path / "r.db"), lock_timeout_seconds=5, pool_size=1)
+    with db.transaction() as tx:
+        tx.execute("CREATE TABLE t (n INTEGER)")
+        tx.execute("INSERT INTO t (n) VALUES (7), (8)")
+    assert anyio.run(read_row, db, "SELECT n FROM t ORDER BY n", ()) == {"n": 7}
+    with db.transaction() as tx:  # the one connection came back idle, outside a transaction
+        tx.execute("DELETE FROM t WHERE n = 7")
+    assert db.read_one("SELECT n FROM t ORDER BY n") == {"n": 8}
+    assert db.read_one("SELECT n FROM t WHERE n = ?", (7,)) is None
+    db.close()
+
+
 @pytest.mark.postgres
 def test_postgres_replaces_a_connection_the_server_dropped_and_escapes_percent(
     postgres_database: str,

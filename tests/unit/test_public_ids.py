@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from uuid import UUID, uuid4
 
 from hypothesis import given
 from hypothesis import strategies as st
 from ulid import ULID
 
-from kyros.ids import parse_id, public_id
+from kyros.ids import parse_id, public_id, unordered_id
 
 EDGES = [UUID(int=0), UUID(int=1), UUID(int=2**128 - 1), UUID(int=2**127), UUID(int=1023)]
 
@@ -24,3 +25,14 @@ def test_edges_and_random_ids_round_trip_through_parse_id() -> None:
         text = public_id("esc", uuid)
         assert text == f"esc_{ULID.from_uuid(uuid)}"
         assert parse_id("esc", text) == uuid
+
+
+def test_an_unordered_id_is_a_ulid_of_the_millisecond_it_was_made_in() -> None:
+    before = int(time.time() * 1000)
+    made = [unordered_id("req") for _ in range(200)]
+    after = int(time.time() * 1000)
+    assert len(set(made)) == len(made)
+    for text in made:
+        uuid = parse_id("req", text)
+        assert uuid is not None and text == f"req_{ULID.from_uuid(uuid)}"
+        assert before <= ULID.from_uuid(uuid).milliseconds <= after
