@@ -25,6 +25,10 @@ from kyros.http.request_id import request_id_of
 from kyros.observability.http_metrics import HttpMetrics
 from kyros.observability.request_context import REQUEST_ID
 
+# nginx's status for a client that closed its connection before it was answered: logged and
+# counted as such, not as the 500 Litestar answers a request body cut short with.
+CLIENT_CLOSED = 499
+
 
 def request_path_middleware(
     authenticator: Authenticator,
@@ -43,7 +47,13 @@ def request_path_middleware(
             scope.setdefault("state", {})["request_id"] = rid  # type: ignore[typeddict-item]
             extra: list[tuple[bytes, bytes]] = []
             status = 500  # what the client gets if the app fails before answering
-            started_answer = False
+            started_answer = gone = False
+
+            async def receive_noted() -> Message:
+                nonlocal gone
+                message = await receive()
+                gone = gone or message["type"] == "http.disconnect"
+                return message
 
             async def send_stamped(message: Message) -> None:
                 nonlocal status, started_answer
@@ -62,7 +72,7 @@ def request_path_middleware(
                             await refuse(scope, send_stamped, standing)
                             return
                         extra = encoded_headers(standing)
-                    await app(scope, receive, send_stamped)
+                    await app(scope, receive_noted if kind == "http" else receive, send_stamped)
                 except Exception as exc:  # raised by a middleware: answered here, logged as sent
                     if started_answer or kind != "http":
                         raise
@@ -70,6 +80,8 @@ def request_path_middleware(
             finally:
                 REQUEST_ID.reset(token)
                 if kind == "http":
+                    if gone and status >= 500:  # the answer to a body cut short reached no one
+                        status = CLIENT_CLOSED
                     seconds = time.perf_counter() - started
                     method, route = scope["method"], scope["path_template"]
                     metrics.observe(method, route, status, seconds)
