@@ -36,7 +36,10 @@ def test_concurrent_requests_with_one_key_on_two_processes_create_one_task(
         answers: list[httpx.Response] = []
         for round_ in range(ROUNDS):
             answers += _race([a.url, b.url] * PER_PROCESS, headers, f"key-{round_}")
-        with http_client(base_url=b.url, headers=headers, timeout=20) as on_b:
+        # b reads a's writes once its read models reach them: the consistency token says when
+        reached = max(int(r.headers.get("X-Kyros-Position", 0)) for r in answers)
+        after = {"X-Kyros-Min-Position": str(reached)}
+        with http_client(base_url=b.url, headers=headers | after, timeout=20) as on_b:
             assert total_tasks(on_b) == ROUNDS
             fresh = [
                 r
