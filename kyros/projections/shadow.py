@@ -40,7 +40,8 @@ _CLEARED = re.compile(r"DELETE FROM (\w+)", re.IGNORECASE)
 
 
 def unread_indexes(projection: Projection) -> frozenset[str]:
-    """The indexes `projection` declares its `apply` never reads by (none unless declared)."""
+    """The indexes `projection` declares its `apply` never reads by (none unless declared);
+    a unique one is still built up front, being a constraint as well."""
     return frozenset(getattr(projection, "unread_indexes", ()))
 
 
@@ -110,8 +111,9 @@ class _Renaming:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> _Renaming:
         if self._skipped:
-            index = _INDEX.search(sql)
-            if index is not None and index.group(1) in self._skipped:
+            index = _INDEX.search(sql)  # a unique one is a constraint: never left out
+            unique = index is not None and "UNIQUE" in index.group(0).upper()
+            if index is not None and index.group(1) in self._skipped and not unique:
                 return self
         self._cursor.execute(self._rename(sql), params)
         return self
