@@ -81,6 +81,15 @@ class AnalyticsProjection:
     """
 
     name = "analytics"
+    # For listings and windows; `apply` reads by primary key only (see `shadow.unread_indexes`).
+    unread_indexes = frozenset(
+        {
+            "rm_analytics_tasks_created",
+            "rm_analytics_submissions_at",
+            "rm_analytics_escalations_at",
+            "rm_analytics_attempts_at",
+        }
+    )
     consumes = frozenset(
         {
             "Task.Created",

@@ -90,10 +90,17 @@ class ProjectionEngine:
     """
 
     def __init__(
-        self, app: KyrosApplication, db: Database, projections: Sequence[Projection]
+        self,
+        app: KyrosApplication,
+        db: Database,
+        projections: Sequence[Projection],
+        durable: bool = True,
     ) -> None:
+        """`durable=False` for read models no reader sees yet (a rebuild's shadow tables):
+        their pages commit without waiting for the disk (`Database.transaction`)."""
         self.app = app
         self.db = db
+        self.durable = durable
         self.projections = {p.name: p for p in projections}
         self._failing: set[str] = set()  # names this engine knows a failure is recorded for
         self._known: dict[str, int] = {}  # positions as this engine last committed them
@@ -225,7 +232,7 @@ class ProjectionEngine:
         shares = {n: page.share(starts[n], consumes(self.projections[n])) for n in names}
         culprit: tuple[str, Exception] | None = None
         try:
-            with self.db.transaction() as tx:
+            with self.db.transaction(durable=self.durable) as tx:
                 cursor = storable_cursor(tx, self.db.dialect)
                 moved = tracking.move_all(tx, names, starts, page.end)
                 for name in names:
@@ -273,7 +280,7 @@ class ProjectionEngine:
         results: dict[str, Stepped] = {}
         failed: dict[str, Exception] = {}
         cleared: list[str] = []
-        with self.db.transaction() as tx:
+        with self.db.transaction(durable=self.durable) as tx:
             cursor = storable_cursor(tx, self.db.dialect)
             for name in names:
                 tx.execute("SAVEPOINT projection")
@@ -312,7 +319,7 @@ class ProjectionEngine:
         return True
 
     def _commit(self, name: str, start: int, end: int, share: Page) -> bool:
-        with self.db.transaction() as tx:
+        with self.db.transaction(durable=self.durable) as tx:
             moved = self._commit_in(
                 tx, storable_cursor(tx, self.db.dialect), name, start, end, share
             )

@@ -73,6 +73,13 @@ def decoder(mapper: Mapper[Any]) -> Decode:
     return by_mapper
 
 
+# Read the range in log order by its index, never sort it: on a log PostgreSQL has not analyzed
+# yet (a fresh import, a restore) it estimates a few rows for `topic IN` and sorts the whole rest
+# of the range for each page (34 ms a page of 2,000 at 34k positions to go, 0.9 ms in order), so
+# a catch-up grew with the square of the log.
+_IN_ORDER = "SET LOCAL enable_sort = off"
+
+
 def read_range(
     db: Database,
     decode: Decode,
@@ -96,6 +103,8 @@ def read_range(
         f" WHERE {where} ORDER BY {column} LIMIT ?"
     )
     with db.transaction(write=False) as tx:
+        if db.dialect == "postgres":
+            tx.execute(_IN_ORDER)
         rows: Sequence[Sequence[Any]] = tx.tuples(sql, (*params, limit))
     ids: list[int] = []
     topics_at: dict[int, str] = {}

@@ -7,6 +7,18 @@ empties (a table `clear` keeps, like the webhook outbox's deliveries, is written
 in-place rebuild would). One transaction then drops the old tables, renames the new ones into
 place and sets the read model's position to where the rebuild got: SQLite and PostgreSQL both
 rename within a transaction, so a reader sees the old tables or the new ones, never neither.
+
+The indexes a projection names in `unread_indexes` (its `apply` never reads by them) are not
+kept up row by row while the shadow fills: on PostgreSQL they are built once it is caught up,
+before the swap; on SQLite the swap builds every index anew anyway (an index cannot be renamed
+there), so the shadow's copy of them was built twice.
+
+When every read model of the rebuild has shadow tables, its pages commit without waiting for
+their WAL flush on PostgreSQL (`durable=False`). A crash may lose the last of them whole (rows
+and position together), never part of one; no reader saw the shadow, and the next rebuild
+discards it. WAL is flushed in order, so any later durable commit makes them durable too: the
+swap, or what a reader of a table kept in place (the outbox's deliveries, written at most once
+each) records after acting on a row. A rebuild in place (no shadow) stays durable throughout.
 """
 
 from __future__ import annotations
@@ -25,6 +37,12 @@ SUFFIX = "__rebuild"
 _TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)", re.IGNORECASE)
 _INDEX = re.compile(r"CREATE (?:UNIQUE )?INDEX IF NOT EXISTS (\w+)\s+ON (\w+)", re.IGNORECASE)
 _CLEARED = re.compile(r"DELETE FROM (\w+)", re.IGNORECASE)
+
+
+def unread_indexes(projection: Projection) -> frozenset[str]:
+    """The indexes `projection` declares its `apply` never reads by (none unless declared);
+    a unique one is still built up front, being a constraint as well."""
+    return frozenset(getattr(projection, "unread_indexes", ()))
 
 
 class _Recording:
@@ -73,12 +91,16 @@ def layout(projection: Projection) -> Layout | None:
 
 
 class _Renaming:
-    """Passes statements on with the rebuilt tables' and indexes' names suffixed."""
+    """Passes statements on with the rebuilt tables' and indexes' names suffixed; the
+    `CREATE INDEX` of an index in `skipped` is not passed on."""
 
-    def __init__(self, cursor: Cursor, names: Collection[str]) -> None:
+    def __init__(
+        self, cursor: Cursor, names: Collection[str], skipped: Collection[str] = ()
+    ) -> None:
         self._cursor = cursor
         ordered = sorted(names, key=len, reverse=True)
         self._names = re.compile(r"\b(" + "|".join(map(re.escape, ordered)) + r")\b")
+        self._skipped = frozenset(skipped)
 
     def _rename(self, sql: str) -> str:
         return self._names.sub(lambda m: m.group(1) + SUFFIX, sql)
@@ -88,6 +110,11 @@ class _Renaming:
         return self._cursor.rowcount
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> _Renaming:
+        if self._skipped:
+            index = _INDEX.search(sql)  # a unique one is a constraint: never left out
+            unique = index is not None and "UNIQUE" in index.group(0).upper()
+            if index is not None and index.group(1) in self._skipped and not unique:
+                return self
         self._cursor.execute(self._rename(sql), params)
         return self
 
@@ -115,9 +142,16 @@ class Shadow:
         if kinds is not None:
             self.consumes = kinds
         self._names = (*where.tables, *where.indexes)
+        self._deferred = unread_indexes(live) & set(where.indexes)
 
     def create(self, tx: Cursor) -> None:
-        self.live.create(_Renaming(tx, self._names))
+        """The shadow's tables, without the indexes its `apply` never reads by."""
+        self.live.create(_Renaming(tx, self._names, self._deferred))
+
+    def index(self, tx: Cursor) -> None:
+        """The indexes `create` left out, built once over the filled tables."""
+        if self._deferred:
+            self.live.create(_Renaming(tx, self._names))
 
     def clear(self, tx: Cursor) -> None:
         self.live.clear(_Renaming(tx, self._names))
@@ -186,7 +220,7 @@ def rebuild(
     with engine.db.transaction() as tx:
         for shadow in shadows.values():
             shadow.discard(tx)
-    builder = ProjectionEngine(engine.app, engine.db, runs)
+    builder = ProjectionEngine(engine.app, engine.db, runs, durable=len(shadows) < len(runs))
     builder.setup()
 
     def report(at: dict[str, int]) -> None:
@@ -195,6 +229,11 @@ def rebuild(
 
     built = builder.catch_up_all([p.name for p in runs], limit, report)
     results = {n.removesuffix(SUFFIX): s for n, s in built.items()}
+    if engine.db.dialect == "postgres":  # SQLite's swap builds every index anew anyway
+        with engine.db.transaction() as tx:
+            for name, shadow in shadows.items():
+                if results[name].error is None:
+                    shadow.index(tx)
     with engine.db.transaction() as tx:
         for name, shadow in shadows.items():
             if results[name].error is None:

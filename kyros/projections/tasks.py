@@ -51,6 +51,14 @@ class TasksProjection:
     """Loads each touched task once per page, applies its events in memory, writes it once."""
 
     name = "tasks"
+    # For listings and windows; `apply` reads by primary key only (see `shadow.unread_indexes`).
+    unread_indexes = frozenset(
+        {
+            "rm_tasks_status",
+            "rm_tasks_created",
+            "rm_task_tags_tag",
+        }
+    )
     consumes = frozenset(
         {
             "Task.Created",

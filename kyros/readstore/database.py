@@ -45,7 +45,7 @@ class Cursor(Protocol):
 class Database(Protocol):
     dialect: str
 
-    def transaction(self, *, write: bool = True) -> Any: ...
+    def transaction(self, *, write: bool = True, durable: bool = True) -> Any: ...
     def connection_stats(self) -> dict[str, int | None]: ...
     def close(self) -> None: ...
 
@@ -106,8 +106,12 @@ class PostgresDatabase:
         self.loop_reads = LoopReads(url, timeout_seconds)  # one-statement reads, no thread
 
     @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[Cursor]:
+    def transaction(self, *, write: bool = True, durable: bool = True) -> Iterator[Cursor]:
+        """`durable=False`: the commit does not wait for its WAL to reach disk (a crash may
+        lose it whole, never part of it); for writes that are redone when lost."""
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            if not durable:
+                cur.execute("SET LOCAL synchronous_commit TO OFF")
             yield _PgCursor(cur)
 
     def connection_stats(self) -> dict[str, int | None]:
@@ -194,10 +198,14 @@ class SqliteDatabase:
         self._changed = threading.Condition()
 
     @contextmanager
-    def transaction(self, *, write: bool = True, wait: bool = True) -> Iterator[Cursor]:
+    def transaction(
+        self, *, write: bool = True, wait: bool = True, durable: bool = True
+    ) -> Iterator[Cursor]:
         """Writers take the lock up front (IMMEDIATE) so they never deadlock upgrading.
         `wait=False`: `PoolBusy` at once unless an open connection is idle (a caller on the
-        event loop must not wait for one, nor open one)."""
+        event loop must not wait for one, nor open one). `durable` changes nothing: a commit
+        in WAL mode with synchronous=NORMAL already waits for no disk, and anything less
+        would risk the whole file (the log's too) on a power loss."""
         conn = self._borrow(wait)
         try:
             cur = conn.cursor()

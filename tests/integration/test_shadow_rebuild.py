@@ -67,3 +67,28 @@ def test_a_rebuild_that_cannot_apply_an_event_leaves_the_live_read_model_as_it_w
     assert table(kyros.db, "rm_users", "id") == users
     assert kyros.engine.position("users") == position
     assert not [t for t in read_model_tables(kyros) if SUFFIX in t]
+
+
+def _indexes(kyros: Kyros) -> dict[str, str]:
+    """Every index on a read-model table, by name, with what it indexes."""
+    with kyros.db.transaction(write=False) as tx:
+        if kyros.db.dialect == "postgres":
+            rows = tx.execute(
+                "SELECT indexname AS name, indexdef AS sql FROM pg_indexes"
+                " WHERE schemaname = current_schema()"
+            ).fetchall()
+        else:
+            rows = tx.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            ).fetchall()
+    return {r["name"]: r["sql"] for r in rows if SUFFIX not in r["name"]}
+
+
+def test_a_rebuild_leaves_every_index_as_the_live_read_model_had_it(kyros: Kyros) -> None:
+    """Indexes a shadow leaves out while it fills (`unread_indexes`) are there after the swap."""
+    _seed(kyros)
+    before = _indexes(kyros)
+    assert {"rm_tasks_status", "rm_analytics_tasks_created"} <= set(before)
+    results = rebuild(kyros.engine, ["tasks", "analytics"], 5)
+    assert all(s.error is None for s in results.values()), results
+    assert _indexes(kyros) == before

@@ -34,3 +34,12 @@ def test_years_before_1000_keep_four_digits_so_text_order_is_time_order() -> Non
 )
 def test_stamps_are_iso_and_sortable_formatted_once(moment: datetime | None) -> None:
     assert stamps(moment) == (iso(moment), sortable(moment))
+
+
+@given(st.datetimes(timezones=st.just(UTC)))
+def test_utc_moments_print_as_their_isoformat_spells_them(moment: datetime) -> None:
+    """Events' UTC moments take a faster path than other offsets; both print alike."""
+    naive = moment.replace(tzinfo=None)
+    assert sortable(moment) == naive.isoformat(timespec="microseconds") + "Z"
+    spec = naive.isoformat(timespec="microseconds" if naive.microsecond else "seconds") + "Z"
+    assert iso(moment) == spec
