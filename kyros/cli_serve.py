@@ -29,6 +29,11 @@ SERVER_OPTIONS: dict[str, Any] = {
     # websockets' sans-I/O protocol: ~18 % less server CPU per frame in a 1,000-socket fan-out
     # than the legacy asyncio one (scripts/bench_fanout.py).
     "ws": "websockets-sansio",
+    # httptools' C parser and uvloop: GET /v1/tasks/{id} 1,493-1,742 -> 2,324-3,067/s (bench.py
+    # --only-get, SQLite); h11 alone was ~36 % of the event loop. "auto" takes uvloop where it
+    # is installed (everywhere but Windows, per pyproject).
+    "http": "httptools",
+    "loop": "auto",
 }
 
 
