@@ -26,13 +26,15 @@ SERVER_OPTIONS: dict[str, Any] = {
     "log_config": None,
     "access_log": False,
     "proxy_headers": False,
-    # websockets' sans-I/O protocol: ~18 % less server CPU per frame in a 1,000-socket fan-out
-    # than the legacy asyncio one (scripts/bench_fanout.py).
-    "ws": "websockets-sansio",
-    # httptools' C parser and uvloop: GET /v1/tasks/{id} 1,493-1,742 -> 2,324-3,067/s (bench.py
-    # --only-get, SQLite); h11 alone was ~36 % of the event loop. "auto" takes uvloop where it
-    # is installed (everywhere but Windows, per pyproject).
-    "http": "httptools",
+    # "auto" takes what pyproject installs (tests/unit/test_server_options.py holds it to them)
+    # and falls back where one is missing, rather than refusing to start (a server without a
+    # WebSocket library still serves HTTP, and health says it cannot upgrade):
+    # - websockets' sans-I/O protocol (uvicorn >= 0.50): ~18 % less server CPU per frame in a
+    #   1,000-socket fan-out than the legacy one (scripts/bench_fanout.py);
+    # - httptools' C parser and uvloop: GET /v1/tasks/{id} 1,493-1,742 -> 2,324-3,067/s
+    #   (bench.py --only-get, SQLite); h11 alone was ~36 % of the event loop.
+    "ws": "auto",
+    "http": "auto",
     "loop": "auto",
 }
 
