@@ -46,6 +46,17 @@ class BoundedPool(ConnectionPool[Any]):
 
         super().__init__(conninfo, check=check, **kwargs)
 
+    def _get_ready_connection(self, timeout: float | None) -> Any:
+        """The connection returned last, not the one idle longest: psycopg's pool lends them
+        in turn, so a lone caller woke a different sleeping server process for every
+        statement (one caller's append 389 -> 332 us, scripts/bench_append_split.py). The
+        ones idle longest stay at the far end, where the pool shrinks from."""
+        if self._pool and (timeout is None or timeout > 0):
+            conn = self._pool.pop()
+            self._nconns_min = min(self._nconns_min, len(self._pool))
+            return conn
+        return super()._get_ready_connection(timeout)
+
     @contextmanager
     def connection(self, timeout: float | None = None) -> Iterator[Any]:
         try:

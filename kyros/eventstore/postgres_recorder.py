@@ -38,31 +38,46 @@ class OneTripRecorder(PostgresApplicationRecorder):
         self._create_lock = SQL("SELECT pg_advisory_xact_lock(hashtext({0}))").format(
             f"{self.datastore.schema}.{self.events_table_name}"
         )
-        self.sql_create_statements.append(
-            SQL(
-                "CREATE OR REPLACE FUNCTION {schema}.{function}"
-                "(events {schema}.{event}[], lock_wait text) RETURNS SETOF bigint"
-                " LANGUAGE plpgsql AS $BODY$ BEGIN"
-                " PERFORM set_config('lock_timeout', lock_wait, true);"
-                " LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE;"
-                " NOTIFY {channel};"
-                " RETURN QUERY INSERT INTO {schema}.{table}"
-                " (originator_id, originator_version, topic, state)"
-                " SELECT originator_id, originator_version, topic, state FROM unnest(events)"
-                " RETURNING notification_id;"
-                " END $BODY$"
-            ).format(
-                schema=schema,
-                function=function,
-                event=Identifier(self.stored_event_type_name),
-                table=table,
-                channel=Identifier(self.channel_name),
+        # Two bodies, one append: a batch's events as an array of the stored-event type, or one
+        # event as four plain parameters (a lone caller's append; psycopg dumps an array of
+        # composites in Python, ~60 us, against a few us for the four).
+        one = Identifier(f"{self.events_table_name}_append_one")
+        for name, parameters, rows in (
+            (function, "events {schema}.{event}[]", "SELECT {columns} FROM unnest(events)"),
+            (one, "{columns_typed}", "VALUES (originator_id, originator_version, topic, state)"),
+        ):
+            self.sql_create_statements.append(
+                SQL(
+                    "CREATE OR REPLACE FUNCTION {schema}.{function}"
+                    "(" + parameters + ", lock_wait text) RETURNS SETOF bigint"
+                    " LANGUAGE plpgsql AS $BODY$ BEGIN"
+                    " PERFORM set_config('lock_timeout', lock_wait, true);"
+                    " LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE;"
+                    " NOTIFY {channel};"
+                    " RETURN QUERY INSERT INTO {schema}.{table} ({columns}) " + rows + ""
+                    " RETURNING notification_id;"
+                    " END $BODY$"
+                ).format(
+                    schema=schema,
+                    function=name,
+                    event=Identifier(self.stored_event_type_name),
+                    table=table,
+                    channel=Identifier(self.channel_name),
+                    columns=SQL("originator_id, originator_version, topic, state"),
+                    columns_typed=SQL(
+                        "originator_id uuid, originator_version bigint, topic text, state bytea"
+                    ),
+                )
             )
-        )
         # Rendered once; the events go in binary (no escaping of each state's bytes as text).
         self._append = (
             SQL("SELECT * FROM {schema}.{function}(%b, %s)")
             .format(schema=schema, function=function)
+            .as_bytes()
+        )
+        self._append_one = (
+            SQL("SELECT * FROM {schema}.{function}(%s, %s, %s, %b, %s)")
+            .format(schema=schema, function=one)
             .as_bytes()
         )
         self._lock_wait = f"{self.datastore.lock_timeout}s"
@@ -76,13 +91,21 @@ class OneTripRecorder(PostgresApplicationRecorder):
         """As the library's application recorder, which ignores the save's other arguments."""
         if not stored_events:
             return []
-        make = self.datastore.psycopg_python_types[self.stored_event_type_name]
-        events = [
-            make(e.originator_id, e.originator_version, e.topic, e.state) for e in stored_events
-        ]
+        if len(stored_events) == 1:
+            e = stored_events[0]
+            query = self._append_one
+            params: tuple[Any, ...] = (
+                e.originator_id, e.originator_version, e.topic, e.state, self._lock_wait
+            )  # fmt: skip
+        else:
+            make = self.datastore.psycopg_python_types[self.stored_event_type_name]
+            events = [
+                make(e.originator_id, e.originator_version, e.topic, e.state) for e in stored_events
+            ]
+            query, params = self._append, (events, self._lock_wait)
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as cur:
             try:
-                cur.execute(self._append, (events, self._lock_wait), prepare=True)
+                cur.execute(query, params, prepare=True)
             except LockNotAvailable as exc:
                 raise StoreUnavailable(
                     f"the event log stayed locked by another writer for {self._lock_wait}"
