@@ -29,11 +29,11 @@ def summarise(path: Path, through: str) -> tuple[int, Counter[str], Counter[str]
     with path.open() as lines:
         for line in lines:
             stack, _, count = line.rstrip("\n").rpartition(" ")
-            if not stack or (through and through not in stack):
+            frames = [_LINE.sub(r" (\1)", frame) for frame in stack.split(";")]
+            if not stack or (through and not any(through in frame for frame in frames)):
                 continue
             samples = int(count)
             total += samples
-            frames = [_LINE.sub(r" (\1)", frame) for frame in stack.split(";")]
             inclusive.update(dict.fromkeys(frames, samples))
             own[frames[-1]] += samples
     return total, inclusive, own
