@@ -98,14 +98,15 @@ async def _settle(kyros: Kyros, position: int, names: Collection[str] | None) ->
     process reads from the one shared log, so no waiting would make it real (it comes from
     another deployment or a restored database); any other position is waited for."""
     projections = kyros.projections
-    if await projections.wait_for(position, 0, names):
+    if await projections.wait_for(position, 0, names, halted_count=True):
         return
     head = await anyio.to_thread.run_sync(kyros.app.head)
     if position > head:
         issue = f"Beyond the log's head ({head}): not a position this server's log has reached"
         raise DomainError(issue, field=MIN_POSITION)
-    if not await projections.wait_for(position, kyros.settings.read_your_writes_seconds, names):
-        raise ReadModelsBehind(position)
+    bound = kyros.settings.read_your_writes_seconds
+    if not await projections.wait_for(position, bound, names, halted_count=True):
+        raise ReadModelsBehind(position)  # a halted read model too: it does not have the write
 
 
 async def _answered_ahead(kyros: Kyros, names: Collection[str] | None) -> None:

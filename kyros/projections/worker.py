@@ -284,28 +284,40 @@ class ProjectionWorkers:
         self.progressed.fire()
 
     async def wait_for(
-        self, position: int, timeout: float, names: Collection[str] | None = None
+        self,
+        position: int,
+        timeout: float,
+        names: Collection[str] | None = None,
+        *,
+        halted_count: bool = False,
     ) -> bool:
         """True once every read model (of `names`, if given) has applied the log up to
-        `position`, a read model stuck at an event not counting: it would hold every write
-        for the whole timeout."""
+        `position`. A read model stuck at an event does not count (it would hold every write
+        for the whole timeout) unless `halted_count`: a read that asked for that position
+        must not be told the read model has it."""
         workers = self.workers if names is None else [self._by_name[n] for n in names]
         if not any(w.position < position for w in workers):
             return True
         awaited = [w.name for w in workers]
         self._awaited.update(awaited)  # the reader runs these first while we wait
         try:
-            return await self._wait(workers, position, timeout)
+            return await self._wait(workers, position, timeout, halted_count)
         finally:
             self._awaited.subtract(awaited)
 
     async def _wait(
-        self, workers: Sequence[ProjectionWorker], position: int, timeout: float
+        self,
+        workers: Sequence[ProjectionWorker],
+        position: int,
+        timeout: float,
+        halted_count: bool,
     ) -> bool:
         with anyio.move_on_after(timeout):
             while True:
                 ticket = self.progressed.ticket()
-                lagging = [w for w in workers if w.position < position and not w.failure]
+                lagging = [
+                    w for w in workers if w.position < position and (halted_count or not w.failure)
+                ]
                 if not lagging:
                     return True
                 if any(not w.state.leader for w in lagging):

@@ -167,3 +167,30 @@ def test_a_key_revoked_behind_a_poisoned_keys_read_model_is_refused_and_a_new_on
     assert status(kept.key) == 200
     assert status(fresh.key.plaintext) == 200
     assert table(kyros.db, "rm_api_keys", "id")[1]["revoked_by"] is None  # the model is behind
+
+
+def test_a_read_asking_for_a_position_a_halted_read_model_never_reached_is_503(
+    settings: Settings,
+) -> None:
+    """The token promises the write is in what the route reads: a read model halted before it
+    does not have it, so the read is refused (as one still behind at the bound), not answered
+    from it; a route that does not read it answers."""
+    settings = msgspec.structs.replace(settings, read_your_writes_seconds=0.5)
+    with Kyros(settings) as kyros:
+        poison = _append_poison(kyros)
+        admin = make_api_key(kyros, "admin")
+        _until(lambda: kyros.engine.failure("users") is not None or _step_users(kyros))
+        token = {"X-Kyros-Min-Position": str(poison)}
+        with LiveServer(kyros) as url, http_client(base_url=url, timeout=10) as http:
+            http.headers["Authorization"] = f"Bearer {admin.key}"
+            refused = http.get("/v1/users", headers=token)
+            assert refused.status_code == 503, refused.text
+            assert refused.headers["Retry-After"] == "1"
+            assert refused.json()["error"]["details"]["field"] == "X-Kyros-Min-Position"
+            assert http.get("/v1/tasks", headers=token).status_code == 200
+
+
+def _step_users(kyros: Kyros) -> bool:
+    with pytest.raises(ProjectionStuck):
+        kyros.engine.catch_up("users", 500)
+    return True
