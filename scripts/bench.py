@@ -20,9 +20,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import bench_fanout
 import httpx
@@ -296,6 +299,8 @@ def served(store: Store, plan: Plan, key: str, figures: Figures, console: Consol
                 rows += workers_rows(two, task_path, auth, post, plan, figures, console)
             finally:
                 two.stop()
+            if figures.failed:
+                console.print(f"--workers 2 refusals in its access log: {refusals(two.log)}")
     rows.append(
         Row(
             "RSS after GET+POST load",
@@ -387,6 +392,19 @@ def workers_rows(
             )
         )
     return rows + figures.refusals([label for label, _ in runs])
+
+
+def refusals(log: Path) -> dict[str, int]:
+    """Access-log lines answered 4xx/5xx, by method, route and status: wrk counts them but
+    does not say which they were."""
+    found: Counter[str] = Counter()
+    for line in log.read_text(errors="replace").splitlines():
+        if (match := _REFUSED.search(line)) is not None:
+            found[" ".join(match.groups())] += 1
+    return dict(found.most_common(10))
+
+
+_REFUSED = re.compile(r"kyros\.access \[[^]]*\] (\S+) (\S+) ([45]\d\d) ")
 
 
 def interleave(
