@@ -3,8 +3,6 @@ before the app's own exception handling (the store unable to authenticate the ca
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -14,27 +12,9 @@ import pytest
 
 from kyros.bootstrap import Kyros
 from kyros.settings import Settings
+from tests.e2e.access_lines import Lines, captured
 
 pytestmark = pytest.mark.parametrize("store", ["postgres"], indirect=True)  # a lock that bounds
-
-
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-    def of(self, request_id: str) -> logging.LogRecord:
-        """The access line of `request_id`, once its writer thread has written it."""
-        deadline = time.monotonic() + 10
-        while True:
-            found = [r for r in self.records if getattr(r, "request_id", None) == request_id]
-            if found:
-                return found[0]
-            assert time.monotonic() < deadline, f"no access line for {request_id}"
-            time.sleep(0.02)
 
 
 @pytest.fixture
@@ -45,15 +25,8 @@ def settings(settings: Settings) -> Settings:
 
 @pytest.fixture
 def access_lines() -> Iterator[Lines]:
-    logger, lines = logging.getLogger("kyros.access"), Lines()
-    level = logger.level
-    logger.addHandler(lines)
-    logger.setLevel(logging.INFO)
-    try:
+    with captured() as lines:
         yield lines
-    finally:
-        logger.removeHandler(lines)
-        logger.setLevel(level)
 
 
 def test_a_503_raised_while_authenticating_is_logged_as_503_and_carries_its_request_id(

@@ -3,7 +3,6 @@ never as a server error (Litestar answers a body cut short with a 500 no one rec
 
 from __future__ import annotations
 
-import logging
 import socket
 import time
 from collections.abc import Iterator
@@ -13,40 +12,10 @@ import httpx
 import pytest
 
 from tests.builders.commands import Credential
+from tests.e2e.access_lines import Lines, captured
 from tests.e2e.helpers import total_tasks
 
 BODY = b'{"title": "Cut short", "type": "implementation", "priority": "medium"}'
-
-
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-    def status_of(self, request_id: str) -> int:
-        deadline = time.monotonic() + 10
-        while True:
-            for record in self.records:
-                if getattr(record, "request_id", None) == request_id:
-                    return record.status  # type: ignore[attr-defined,no-any-return]
-            assert time.monotonic() < deadline, f"no access line for {request_id}"
-            time.sleep(0.02)
-
-
-@pytest.fixture
-def access_lines() -> Iterator[Lines]:
-    logger, lines = logging.getLogger("kyros.access"), Lines()
-    level = logger.level
-    logger.addHandler(lines)
-    logger.setLevel(logging.INFO)
-    try:
-        yield lines
-    finally:
-        logger.removeHandler(lines)
-        logger.setLevel(level)
 
 
 def cut_short(base_url: str, key: str, request_id: str) -> None:
@@ -62,14 +31,20 @@ def cut_short(base_url: str, key: str, request_id: str) -> None:
         time.sleep(0.2)  # the server has the headers and is waiting for the rest
 
 
+@pytest.fixture
+def access_lines() -> Iterator[Lines]:
+    with captured() as lines:
+        yield lines
+
+
 def test_a_body_cut_short_is_logged_as_499_and_creates_nothing(
     base_url: str, admin: Credential, client: httpx.Client, access_lines: Lines
 ) -> None:
     cut_short(base_url, admin.key, "gone-before-body")
 
-    assert access_lines.status_of("gone-before-body") == 499
+    assert access_lines.of("gone-before-body").status == 499  # type: ignore[attr-defined]
     assert total_tasks(client) == 0
     whole = client.post("/v1/tasks", content=BODY, headers={"X-Request-ID": "whole-body"})
     assert whole.status_code == 201, whole.text
-    assert access_lines.status_of("whole-body") == 201
+    assert access_lines.of("whole-body").status == 201  # type: ignore[attr-defined]
     assert total_tasks(client) == 1
