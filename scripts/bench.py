@@ -71,6 +71,7 @@ class Plan:
     ws_events: int
     ws_interval: float
     only_get: bool = False  # seed, then GET beside the bare route: nothing else
+    rebuilds_only: bool = False  # the rebuild and catch-up rows: no writes, no server
 
 
 QUICK = Plan(20_000, 2.0, 4.0, 2, 1000, 8, 0.3)
@@ -123,8 +124,7 @@ def main() -> None:
         plan = replace(plan, events=args.events)
     if args.rounds:
         plan = replace(plan, rounds=args.rounds)
-    if args.only_get:
-        plan = replace(plan, only_get=True)
+    plan = replace(plan, only_get=args.only_get, rebuilds_only=args.rebuilds_only)
     console = Console(width=160)
     urls: list[str | None] = []
     if not args.no_postgres and reachable(args.database_url):
@@ -139,7 +139,7 @@ def main() -> None:
         with temporary_store(url) as store:
             started = time.monotonic()
             console.rule(f"{store.kind}")
-            rows = run_store(store, plan, console, args.rebuilds_only)
+            rows = run_store(store, plan, console)
             title = f"{store.kind}: {plan.events:,} events seeded, medians of {plan.rounds} rounds"
             tables.append((f"{title} ({time.monotonic() - started:.0f} s)", rows))
     console.rule("Results")
@@ -165,14 +165,14 @@ def header(console: Console, plan: Plan, facts: dict[str, str]) -> None:
     )
 
 
-def run_store(store: Store, plan: Plan, console: Console, rebuilds_only: bool) -> list[Row]:
+def run_store(store: Store, plan: Plan, console: Console) -> list[Row]:
     figures = Figures()
     with Kyros(store.settings()) as kyros:
         if plan.only_get:  # read models caught up before the server starts, as below
             seed(kyros, plan.events, console)
             catch_up_all(kyros)
             return served(store, plan, admin_key(kyros), figures, console)
-        rows = [] if rebuilds_only else writes(kyros, store, plan, figures, console)
+        rows = [] if plan.rebuilds_only else writes(kyros, store, plan, figures, console)
         rows += rebuilds(kyros, store, plan, console)
         key = admin_key(kyros)
         count, seconds = catch_up_all(kyros)
@@ -188,7 +188,7 @@ def run_store(store: Store, plan: Plan, console: Console, rebuilds_only: bool) -
                 met=seconds * 200_000 / events <= 20,
             )
         )
-    if not rebuilds_only:
+    if not plan.rebuilds_only:
         rows += served(store, plan, key, figures, console)
     return rows
 
